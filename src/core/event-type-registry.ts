@@ -1,0 +1,194 @@
+import { InvalidArgumentError, ReactiveDomainError, describeValue } from './reactive-domain.error';
+import type { FieldSchema } from './field-schema';
+import type { MessageType } from './message';
+
+/** Turns a payload stored at an older schema version into the shape of the next version. */
+export type Upcaster = (payload: Record<string, unknown>) => Record<string, unknown>;
+
+/** Options for {@link EventTypeRegistry.register}. */
+export interface EventTypeOptions {
+  /** Current schema version of the payload (positive integer, default 1). Stored with every event. */
+  readonly version?: number;
+  /** How fields that plain JSON cannot carry (Date, bigint, value objects) are restored. */
+  readonly fields?: FieldSchema;
+  /**
+   * Upcasters keyed by the version they read: `{ 1: v1 => v2, 2: v2 => v3 }`. Reading an event stored at version
+   * `n` applies `n`, `n+1`, ... until the current version. Every version below the current one needs an upcaster.
+   */
+  readonly upcasters?: { readonly [fromVersion: number]: Upcaster };
+  /**
+   * Restore payloads with class-transformer's `plainToInstance` (for classes using its decorators) instead of the
+   * built-in fast path.
+   */
+  readonly useClassTransformer?: boolean;
+}
+
+/** What the registry knows about one event type. */
+export interface EventTypeEntry<T extends object = object> {
+  readonly type: MessageType<T>;
+  readonly name: string;
+  readonly version: number;
+  readonly fields: FieldSchema | undefined;
+  readonly upcasters: { readonly [fromVersion: number]: Upcaster };
+  readonly useClassTransformer: boolean;
+}
+
+/** A class or a type name was registered twice, or under two names. */
+export class DuplicateEventTypeError extends ReactiveDomainError {
+  readonly code = 'DUPLICATE_EVENT_TYPE';
+}
+
+/** An event instance (or class) is not registered, so it cannot be named for storage or convention routing. */
+export class UnregisteredEventTypeError extends ReactiveDomainError {
+  readonly code = 'UNREGISTERED_EVENT_TYPE';
+  constructor(readonly type: unknown) {
+    super(
+      `Event class ${describeType(type)} is not registered; register it once, e.g. ` +
+        `registry.register(${describeType(type)}, '${describeType(type)}')`,
+    );
+  }
+}
+
+/**
+ * A stored type name is not registered. Names the stream and revision it was read from when known.
+ */
+export class UnknownEventTypeError extends ReactiveDomainError {
+  readonly code = 'UNKNOWN_EVENT_TYPE';
+  constructor(
+    readonly typeName: string,
+    readonly streamName?: string,
+    readonly revision?: number,
+  ) {
+    super(
+      `Unknown event type ${JSON.stringify(typeName)}` +
+        (streamName !== undefined ? ` in stream ${JSON.stringify(streamName)}` : '') +
+        (revision !== undefined ? ` at revision ${revision}` : '') +
+        ': no class is registered under this name',
+    );
+  }
+}
+
+function describeType(type: unknown): string {
+  return typeof type === 'function' ? type.name || 'anonymous class' : describeValue(type);
+}
+
+const TYPE_NAME = /^[A-Za-z_$][\w$.:-]*$/;
+
+/**
+ * Binds event classes to stable type names and schema versions. Stored and transmitted events carry the name,
+ * never `constructor.name` (which minifiers rename and plain objects lack). Lookups both ways are single map reads.
+ *
+ * One process usually uses {@link defaultEventTypes}; create another registry to isolate tests or bounded contexts.
+ */
+export class EventTypeRegistry {
+  private readonly byType = new Map<Function, EventTypeEntry>();
+  private readonly byName = new Map<string, EventTypeEntry>();
+
+  /** Registers `type` under `name`. Throws {@link DuplicateEventTypeError} when either is already taken. */
+  register<T extends object>(type: MessageType<T>, name: string, options: EventTypeOptions = {}): this {
+    if (typeof type !== 'function') throw new InvalidArgumentError(`register: expected a class, got ${describeValue(type)}`);
+    if (typeof name !== 'string' || !TYPE_NAME.test(name)) {
+      throw new InvalidArgumentError(
+        `register(${describeType(type)}): type name must be a non-blank identifier-like string, got ${describeValue(name)}`,
+      );
+    }
+    const version = options.version ?? 1;
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new InvalidArgumentError(`register(${name}): version must be a positive integer, got ${describeValue(version)}`);
+    }
+    for (let v = 1; v < version; v++) {
+      if (typeof options.upcasters?.[v] !== 'function') {
+        throw new InvalidArgumentError(`register(${name}): version ${version} needs an upcaster from version ${v}`);
+      }
+    }
+    const existingForType = this.byType.get(type);
+    if (existingForType) {
+      throw new DuplicateEventTypeError(
+        `Event class ${describeType(type)} is already registered as ${JSON.stringify(existingForType.name)}; ` +
+          `cannot register it again as ${JSON.stringify(name)}`,
+      );
+    }
+    const existingForName = this.byName.get(name);
+    if (existingForName) {
+      throw new DuplicateEventTypeError(
+        `Event type name ${JSON.stringify(name)} is already bound to class ${describeType(existingForName.type)}; ` +
+          `cannot bind it to ${describeType(type)}`,
+      );
+    }
+    const entry: EventTypeEntry = Object.freeze({
+      type,
+      name,
+      version,
+      fields: options.fields,
+      upcasters: Object.freeze({ ...options.upcasters }),
+      useClassTransformer: options.useClassTransformer ?? false,
+    });
+    this.byType.set(type, entry);
+    this.byName.set(name, entry);
+    return this;
+  }
+
+  /** The entry for a class, or undefined. The class itself must be registered (subclasses are not inferred). */
+  entryOfType(type: Function): EventTypeEntry | undefined {
+    return this.byType.get(type);
+  }
+
+  /** The entry for an instance's class; throws {@link UnregisteredEventTypeError}. */
+  entryOf(event: object): EventTypeEntry {
+    const ctor = (event as { constructor?: Function }).constructor;
+    const entry = ctor ? this.byType.get(ctor) : undefined;
+    if (!entry) throw new UnregisteredEventTypeError(ctor ?? event);
+    return entry;
+  }
+
+  /** The entry registered under `name`, or undefined. */
+  entryOfName(name: string): EventTypeEntry | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The registered name of an instance's class; throws {@link UnregisteredEventTypeError}. */
+  nameOf(event: object): string {
+    return this.entryOf(event).name;
+  }
+
+  /** The name registered for a class, or undefined. */
+  nameOfType(type: Function): string | undefined {
+    return this.byType.get(type)?.name;
+  }
+
+  /** The class registered under `name`; throws {@link UnknownEventTypeError} (stream and revision for context). */
+  typeOf(name: string, streamName?: string, revision?: number): MessageType {
+    const entry = this.byName.get(name);
+    if (!entry) throw new UnknownEventTypeError(name, streamName, revision);
+    return entry.type;
+  }
+
+  /** True when `name` is registered. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Every registered entry, in registration order. */
+  entries(): IterableIterator<EventTypeEntry> {
+    return this.byName.values();
+  }
+}
+
+/** The process-wide registry used when no other is given. */
+export const defaultEventTypes = new EventTypeRegistry();
+
+/**
+ * Class decorator that registers the class in a registry (default: {@link defaultEventTypes}).
+ *
+ * @example
+ * ```ts
+ * @eventType('AccountOpened')
+ * class AccountOpened extends Event { constructor(readonly accountId: string) { super(); } }
+ * ```
+ */
+export function eventType(name: string, options: EventTypeOptions & { registry?: EventTypeRegistry } = {}) {
+  return <C extends MessageType>(target: C): C => {
+    (options.registry ?? defaultEventTypes).register(target, name, options);
+    return target;
+  };
+}

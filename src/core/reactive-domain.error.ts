@@ -1,0 +1,30 @@
+/**
+ * Base class of every error this library throws, returns or emits.
+ *
+ * Every subclass carries a stable, machine-readable {@link ReactiveDomainError.code}; match on `code` (or on the
+ * class) rather than on the message text, which is written for humans and may change.
+ */
+export abstract class ReactiveDomainError extends Error {
+  /** Stable identifier of the failure kind, e.g. `WRONG_EXPECTED_VERSION`. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument is outside what the called API accepts (blank name, negative count, non-integer revision...). */
+export class InvalidArgumentError extends ReactiveDomainError {
+  readonly code = 'INVALID_ARGUMENT';
+}
+
+/** Renders a value for an error message without throwing on cycles or bigint. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return `[function ${(value as { name?: string }).name || 'anonymous'}]`;
+  if (value === null || typeof value !== 'object') return String(value);
+  const ctor = (value as { constructor?: { name?: string } }).constructor;
+  return ctor && ctor !== Object ? `[object ${ctor.name ?? 'Object'}]` : '[object]';
+}
