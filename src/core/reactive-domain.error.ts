@@ -16,7 +16,7 @@ export abstract class ReactiveDomainError extends Error {
 
 /** An argument is outside what the called API accepts (blank name, negative count, non-integer revision...). */
 export class InvalidArgumentError extends ReactiveDomainError {
-  readonly code = 'INVALID_ARGUMENT';
+  readonly code: string = 'INVALID_ARGUMENT';
 }
 
 /** Renders a value for an error message without throwing on cycles or bigint. */

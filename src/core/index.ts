@@ -1,0 +1,11 @@
+export * from './reactive-domain.error';
+export * from './id';
+export * from './message';
+export * from './field-schema';
+export * from './event-type-registry';
+export * from './aggregate.errors';
+export * from './event-source';
+export * from './event-driven-state-machine';
+export * from './aggregate-root';
+export * from './child-entity';
+export { CONVENTION_PREFIX } from './class-routes';
