@@ -1,0 +1,115 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/**
+ * DESIGN §1: a layer imports only the layers above it, and nothing has an import cycle (type-only imports count:
+ * a cycle of types is still a cycle of concepts).
+ */
+const SRC = resolve(__dirname, '../../src');
+
+/** Layer -> the layers it may import (besides itself). */
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  messaging: ['core'],
+  persistence: ['core'],
+  foundation: ['core', 'messaging', 'persistence'],
+  eventstoredb: ['core', 'persistence'],
+  transport: ['core', 'messaging', 'persistence', 'foundation'],
+  testing: ['core', 'messaging', 'persistence', 'foundation', 'transport', 'eventstoredb'],
+  '.': ['core', 'messaging', 'persistence', 'foundation', 'transport'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^;'"]*?from\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Relative imports of a file, resolved to absolute .ts paths. */
+export function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const match of text.matchAll(IMPORT)) {
+    const spec = match[1] ?? match[2] ?? match[3];
+    if (!spec || !spec.startsWith('.')) continue;
+    const base = resolve(dirname(file), spec);
+    const candidates = [`${base}.ts`, join(base, 'index.ts')];
+    const target = candidates.find((c) => {
+      try {
+        return statSync(c).isFile();
+      } catch {
+        return false;
+      }
+    });
+    if (target) found.push(target);
+  }
+  return found;
+}
+
+function layerOf(file: string): string {
+  const rel = relative(SRC, file);
+  return rel.includes('/') ? rel.split('/')[0]! : '.';
+}
+
+/** Every cycle found by depth-first search, each as a list of files. */
+export function findCycles(graph: Map<string, string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'visiting') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  return cycles;
+}
+
+describe('layer rule (DESIGN §1)', () => {
+  const files = sourceFiles(SRC);
+  const graph = new Map(files.map((f) => [f, importsOf(f)]));
+
+  it('finds the source files', () => {
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  it('every import goes to the same layer or a layer above it', () => {
+    const violations: string[] = [];
+    for (const [file, imports] of graph) {
+      const from = layerOf(file);
+      const allowed = ALLOWED[from];
+      if (!allowed) {
+        violations.push(`${relative(SRC, file)}: folder "${from}" has no place in the layer rule`);
+        continue;
+      }
+      for (const target of imports) {
+        const to = layerOf(target);
+        if (to !== from && !allowed.includes(to)) violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycles', () => {
+    const cycles = findCycles(graph).map((c) => c.map((f) => relative(SRC, f)).join(' -> '));
+    expect(cycles).toEqual([]);
+  });
+
+  it('the checker itself detects a cycle and an upward import', () => {
+    const a = 'a.ts';
+    const b = 'b.ts';
+    expect(findCycles(new Map([[a, [b]], [b, [a]]]))).toEqual([[a, b, a]]);
+    expect(findCycles(new Map([[a, [b]], [b, []]]))).toEqual([]);
+    expect(layerOf(join(SRC, 'core/x.ts'))).toBe('core');
+    expect(ALLOWED.core).not.toContain('messaging');
+  });
+});
