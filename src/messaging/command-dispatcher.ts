@@ -1,0 +1,237 @@
+import { Observable, Subject } from 'rxjs';
+import type { Command, MessageType } from '../core/message';
+import {
+  AckCommand,
+  Canceled,
+  type CommandResponse,
+  Fail,
+  LateCommandResult,
+  Success,
+} from './command-messages';
+import {
+  CommandCanceledError,
+  CommandError,
+  CommandNotHandledError,
+  CommandTimedOutError,
+  ExistingHandlerError,
+  InvalidTimeoutError,
+  MAX_TIMEOUT_MS,
+} from './command.errors';
+import { type BusSubscription, InMemoryBus } from './in-memory-bus';
+
+/** Default command timeout: generous, because Reactive Domain's 100/500 ms defaults failed healthy commands. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+
+/** What a command handler receives besides the command. */
+export interface CommandContext {
+  /**
+   * Aborted when the command times out or its caller aborts; its `reason` is the {@link CommandTimedOutError} or
+   * {@link CommandCanceledError} the caller receives. Pass it on to I/O and nested sends so the work stops too.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Handles one command type. Resolving means success (the returned value is ignored); throwing or rejecting means
+ * failure, and the error reaches the caller as the cause of a {@link CommandError} (or in a {@link Fail}).
+ */
+export type CommandHandler<C extends Command> = (command: C, context: CommandContext) => unknown;
+
+/** Per-send options. */
+export interface SendOptions {
+  /** Overrides the dispatcher's {@link CommandDispatcher.defaultTimeoutMs} for this send. */
+  readonly timeoutMs?: number;
+  /** Aborting it cancels the command: the handler's signal fires and the caller gets `Canceled`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options for {@link CommandDispatcher}. */
+export interface CommandDispatcherOptions {
+  /** The bus acks and responses are published on; a new {@link InMemoryBus} when omitted. */
+  readonly bus?: InMemoryBus;
+  /** Timeout of a send without its own `timeoutMs`; default {@link DEFAULT_COMMAND_TIMEOUT_MS}. */
+  readonly defaultTimeoutMs?: number;
+}
+
+/**
+ * Sends commands to their single handler, with correlated responses, timeouts and cancellation (Reactive Domain's
+ * Dispatcher and CommandManager, made async).
+ *
+ * - One handler per command class, matched by exact class (a subclass needs its own handler).
+ * - Commands are not published on the bus; they go straight to their handler. On the bus appear, in order, an
+ *   {@link AckCommand} before the handler runs, then the {@link CommandResponse}: {@link Success}, {@link Fail}
+ *   or {@link Canceled}. `send`/`trySend` resolve after the response has been delivered to the bus's handlers.
+ * - The timeout runs from the send call (acknowledgement included) to the handler's completion. When it expires, or
+ *   the caller's signal aborts, the handler's `AbortSignal` is aborted and the caller is answered with `Canceled`
+ *   at once. A handler that still completes later is reported as a {@link LateCommandResult} on the bus.
+ * - Nested sends from inside a handler work (nothing blocks); pass the handler's signal on to cancel them with it.
+ */
+export class CommandDispatcher {
+  /** The bus acks, responses and late results are published on. Publish your events here too. */
+  readonly bus: InMemoryBus;
+  private readonly handlers = new Map<unknown, CommandHandler<Command>>();
+  private timeoutMs: number;
+  private readonly sentSubject = new Subject<Command>();
+
+  /** Every command passed to `send`/`trySend`, as it is sent (handled or not). For tests and tracing. */
+  readonly commands$: Observable<Command> = this.sentSubject.asObservable();
+
+  constructor(options: CommandDispatcherOptions = {}) {
+    this.bus = options.bus ?? new InMemoryBus('dispatcher');
+    this.timeoutMs = validTimeout(options.defaultTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+  }
+
+  /** Timeout of sends without their own; changing it affects later sends. @throws InvalidTimeoutError */
+  get defaultTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  set defaultTimeoutMs(value: number) {
+    this.timeoutMs = validTimeout(value);
+  }
+
+  /**
+   * Registers the handler for exactly `type`. The returned handle unregisters it.
+   * @throws ExistingHandlerError when `type` already has a handler.
+   */
+  register<C extends Command>(type: MessageType<C>, handler: CommandHandler<C>): BusSubscription {
+    if (this.handlers.has(type)) throw new ExistingHandlerError(type, 'command');
+    const registered = handler as CommandHandler<Command>;
+    this.handlers.set(type, registered);
+    let closed = false;
+    return {
+      unsubscribe: () => {
+        if (closed) return;
+        closed = true;
+        if (this.handlers.get(type) === registered) this.handlers.delete(type);
+      },
+      get closed() {
+        return closed;
+      },
+    };
+  }
+
+  /** True when exactly `type` has a handler. */
+  hasHandler(type: MessageType<Command>): boolean {
+    return this.handlers.has(type);
+  }
+
+  /**
+   * Sends a command and resolves with its {@link Success}.
+   * @throws CommandError when the handler failed (`cause` = the handler's error).
+   * @throws CommandNotHandledError when no handler is registered for the command's class.
+   * @throws CommandTimedOutError / CommandCanceledError when it timed out / the caller aborted it.
+   * @throws InvalidTimeoutError for a non-positive or non-finite `timeoutMs`.
+   */
+  async send(command: Command, options?: SendOptions): Promise<Success> {
+    const response = await this.trySend(command, options);
+    if (response instanceof Success) return response;
+    throw errorOf(response as Fail);
+  }
+
+  /**
+   * Sends a command and resolves with its response instead of throwing: {@link Success}, {@link Fail} (handler
+   * error or no handler) or {@link Canceled} (timeout or caller abort). Rejects only for invalid options.
+   * @throws InvalidTimeoutError for a non-positive or non-finite `timeoutMs`.
+   */
+  async trySend(command: Command, options?: SendOptions): Promise<CommandResponse> {
+    const timeoutMs = options?.timeoutMs === undefined ? this.timeoutMs : validTimeout(options.timeoutMs);
+    const signal = options?.signal;
+    this.sentSubject.next(command);
+    let response: CommandResponse;
+    if (signal?.aborted) {
+      response = new Canceled(command, new CommandCanceledError(command, signal.reason), 'aborted');
+    } else {
+      const handler = this.handlers.get(command.constructor);
+      response = handler
+        ? await this.run(command, handler, timeoutMs, signal)
+        : new Fail(command, new CommandNotHandledError(command));
+    }
+    await this.bus.publish(response);
+    return response;
+  }
+
+  /** Acks, runs the handler and races it against the timeout and the caller's signal. Never rejects. */
+  private run(
+    command: Command,
+    handler: CommandHandler<Command>,
+    timeoutMs: number,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<CommandResponse> {
+    return new Promise<CommandResponse>((resolve) => {
+      const controller = new AbortController();
+      let canceled: Canceled | undefined;
+      let settled = false;
+      const settle = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        callerSignal?.removeEventListener('abort', onCallerAbort);
+      };
+
+      const cancel = (
+        error: CommandTimedOutError | CommandCanceledError,
+        reason: 'timeout' | 'aborted',
+      ): void => {
+        if (canceled !== undefined || settled) return;
+        canceled = new Canceled(command, error, reason);
+        settle();
+        resolve(canceled);
+        controller.abort(error);
+      };
+      const onCallerAbort = (): void =>
+        cancel(new CommandCanceledError(command, callerSignal?.reason), 'aborted');
+      // unref: a pending command must not keep a process alive that has nothing else to do.
+      const timer = setTimeout(
+        () => cancel(new CommandTimedOutError(command, timeoutMs), 'timeout'),
+        timeoutMs,
+      );
+      timer.unref();
+      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+
+      const completed = (response: Success | Fail): void => {
+        if (canceled === undefined) {
+          settle();
+          resolve(response);
+          return;
+        }
+        // The caller already has `Canceled`. A handler that honoured the abort is not news; anything else is.
+        if (response instanceof Fail && isAbortOf(response.error, controller.signal)) return;
+        void this.bus.publish(new LateCommandResult(command, response, canceled));
+      };
+
+      void this.bus.publish(new AckCommand(command)).then(() => {
+        if (canceled !== undefined) return; // canceled while acknowledging: the handler never runs
+        let returned: unknown;
+        try {
+          returned = handler(command, { signal: controller.signal });
+        } catch (error) {
+          completed(new Fail(command, error));
+          return;
+        }
+        Promise.resolve(returned).then(
+          () => completed(new Success(command)),
+          (error: unknown) => completed(new Fail(command, error)),
+        );
+      });
+    });
+  }
+}
+
+function validTimeout(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new InvalidTimeoutError(value);
+  }
+  return value;
+}
+
+function isAbortOf(error: unknown, signal: AbortSignal): boolean {
+  return error === signal.reason || (error instanceof Error && error.name === 'AbortError');
+}
+
+/** The error `send` throws for a response that is not a success. */
+function errorOf(response: Fail): Error {
+  const error = response.error;
+  if (response instanceof Canceled) return error as Error;
+  if (error instanceof CommandNotHandledError && error.command === response.command) return error;
+  return new CommandError(response.command, error);
+}

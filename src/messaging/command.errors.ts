@@ -1,0 +1,76 @@
+import { InvalidArgumentError, ReactiveDomainError } from '../core/reactive-domain.error';
+import type { Message } from '../core/message';
+import { describeMessage as commandLabel, describeType } from './describe-type';
+
+/** A handler is already registered for exactly this command (or query) type; there is one handler per type. */
+export class ExistingHandlerError extends ReactiveDomainError {
+  readonly code = 'EXISTING_HANDLER';
+  constructor(
+    readonly messageType: unknown,
+    readonly kind: 'command' | 'query',
+  ) {
+    super(
+      `A ${kind} handler for ${describeType(messageType)} is already registered; there is one handler per type`,
+    );
+  }
+}
+
+/** The command's handler failed; `cause` is what the handler threw (or rejected with). */
+export class CommandError extends ReactiveDomainError {
+  readonly code = 'COMMAND_FAILED';
+  constructor(
+    readonly command: Message,
+    cause: unknown,
+  ) {
+    super(
+      `Command ${commandLabel(command)} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** No handler is registered for the command's exact type. Raised at once: in-process there is nothing to wait for. */
+export class CommandNotHandledError extends ReactiveDomainError {
+  readonly code = 'COMMAND_NOT_HANDLED';
+  constructor(readonly command: Message) {
+    super(`No handler is registered for command ${commandLabel(command)}`);
+  }
+}
+
+/** The command did not complete within its timeout; its handler's `AbortSignal` was aborted with this error. */
+export class CommandTimedOutError extends ReactiveDomainError {
+  readonly code = 'COMMAND_TIMED_OUT';
+  constructor(
+    readonly command: Message,
+    readonly timeoutMs: number,
+  ) {
+    super(`Command ${commandLabel(command)} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The caller aborted the command (its `signal` fired, possibly before the command was handled at all); the
+ * handler's `AbortSignal` was aborted with this error. `cause` is the caller signal's reason.
+ */
+export class CommandCanceledError extends ReactiveDomainError {
+  readonly code = 'COMMAND_CANCELED';
+  constructor(
+    readonly command: Message,
+    reason?: unknown,
+  ) {
+    super(`Command ${commandLabel(command)} was canceled by the caller`, { cause: reason });
+  }
+}
+
+/** A command timeout is not a positive, finite number of milliseconds that a timer can hold. */
+export class InvalidTimeoutError extends InvalidArgumentError {
+  override readonly code = 'INVALID_TIMEOUT';
+  constructor(readonly timeoutMs: unknown) {
+    super(
+      `Command timeout must be a finite number of milliseconds in (0, ${MAX_TIMEOUT_MS}], got ${String(timeoutMs)}`,
+    );
+  }
+}
+
+/** Largest delay `setTimeout` honours; larger values fire at once, so they are rejected. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;

@@ -1,0 +1,30 @@
+import { ReactiveDomainError } from '../core/reactive-domain.error';
+import { describeType } from './describe-type';
+
+/** `MessageBuilder` was given (or a factory returned) something that is not a correlated message. */
+export class MessageNotCorrelatedError extends ReactiveDomainError {
+  readonly code = 'MESSAGE_NOT_CORRELATED';
+  constructor(
+    readonly value: unknown,
+    readonly role: 'source' | 'built message',
+  ) {
+    super(
+      `The ${role} is not a correlated message (needs a string msgId, correlationId and causationId): ` +
+        `${describeType(typeof value === 'object' && value !== null ? value.constructor : value)}`,
+    );
+  }
+}
+
+/** The factory returned a message that already has a correlation or causation id; ids are set once. */
+export class MessageAlreadyCorrelatedError extends ReactiveDomainError {
+  readonly code = 'MESSAGE_ALREADY_CORRELATED';
+  constructor(
+    readonly messageType: unknown,
+    readonly msgId: string,
+  ) {
+    super(
+      `Message ${describeType(messageType)} ${msgId} already has a correlationId or causationId; ` +
+        `MessageBuilder sets them, the factory must leave them empty`,
+    );
+  }
+}

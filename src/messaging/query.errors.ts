@@ -1,0 +1,11 @@
+import { ReactiveDomainError } from '../core/reactive-domain.error';
+import type { Message } from '../core/message';
+import { describeType } from './describe-type';
+
+/** No handler is registered for the query's exact type. */
+export class QueryNotHandledError extends ReactiveDomainError {
+  readonly code = 'QUERY_NOT_HANDLED';
+  constructor(readonly query: Message) {
+    super(`No handler is registered for query ${describeType((query as object).constructor)} ${query.msgId}`);
+  }
+}
