@@ -1,0 +1,77 @@
+import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import type { RecordedEvent } from '../../persistence/stream-store';
+
+/**
+ * Where a listener or read model has got to in one source: the last event it handled. Resuming from a
+ * checkpoint is exclusive — the next event delivered is the one after it.
+ *
+ * - `stream`: following one stream; `revision` is the 0-based revision of the last handled event.
+ * - `all`: following `$all` (a category, an event type or `$all` itself); `position` is the global position of the
+ *   last handled event.
+ */
+export type Checkpoint =
+  | { readonly kind: 'stream'; readonly revision: number }
+  | { readonly kind: 'all'; readonly position: bigint };
+
+/** The JSON-safe form of a {@link Checkpoint} (a `bigint` position travels as a decimal string). */
+export type StoredCheckpoint =
+  | { readonly kind: 'stream'; readonly revision: number }
+  | { readonly kind: 'all'; readonly position: string };
+
+/** Checkpoint at a stream revision. */
+export function streamCheckpoint(revision: number): Checkpoint {
+  if (!Number.isSafeInteger(revision) || revision < 0) {
+    throw new InvalidArgumentError(`stream checkpoint: revision must be a safe integer >= 0, got ${describeValue(revision)}`);
+  }
+  return { kind: 'stream', revision };
+}
+
+/** Checkpoint at a `$all` position. */
+export function allCheckpoint(position: bigint): Checkpoint {
+  if (typeof position !== 'bigint' || position < 0n) {
+    throw new InvalidArgumentError(`$all checkpoint: position must be a bigint >= 0, got ${describeValue(position)}`);
+  }
+  return { kind: 'all', position };
+}
+
+/** The checkpoint that `event` would leave behind, for a source of the given kind. */
+export function checkpointOf(event: RecordedEvent, kind: Checkpoint['kind']): Checkpoint {
+  return kind === 'stream' ? { kind, revision: event.revision } : { kind, position: event.position };
+}
+
+/** True when `event` comes strictly after `checkpoint` (no checkpoint: every event does). */
+export function isAfterCheckpoint(event: RecordedEvent, checkpoint: Checkpoint | undefined): boolean {
+  if (checkpoint === undefined) return true;
+  return checkpoint.kind === 'stream' ? event.revision > checkpoint.revision : event.position > checkpoint.position;
+}
+
+/** Converts a checkpoint to its JSON-safe form. */
+export function toStoredCheckpoint(checkpoint: Checkpoint): StoredCheckpoint {
+  return checkpoint.kind === 'stream'
+    ? { kind: 'stream', revision: checkpoint.revision }
+    : { kind: 'all', position: checkpoint.position.toString() };
+}
+
+/** Parses the JSON-safe form back, validating it (stored data is untrusted input). */
+export function fromStoredCheckpoint(value: unknown): Checkpoint {
+  if (typeof value === 'object' && value !== null) {
+    const { kind, revision, position } = value as { kind?: unknown; revision?: unknown; position?: unknown };
+    if (kind === 'stream' && typeof revision === 'number') return streamCheckpoint(revision);
+    if (kind === 'all' && typeof position === 'string' && /^\d+$/.test(position)) return allCheckpoint(BigInt(position));
+  }
+  throw new InvalidArgumentError(`not a stored checkpoint: ${safeJson(value)}`);
+}
+
+/** `stream@12` or `$all@4096`, for messages. */
+export function describeCheckpoint(checkpoint: Checkpoint | undefined): string {
+  if (checkpoint === undefined) return 'start';
+  return checkpoint.kind === 'stream' ? `revision ${checkpoint.revision}` : `position ${checkpoint.position}`;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? describeValue(value);
+  } catch {
+    return describeValue(value);
+  }
+}
