@@ -1,0 +1,316 @@
+import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { isUuid } from '../core/id';
+import {
+  EventTypeRegistry,
+  UnknownEventTypeError,
+  defaultEventTypes,
+  type EventTypeEntry,
+} from '../core/event-type-registry';
+import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
+import { EVENT_METADATA_VERSION, type EventMetadata, type JsonValue } from './event-metadata';
+import { EventDeserializationError, EventSchemaVersionError, EventSerializationError } from './event-serializer.errors';
+import { FORBIDDEN_KEYS, FieldCodecError, assertPlainJson, compileObjectCodec, type ObjectCodec } from './field-codec';
+import type { EventData, RecordedEvent } from './stream-store';
+
+/** Options of {@link EventSerializer}. */
+export interface EventSerializerOptions {
+  /** Where event types are looked up (default: the process-wide {@link defaultEventTypes}). */
+  readonly registry?: EventTypeRegistry;
+}
+
+/** What the layer above knows about an event being written; stored in its metadata. */
+export interface SerializationContext {
+  /** The aggregate type name (static `typeName`) that raised the event. */
+  readonly aggregateType?: string;
+  /** Id shared by the events of one save. */
+  readonly commitId?: string;
+  /** User-supplied headers, stored under `headers` (JSON values only). */
+  readonly headers?: { readonly [key: string]: JsonValue } | undefined;
+}
+
+/** A stored event restored: the event instance, its metadata and the record it came from. */
+export interface DeserializedEvent<T extends object = object> {
+  readonly event: T;
+  readonly metadata: EventMetadata;
+  readonly recorded: RecordedEvent;
+}
+
+/** Everything compiled once per registered type. */
+interface CompiledEntry {
+  readonly entry: EventTypeEntry;
+  readonly codec: ObjectCodec;
+}
+
+/**
+ * Fast rejection test for stored JSON: when the text contains none of the dangerous key names and no `\u` escape
+ * (which could spell one), no parsed key can be dangerous and the per-key walk is skipped.
+ */
+const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/;
+
+/**
+ * Turns events into {@link EventData} (JSON payload + metadata) and stored events back into instances of their
+ * registered classes.
+ *
+ * **Payload**: the event's own enumerable fields except `msgId` (stored as the event id), `correlationId` and
+ * `causationId` (stored in metadata). Values JSON cannot carry faithfully need the type's field schema
+ * (`registry.register(T, name, { fields: { at: Date, amount: BigInt, lines: { arrayOf: Line } } })`): `Date` is
+ * stored as an ISO-8601 string, `bigint` as a decimal string, value objects as their fields. A `Date`, `bigint`,
+ * class instance, `Map`, `Set`, `NaN`/`Infinity` or function in a field WITHOUT a schema throws
+ * {@link EventSerializationError} at serialize time: nothing is stored that would read back differently.
+ * Types registered with `useClassTransformer` use class-transformer's `instanceToPlain` / `plainToInstance`
+ * instead (and their own decorators; the field schema is then not used).
+ *
+ * **Restoring**: an instance of the registered class is created with `Object.create(prototype)` and the fields
+ * are assigned (the constructor is not run), with `msgId` = event id and the correlation ids from metadata.
+ * Schemas and codecs are compiled once per type and cached: no reflection per event.
+ *
+ * **Metadata** (see {@link EventMetadata}): `$correlationId`, `$causationId`, `schemaVersion`, `aggregateType`,
+ * `commitId`, `headers`, `rdMetaVersion: 1`.
+ *
+ * **Upcasting**: an event stored at schema version n below the registered version v goes through the type's
+ * upcasters n, n+1, ..., v-1 before it is restored; a stored version above v throws {@link EventSchemaVersionError}.
+ *
+ * **Untrusted input**: stored data is never trusted. Malformed JSON, a non-object payload or metadata, keys named
+ * `__proto__`, `constructor` or `prototype` anywhere, and fields that do not fit their schema throw
+ * {@link EventDeserializationError} (naming stream, revision and type); an unregistered type throws
+ * `UnknownEventTypeError` (use {@link tryDeserialize} to skip unknown types deliberately).
+ */
+export class EventSerializer {
+  readonly registry: EventTypeRegistry;
+  private readonly compiled = new WeakMap<EventTypeEntry, CompiledEntry>();
+
+  constructor(options: EventSerializerOptions = {}) {
+    this.registry = options.registry ?? defaultEventTypes;
+  }
+
+  /** Serialises `event` (an instance of a registered class) with the given context. */
+  serialize(event: object, context: SerializationContext = {}): EventData {
+    if (typeof event !== 'object' || event === null) {
+      throw new InvalidArgumentError(`serialize: expected an event object, got ${describeValue(event)}`);
+    }
+    const entry = this.registry.entryOf(event);
+    const { codec } = this.compile(entry);
+    const source = event as { msgId?: unknown; correlationId?: unknown; causationId?: unknown };
+    if (!isUuid(source.msgId)) {
+      throw new EventSerializationError(entry.name, 'msgId', `the message id must be a UUID (it becomes the event id), got ${describeValue(source.msgId)}`);
+    }
+    const correlationId = optionalString(source.correlationId, entry.name, 'correlationId');
+    const causationId = optionalString(source.causationId, entry.name, 'causationId');
+
+    let payload: Record<string, unknown>;
+    if (entry.useClassTransformer) {
+      payload = instanceToPlain(event) as Record<string, unknown>;
+      delete payload.msgId;
+      delete payload.correlationId;
+      delete payload.causationId;
+    } else {
+      try {
+        payload = codec.encode(event);
+      } catch (error) {
+        throw toSerializationError(error, entry.name);
+      }
+    }
+    let data: string;
+    try {
+      data = JSON.stringify(payload);
+    } catch (error) {
+      // Only reachable on the class-transformer path (e.g. a bigint without a @Transform): still loud and typed.
+      throw new EventSerializationError(entry.name, undefined, `the payload is not serialisable as JSON (${String(error)})`, { cause: error });
+    }
+
+    const metadata: Record<string, unknown> = {};
+    if (correlationId !== undefined) metadata.$correlationId = correlationId;
+    if (causationId !== undefined) metadata.$causationId = causationId;
+    metadata.schemaVersion = entry.version;
+    if (context.aggregateType !== undefined) metadata.aggregateType = contextString(context.aggregateType, entry.name, 'aggregateType');
+    if (context.commitId !== undefined) metadata.commitId = contextString(context.commitId, entry.name, 'commitId');
+    if (context.headers !== undefined) {
+      if (typeof context.headers !== 'object' || context.headers === null || Array.isArray(context.headers)) {
+        throw new EventSerializationError(entry.name, undefined, `headers must be an object of JSON values, got ${describeValue(context.headers)}`);
+      }
+      try {
+        assertPlainJson(context.headers);
+      } catch (error) {
+        const failure = toSerializationError(error, entry.name);
+        throw new EventSerializationError(entry.name, undefined, `header ${failure.field ?? ''}: ${failure.reason}`);
+      }
+      metadata.headers = context.headers;
+    }
+    metadata.rdMetaVersion = EVENT_METADATA_VERSION;
+    return { eventId: source.msgId, type: entry.name, data, metadata: JSON.stringify(metadata) };
+  }
+
+  /**
+   * Restores a stored event. Throws `UnknownEventTypeError` for an unregistered type, {@link EventSchemaVersionError}
+   * for a schema version newer than the registered one, and {@link EventDeserializationError} for anything else
+   * that is wrong with the stored data.
+   */
+  deserialize<T extends object = object>(recorded: RecordedEvent): DeserializedEvent<T> {
+    const entry = this.registry.entryOfName(recorded.type);
+    if (!entry) throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
+    return this.restore(entry, recorded) as DeserializedEvent<T>;
+  }
+
+  /**
+   * As {@link deserialize}, but returns undefined for a type that is not registered (for read models that follow
+   * streams holding types they do not care about). Every other problem still throws.
+   */
+  tryDeserialize<T extends object = object>(recorded: RecordedEvent): DeserializedEvent<T> | undefined {
+    const entry = this.registry.entryOfName(recorded.type);
+    return entry ? (this.restore(entry, recorded) as DeserializedEvent<T>) : undefined;
+  }
+
+  /** Parses and validates the metadata of a stored event (empty metadata reads as `{}`). */
+  readMetadata(recorded: RecordedEvent): EventMetadata {
+    const metadata = recorded.metadata === '' ? {} : parseObject(recorded, recorded.metadata, 'metadata');
+    const fail = (reason: string): never => {
+      throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `metadata ${reason}`);
+    };
+    const { rdMetaVersion, $correlationId, $causationId, schemaVersion, aggregateType, commitId, headers } = metadata;
+    if (rdMetaVersion !== undefined && rdMetaVersion !== EVENT_METADATA_VERSION) {
+      fail(`format version ${describeValue(rdMetaVersion)} is not supported (this release reads ${EVENT_METADATA_VERSION})`);
+    }
+    if ($correlationId !== undefined && typeof $correlationId !== 'string') fail(`$correlationId must be a string, got ${describeValue($correlationId)}`);
+    if ($causationId !== undefined && typeof $causationId !== 'string') fail(`$causationId must be a string, got ${describeValue($causationId)}`);
+    if (schemaVersion !== undefined && !(typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1)) {
+      fail(`schemaVersion must be a positive integer, got ${describeValue(schemaVersion)}`);
+    }
+    if (aggregateType !== undefined && typeof aggregateType !== 'string') fail(`aggregateType must be a string, got ${describeValue(aggregateType)}`);
+    if (commitId !== undefined && typeof commitId !== 'string') fail(`commitId must be a string, got ${describeValue(commitId)}`);
+    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
+      fail(`headers must be an object, got ${describeValue(headers)}`);
+    }
+    return metadata as EventMetadata;
+  }
+
+  private restore(entry: EventTypeEntry, recorded: RecordedEvent): DeserializedEvent {
+    const metadata = this.readMetadata(recorded);
+    let payload = parseObject(recorded, recorded.data, 'payload');
+    const stored = (metadata.schemaVersion as number | undefined) ?? 1;
+    if (stored > entry.version) {
+      throw new EventSchemaVersionError(recorded.streamName, recorded.revision, recorded.type, stored, entry.version);
+    }
+    for (let version = stored; version < entry.version; version++) {
+      const upcaster = entry.upcasters[version]!;
+      let next: unknown;
+      try {
+        next = upcaster(payload);
+      } catch (error) {
+        throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `upcaster from version ${version} failed`, {
+          cause: error,
+        });
+      }
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw new EventDeserializationError(
+          recorded.streamName,
+          recorded.revision,
+          recorded.type,
+          `upcaster from version ${version} returned ${describeValue(next)} instead of an object`,
+        );
+      }
+      payload = next as Record<string, unknown>;
+    }
+
+    let event: Record<string, unknown>;
+    if (entry.useClassTransformer) {
+      try {
+        event = plainToInstance(entry.type as new () => object, payload) as Record<string, unknown>;
+      } catch (error) {
+        throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, 'class-transformer failed', {
+          cause: error,
+        });
+      }
+      event.msgId = recorded.eventId;
+      event.correlationId = metadata.$correlationId;
+      event.causationId = metadata.$causationId;
+    } else {
+      event = Object.create(entry.type.prototype as object) as Record<string, unknown>;
+      // Ids first: the same key order as an instance built by the constructor (base class fields come first).
+      event.msgId = recorded.eventId;
+      event.correlationId = metadata.$correlationId;
+      event.causationId = metadata.$causationId;
+      try {
+        this.compile(entry).codec.decodeInto(event, payload);
+      } catch (error) {
+        if (!(error instanceof FieldCodecError)) throw error;
+        throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `field ${error.pathText}: ${error.reason}`);
+      }
+    }
+    return { event, metadata, recorded };
+  }
+
+  private compile(entry: EventTypeEntry): CompiledEntry {
+    let compiled = this.compiled.get(entry);
+    if (!compiled) {
+      let codec: ObjectCodec;
+      try {
+        codec = compileObjectCodec(entry.fields, true);
+      } catch (error) {
+        throw new InvalidArgumentError(
+          `Event type ${entry.name}: invalid field schema (${error instanceof FieldCodecError ? error.reason : String(error)})`,
+          { cause: error },
+        );
+      }
+      compiled = { entry, codec };
+      this.compiled.set(entry, compiled);
+    }
+    return compiled;
+  }
+}
+
+function optionalString(value: unknown, typeName: string, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new EventSerializationError(typeName, field, `expected a string, got ${describeValue(value)}`);
+  return value;
+}
+
+function contextString(value: unknown, typeName: string, key: string): string {
+  if (typeof value !== 'string') throw new EventSerializationError(typeName, undefined, `context.${key} must be a string, got ${describeValue(value)}`);
+  return value;
+}
+
+function toSerializationError(error: unknown, typeName: string): EventSerializationError {
+  if (error instanceof FieldCodecError) return new EventSerializationError(typeName, error.pathText || undefined, error.reason);
+  if (error instanceof EventSerializationError) return error;
+  return new EventSerializationError(typeName, undefined, String(error), { cause: error });
+}
+
+/** Parses stored JSON that must be an object and must not hold prototype-touching keys. */
+function parseObject(recorded: RecordedEvent, text: string, what: 'payload' | 'metadata'): Record<string, unknown> {
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `${what} ${reason}`, cause === undefined ? undefined : { cause });
+  };
+  if (typeof text !== 'string') fail(`must be a JSON string, got ${describeValue(text)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    fail('is not valid JSON', error);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(`must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  if (MAY_HOLD_FORBIDDEN_KEY.test(text)) {
+    const path = findForbiddenKey(value);
+    if (path !== undefined) fail(`holds the forbidden key ${path} (it could reach an object prototype)`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Path of the first `__proto__`/`constructor`/`prototype` key in a parsed JSON value, or undefined. */
+function findForbiddenKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const inner = findForbiddenKey(value[i]);
+      if (inner !== undefined) return `[${i}]${inner.startsWith('[') ? '' : '.'}${inner}`;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return JSON.stringify(key);
+    const inner = findForbiddenKey((value as Record<string, unknown>)[key]);
+    if (inner !== undefined) return `${key}${inner.startsWith('[') ? '' : '.'}${inner}`;
+  }
+  return undefined;
+}

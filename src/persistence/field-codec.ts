@@ -1,0 +1,259 @@
+import type { FieldSchema, FieldSpec } from '../core/field-schema';
+import type { MessageType } from '../core/message';
+
+/**
+ * Compiles a {@link FieldSchema} once into plain functions that encode an object to JSON-ready values and decode
+ * it back, so serialising an event does no reflection and no schema interpretation per call.
+ * Internal to the serializer.
+ * @internal
+ */
+
+/** A field did not fit; `path` is built on the way up (only on the error path, so the happy path builds no strings). */
+export class FieldCodecError extends Error {
+  readonly path: (string | number)[] = [];
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+
+  /** `lines[2].price` */
+  get pathText(): string {
+    let text = '';
+    for (const part of this.path) text += typeof part === 'number' ? `[${part}]` : text === '' ? part : `.${part}`;
+    return text;
+  }
+}
+
+/** Keys that could reach a prototype when copied onto an object; never written, never read. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Fields of a message that travel in the event id and metadata, not in the payload. */
+const ID_FIELDS: ReadonlySet<string> = new Set(['msgId', 'correlationId', 'causationId']);
+
+type Encoder = (value: unknown) => unknown;
+type Decoder = (value: unknown) => unknown;
+
+/** Encodes/decodes the own fields of one object shape. */
+export interface ObjectCodec {
+  /** A fresh plain object holding `source`'s own enumerable fields, encoded (message ids skipped when asked). */
+  encode(source: object): Record<string, unknown>;
+  /** Copies `payload`'s fields onto `target`, decoding the ones with a spec (message ids skipped when asked). */
+  decodeInto(target: Record<string, unknown>, payload: Record<string, unknown>): void;
+}
+
+function rethrowAt(error: unknown, key: string | number): never {
+  if (error instanceof FieldCodecError) error.path.unshift(key);
+  throw error;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  if (Array.isArray(value)) return 'an array';
+  const name = (value as { constructor?: { name?: string } }).constructor?.name;
+  return name ? `a ${name}` : 'an object';
+}
+
+/**
+ * Checks that a value without a schema survives JSON exactly: strings, finite numbers, booleans, null, undefined
+ * (omitted), plain arrays and plain objects of those. Anything else (Date, bigint, class instances, Map, Set,
+ * NaN, functions...) would come back different or not at all, so it is refused.
+ */
+export function assertPlainJson(value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new FieldCodecError(`${value} is not representable in JSON`);
+      return;
+    case 'bigint':
+      throw new FieldCodecError('a bigint needs a field schema ({ field: BigInt }) to round-trip');
+    case 'object': {
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          try {
+            assertPlainJson(value[i]);
+          } catch (error) {
+            rethrowAt(error, i);
+          }
+        }
+        return;
+      }
+      if (value instanceof Date) throw new FieldCodecError('a Date needs a field schema ({ field: Date }) to round-trip');
+      if (!isPlainObject(value)) {
+        throw new FieldCodecError(`${describeKind(value)} needs a field schema (its class, or { type, fields }) to round-trip`);
+      }
+      for (const key of Object.keys(value)) {
+        if (FORBIDDEN_KEYS.has(key)) throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
+        try {
+          assertPlainJson((value as Record<string, unknown>)[key]);
+        } catch (error) {
+          rethrowAt(error, key);
+        }
+      }
+      return;
+    }
+    default:
+      throw new FieldCodecError(`a ${typeof value} cannot be stored`);
+  }
+}
+
+/** Compiles the codec for an object whose fields follow `schema` (fields without a spec must be plain JSON). */
+export function compileObjectCodec(schema: FieldSchema | undefined, skipMessageIds: boolean): ObjectCodec {
+  const encoders: Record<string, Encoder> = Object.create(null) as Record<string, Encoder>;
+  const decoders: Record<string, Decoder> = Object.create(null) as Record<string, Decoder>;
+  let hasDecoders = false;
+  if (schema) {
+    for (const key of Object.keys(schema)) {
+      if (FORBIDDEN_KEYS.has(key)) throw new FieldCodecError(`the field name ${JSON.stringify(key)} is not allowed in a schema`);
+      const spec = schema[key]!;
+      encoders[key] = compileEncoder(spec);
+      decoders[key] = compileDecoder(spec);
+      hasDecoders = true;
+    }
+  }
+  return {
+    encode(source) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(source)) {
+        if (skipMessageIds && ID_FIELDS.has(key)) continue;
+        if (FORBIDDEN_KEYS.has(key)) throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
+        const value = (source as Record<string, unknown>)[key];
+        const encoder = encoders[key];
+        try {
+          if (encoder === undefined) {
+            assertPlainJson(value);
+            out[key] = value;
+          } else {
+            out[key] = encoder(value);
+          }
+        } catch (error) {
+          rethrowAt(error, key);
+        }
+      }
+      return out;
+    },
+    decodeInto(target, payload) {
+      for (const key of Object.keys(payload)) {
+        if (skipMessageIds && ID_FIELDS.has(key)) continue;
+        const value = payload[key];
+        const decoder = hasDecoders ? decoders[key] : undefined;
+        if (decoder === undefined) {
+          target[key] = value;
+        } else {
+          try {
+            target[key] = decoder(value);
+          } catch (error) {
+            rethrowAt(error, key);
+          }
+        }
+      }
+    },
+  };
+}
+
+function isArraySpec(spec: FieldSpec): spec is { readonly arrayOf: FieldSpec } {
+  return typeof spec === 'object' && spec !== null && 'arrayOf' in spec;
+}
+
+function isNestedSpec(spec: FieldSpec): spec is { readonly type?: MessageType; readonly fields: FieldSchema } {
+  return typeof spec === 'object' && spec !== null && 'fields' in spec;
+}
+
+function compileEncoder(spec: FieldSpec): Encoder {
+  if (spec === Date) {
+    return (value) => {
+      if (value === undefined || value === null) return value;
+      if (!(value instanceof Date)) throw new FieldCodecError(`expected a Date, got ${describeKind(value)}`);
+      if (Number.isNaN(value.getTime())) throw new FieldCodecError('the Date is invalid');
+      return value.toISOString();
+    };
+  }
+  if (spec === BigInt) {
+    return (value) => {
+      if (value === undefined || value === null) return value;
+      if (typeof value !== 'bigint') throw new FieldCodecError(`expected a bigint, got ${describeKind(value)}`);
+      return value.toString();
+    };
+  }
+  if (isArraySpec(spec)) {
+    const item = compileEncoder(spec.arrayOf);
+    return (value) => {
+      if (value === undefined || value === null) return value;
+      if (!Array.isArray(value)) throw new FieldCodecError(`expected an array, got ${describeKind(value)}`);
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        try {
+          out[i] = item(value[i]);
+        } catch (error) {
+          rethrowAt(error, i);
+        }
+      }
+      return out;
+    };
+  }
+  if (typeof spec !== 'function' && !isNestedSpec(spec)) throw new FieldCodecError('unsupported field spec');
+  const codec = compileObjectCodec(isNestedSpec(spec) ? spec.fields : undefined, false);
+  return (value) => {
+    if (value === undefined || value === null) return value;
+    if (typeof value !== 'object' || Array.isArray(value)) throw new FieldCodecError(`expected an object, got ${describeKind(value)}`);
+    return codec.encode(value);
+  };
+}
+
+function compileDecoder(spec: FieldSpec): Decoder {
+  if (spec === Date) {
+    return (value) => {
+      if (value === undefined || value === null) return value;
+      if (typeof value !== 'string') throw new FieldCodecError(`expected an ISO date string, got ${describeKind(value)}`);
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) throw new FieldCodecError(`${JSON.stringify(value)} is not a valid date`);
+      return date;
+    };
+  }
+  if (spec === BigInt) {
+    return (value) => {
+      if (value === undefined || value === null) return value;
+      if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
+      // Accepted so that a field can move from number to bigint without an upcaster.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+      throw new FieldCodecError(`expected an integer string, got ${typeof value === 'string' ? JSON.stringify(value) : describeKind(value)}`);
+    };
+  }
+  if (isArraySpec(spec)) {
+    const item = compileDecoder(spec.arrayOf);
+    return (value) => {
+      if (value === undefined || value === null) return value;
+      if (!Array.isArray(value)) throw new FieldCodecError(`expected an array, got ${describeKind(value)}`);
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        try {
+          out[i] = item(value[i]);
+        } catch (error) {
+          rethrowAt(error, i);
+        }
+      }
+      return out;
+    };
+  }
+  const nested = isNestedSpec(spec);
+  if (typeof spec !== 'function' && !nested) throw new FieldCodecError('unsupported field spec');
+  const type: MessageType | undefined = nested ? spec.type : (spec as MessageType);
+  const prototype: object | null = type ? (type.prototype as object) : Object.prototype;
+  const codec = compileObjectCodec(nested ? spec.fields : undefined, false);
+  return (value) => {
+    if (value === undefined || value === null) return value;
+    if (typeof value !== 'object' || Array.isArray(value)) throw new FieldCodecError(`expected an object, got ${describeKind(value)}`);
+    // The constructor is not run: value objects are restored from their fields, as events are.
+    const target = Object.create(prototype) as Record<string, unknown>;
+    codec.decodeInto(target, value as Record<string, unknown>);
+    return target;
+  };
+}
