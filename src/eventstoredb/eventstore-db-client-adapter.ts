@@ -1,0 +1,146 @@
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  eventTypeFilter,
+  jsonEvent,
+  streamNameFilter,
+  type AppendExpectedRevision,
+  type ExpectedRevision,
+  type ReadPosition,
+  type ReadRevision,
+} from '@eventstore/db-client';
+import type {
+  EsdbAppendResult,
+  EsdbClientPort,
+  EsdbClientSubscription,
+  EsdbExpectedState,
+  EsdbPositionPoint,
+  EsdbProposedEvent,
+  EsdbReadAllOptions,
+  EsdbReadStreamOptions,
+  EsdbRecordedEvent,
+  EsdbRevisionPoint,
+  EsdbServerFilter,
+} from './esdb-client-port';
+import {
+  toClientJsonEvent,
+  toEsdbRecordedEvent,
+  wrapClientSubscription,
+  type ClientResolvedEventShape,
+  type ClientSubscriptionShape,
+} from './client-event-conversion';
+
+function toReadRevision(point: EsdbRevisionPoint): ReadRevision {
+  return point === 'start' ? START : point === 'end' ? END : point;
+}
+
+function toReadPosition(point: EsdbPositionPoint): ReadPosition {
+  // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
+  return point === 'start' ? START : point === 'end' ? END : { commit: point, prepare: point };
+}
+
+function toClientFilter(filter: EsdbServerFilter) {
+  if ('regex' in filter) return eventTypeFilter({ regex: filter.regex });
+  const prefixes = [...filter.prefixes];
+  return filter.on === 'streamName' ? streamNameFilter({ prefixes }) : eventTypeFilter({ prefixes });
+}
+
+/**
+ * {@link EsdbClientPort} over `@eventstore/db-client` 6.x (the design baseline).
+ *
+ * - Appends pass the expected state as `expectedRevision` (this package's option name).
+ * - Reads return a Node `Readable`; they are consumed with `for await` only.
+ * - `dispose()` cancels open calls (the client's own `dispose`) and then closes the gRPC channel, which the
+ *   client's `dispose` leaves open (it would keep the process alive).
+ */
+export class EventStoreDBClientAdapter implements EsdbClientPort {
+  readonly clientName = '@eventstore/db-client';
+  private disposed: Promise<void> | undefined;
+
+  constructor(
+    /** The wrapped client; owned by this adapter when created from a connection string. */
+    readonly client: EventStoreDBClient,
+    private readonly ownsClient: boolean = false,
+  ) {}
+
+  /** Creates a client from an `esdb://` connection string; the adapter owns (and disposes) it. */
+  static fromConnectionString(connectionString: string): EventStoreDBClientAdapter {
+    return new EventStoreDBClientAdapter(EventStoreDBClient.connectionString(connectionString), true);
+  }
+
+  async append(streamName: string, expected: EsdbExpectedState, events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult> {
+    const expectedRevision: AppendExpectedRevision = expected;
+    const result = await this.client.appendToStream(
+      streamName,
+      events.map((event) => jsonEvent(toClientJsonEvent(event))),
+      { expectedRevision },
+    );
+    return { nextRevision: result.nextExpectedRevision, position: result.position?.commit };
+  }
+
+  async *readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent> {
+    const stream = this.client.readStream(streamName, {
+      direction: options.direction === 'forwards' ? FORWARDS : BACKWARDS,
+      fromRevision: toReadRevision(options.from),
+      maxCount: options.maxCount,
+    });
+    for await (const resolved of stream as AsyncIterable<ClientResolvedEventShape>) yield toEsdbRecordedEvent(resolved);
+  }
+
+  async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
+    const stream = this.client.readAll({
+      direction: options.direction === 'forwards' ? FORWARDS : BACKWARDS,
+      fromPosition: toReadPosition(options.from),
+      maxCount: options.maxCount,
+    });
+    for await (const resolved of stream as AsyncIterable<ClientResolvedEventShape>) yield toEsdbRecordedEvent(resolved);
+  }
+
+  subscribeToStream(streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription {
+    const subscription = this.client.subscribeToStream(streamName, { fromRevision: toReadRevision(from) });
+    return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
+  }
+
+  subscribeToAll(from: EsdbPositionPoint, filter: EsdbServerFilter | undefined): EsdbClientSubscription {
+    const subscription = this.client.subscribeToAll({
+      fromPosition: toReadPosition(from),
+      ...(filter ? { filter: toClientFilter(filter) } : {}),
+    });
+    return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
+  }
+
+  async deleteStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+    const expectedRevision: ExpectedRevision = expected;
+    await this.client.deleteStream(streamName, { expectedRevision });
+  }
+
+  async tombstoneStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+    const expectedRevision: ExpectedRevision = expected;
+    await this.client.tombstoneStream(streamName, { expectedRevision });
+  }
+
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      if (!this.ownsClient) return;
+      await this.client.dispose();
+      await closeChannel(this.client);
+    })();
+    return this.disposed;
+  }
+}
+
+/**
+ * Closes the client's gRPC channel. The client keeps it in a private field; its (internal, untyped) `getChannel()`
+ * returns it — creating one if none exists, which is harmless: a channel that never connected closes at once.
+ */
+async function closeChannel(client: object): Promise<void> {
+  const getChannel = (client as { getChannel?: () => Promise<{ close(): void }> }).getChannel;
+  if (typeof getChannel !== 'function') return;
+  const channel = await getChannel.call(client);
+  channel.close();
+}
+
+export { closeChannel as closeClientChannel };

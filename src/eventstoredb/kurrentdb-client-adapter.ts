@@ -1,0 +1,153 @@
+import type {
+  AppendStreamState,
+  KurrentDBClient,
+  ReadPosition,
+  ReadRevision,
+  StreamState,
+} from '@kurrent/kurrentdb-client';
+import type {
+  EsdbAppendResult,
+  EsdbClientPort,
+  EsdbClientSubscription,
+  EsdbExpectedState,
+  EsdbPositionPoint,
+  EsdbProposedEvent,
+  EsdbReadAllOptions,
+  EsdbReadStreamOptions,
+  EsdbRecordedEvent,
+  EsdbRevisionPoint,
+  EsdbServerFilter,
+} from './esdb-client-port';
+import {
+  toClientJsonEvent,
+  toEsdbRecordedEvent,
+  wrapClientSubscription,
+  type ClientResolvedEventShape,
+  type ClientSubscriptionShape,
+} from './client-event-conversion';
+import { closeClientChannel } from './eventstore-db-client-adapter';
+import { ClientPackageMissingError } from './eventstoredb.errors';
+
+type KurrentModule = typeof import('@kurrent/kurrentdb-client');
+
+const PACKAGE = '@kurrent/kurrentdb-client';
+let kurrentModule: KurrentModule | undefined;
+
+/**
+ * Loads the optional peer `@kurrent/kurrentdb-client` on first use, so importing this library never fails when it
+ * is absent (only creating a Kurrent adapter does, with {@link ClientPackageMissingError}).
+ */
+export function loadKurrentClientModule(): KurrentModule {
+  if (kurrentModule) return kurrentModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    kurrentModule = require(PACKAGE) as KurrentModule;
+  } catch (error) {
+    throw new ClientPackageMissingError(PACKAGE, { cause: error });
+  }
+  return kurrentModule;
+}
+
+function toReadRevision(point: EsdbRevisionPoint): ReadRevision {
+  return point;
+}
+
+function toReadPosition(point: EsdbPositionPoint): ReadPosition {
+  // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
+  return point === 'start' || point === 'end' ? point : { commit: point, prepare: point };
+}
+
+/**
+ * {@link EsdbClientPort} over `@kurrent/kurrentdb-client` 1.x, the renamed successor of `@eventstore/db-client`.
+ *
+ * Differences handled here, each checked against the package's code:
+ * - appends take the expected state as `streamState` (the old `expectedRevision` is silently ignored by this
+ *   package and the append would run with ANY — the option object is typed, so a wrong name does not compile);
+ *   delete and tombstone still take `expectedRevision`;
+ * - `readStream`/`readAll` go through a native (Rust) bridge and return async iterators; subscriptions still use
+ *   gRPC from JavaScript;
+ * - its `WrongExpectedVersionError` carries `expectedState`/`actualState` (mapped in `esdb-mapping.ts`).
+ */
+export class KurrentDBClientAdapter implements EsdbClientPort {
+  readonly clientName = PACKAGE;
+  private disposed: Promise<void> | undefined;
+
+  constructor(
+    readonly client: KurrentDBClient,
+    private readonly ownsClient: boolean = false,
+  ) {}
+
+  /** Creates a client from a `kurrentdb://` or `esdb://` connection string; the adapter owns (and disposes) it. */
+  static fromConnectionString(connectionString: string): KurrentDBClientAdapter {
+    const { KurrentDBClient: Client } = loadKurrentClientModule();
+    return new KurrentDBClientAdapter(Client.connectionString(connectionString), true);
+  }
+
+  async append(streamName: string, expected: EsdbExpectedState, events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult> {
+    const { jsonEvent } = loadKurrentClientModule();
+    const streamState: AppendStreamState = expected;
+    const result = await this.client.appendToStream(
+      streamName,
+      events.map((event) => jsonEvent(toClientJsonEvent(event))),
+      { streamState },
+    );
+    return { nextRevision: result.nextExpectedRevision, position: result.position?.commit };
+  }
+
+  async *readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent> {
+    const stream = this.client.readStream(streamName, {
+      direction: options.direction,
+      fromRevision: toReadRevision(options.from),
+      maxCount: options.maxCount,
+    });
+    for await (const resolved of stream as AsyncIterable<ClientResolvedEventShape>) yield toEsdbRecordedEvent(resolved);
+  }
+
+  async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
+    const stream = this.client.readAll({
+      direction: options.direction,
+      fromPosition: toReadPosition(options.from),
+      maxCount: options.maxCount,
+    });
+    for await (const resolved of stream as AsyncIterable<ClientResolvedEventShape>) yield toEsdbRecordedEvent(resolved);
+  }
+
+  subscribeToStream(streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription {
+    const subscription = this.client.subscribeToStream(streamName, { fromRevision: toReadRevision(from) });
+    return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
+  }
+
+  subscribeToAll(from: EsdbPositionPoint, filter: EsdbServerFilter | undefined): EsdbClientSubscription {
+    const subscription = this.client.subscribeToAll({
+      fromPosition: toReadPosition(from),
+      ...(filter ? { filter: this.toClientFilter(filter) } : {}),
+    });
+    return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
+  }
+
+  async deleteStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+    const expectedRevision: StreamState = expected;
+    await this.client.deleteStream(streamName, { expectedRevision });
+  }
+
+  async tombstoneStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+    const expectedRevision: StreamState = expected;
+    await this.client.tombstoneStream(streamName, { expectedRevision });
+  }
+
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      if (!this.ownsClient) return;
+      await this.client.dispose();
+      await closeClientChannel(this.client);
+    })();
+    return this.disposed;
+  }
+
+  private toClientFilter(filter: EsdbServerFilter) {
+    const { eventTypeFilter, streamNameFilter } = loadKurrentClientModule();
+    if ('regex' in filter) return eventTypeFilter({ regex: filter.regex });
+    const prefixes = [...filter.prefixes];
+    return filter.on === 'streamName' ? streamNameFilter({ prefixes }) : eventTypeFilter({ prefixes });
+  }
+}
