@@ -100,7 +100,11 @@ export interface SendCommandsOptions {
   readonly onError?: SagaErrorHandler;
   /** Per-send timeout; the dispatcher's default when omitted. */
   readonly timeoutMs?: number;
-  /** Most commands in flight at once. Default unbounded. */
+  /**
+   * Most commands in flight at once. Default 1: commands are sent one after the other, in the order the saga
+   * emitted them, and responses come out in that order. Raise it for independent commands (responses then come out
+   * in completion order).
+   */
   readonly concurrency?: number;
 }
 
@@ -130,7 +134,7 @@ export function sendCommands(
           },
         ),
       ).pipe(mergeMap((responses) => responses)),
-    options.concurrency ?? Number.POSITIVE_INFINITY,
+    options.concurrency ?? 1,
   );
 }
 

@@ -21,6 +21,7 @@ import {
 import {
   AccountOpened,
   CloseAccount,
+  type Deferred,
   deferred,
   flush,
   OpenAccount,
@@ -462,7 +463,7 @@ describe('CommandDispatcher: cancellation', () => {
 
   it('no cross-cancellation: aborting one command does not affect another in flight', async () => {
     const { dispatcher } = setup();
-    const gates = new Map<string, ReturnType<typeof deferred>>([
+    const gates = new Map<string, Deferred>([
       ['a', deferred()],
       ['b', deferred()],
     ]);
