@@ -1,4 +1,5 @@
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { categoryFilter } from '../../persistence/stream-name-builder';
 import type { AllFilter } from '../../persistence/stream-store';
 import type { Checkpoint } from './checkpoint';
 
@@ -27,7 +28,7 @@ export const ListenerSources = {
   },
   /** Every stream of a category (`<category>-<id>`), e.g. the category name a `StreamNameBuilder` returns. */
   category(category: string): ListenerSource {
-    nonBlank(category, 'category');
+    categoryFilter(category); // validates: non-empty, no '-'
     return { kind: 'category', category };
   },
   /** Every event of the given registered type name(s). */
@@ -84,7 +85,7 @@ export function assertCheckpointFits(source: ListenerSource, checkpoint: Checkpo
   const kind = checkpointKindOf(source);
   if (checkpoint.kind !== kind) {
     throw new InvalidArgumentError(
-      `${describeSource(source)} takes a ${kind} checkpoint, got a ${checkpoint.kind} checkpoint`,
+      `${describeSource(source)} takes ${kindText(kind)}, got ${kindText(checkpoint.kind)}`,
     );
   }
 }
@@ -93,4 +94,8 @@ function nonBlank(value: unknown, what: string): void {
   if (typeof value !== 'string' || value.trim().length === 0) {
     throw new InvalidArgumentError(`${what} must be a non-blank string, got ${describeValue(value)}`);
   }
+}
+
+function kindText(kind: Checkpoint['kind']): string {
+  return kind === 'stream' ? 'a stream checkpoint (revision)' : 'an $all checkpoint (position)';
 }

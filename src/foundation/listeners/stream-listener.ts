@@ -1,4 +1,5 @@
 import { InvalidArgumentError, describeValue, type ReactiveDomainError } from '../../core/reactive-domain.error';
+import { categoryFilter } from '../../persistence/stream-name-builder';
 import { SubscriptionDroppedError } from '../../persistence/stream-store.errors';
 import type { AllFilter, RecordedEvent, StoreSubscription, StreamStore, SubscriptionHandlers } from '../../persistence/stream-store';
 import { checkpointOf, isAfterCheckpoint, type Checkpoint } from './checkpoint';
@@ -276,7 +277,7 @@ export class StreamListener {
 function allFilterOf(source: Exclude<ListenerSource, { kind: 'stream' }>): AllFilter | undefined {
   switch (source.kind) {
     case 'category':
-      return { on: 'streamName', prefixes: [`${source.category}-`] };
+      return categoryFilter(source.category);
     case 'eventType':
       return { on: 'eventType', prefixes: source.types };
     case 'all':
