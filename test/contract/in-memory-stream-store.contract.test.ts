@@ -1,0 +1,13 @@
+import { InMemoryStreamStore } from '../../src/persistence/in-memory-stream-store';
+import { describeStreamStoreContract } from './stream-store.contract';
+
+describeStreamStoreContract('InMemoryStreamStore', async () => {
+  const store = new InMemoryStreamStore();
+  return { store, dispose: () => store.close() };
+});
+
+// The same contract with deliveries postponed by a timer, to shake out tests that rely on delivery timing.
+describeStreamStoreContract('InMemoryStreamStore (delayed delivery)', async () => {
+  const store = new InMemoryStreamStore({ deliveryDelayMs: 3 });
+  return { store, dispose: () => store.close() };
+});
