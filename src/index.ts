@@ -7,3 +7,6 @@
  * @packageDocumentation
  */
 export * from './core';
+export * from './messaging';
+export * from './persistence';
+export * from './foundation';

@@ -1,4 +1,9 @@
-import { AlreadyCorrelatedError, InvalidEventError, MissingSourceError, SourceChangeError } from './aggregate.errors';
+import {
+  AlreadyCorrelatedError,
+  InvalidEventError,
+  MissingSourceError,
+  SourceChangeError,
+} from './aggregate.errors';
 import { EventDrivenStateMachine } from './event-driven-state-machine';
 import type { CorrelatedEventSource, EventSource } from './event-source';
 import { isCorrelatedMessage, type CorrelatedMessage } from './message';
@@ -40,7 +45,9 @@ export abstract class AggregateRoot<TId extends string = string>
   constructor(id: TId, source?: CorrelatedMessage) {
     super();
     if (typeof id !== 'string' || id.length === 0) {
-      throw new InvalidArgumentError(`${new.target.name}: id must be a non-empty string, got ${describeValue(id)}`);
+      throw new InvalidArgumentError(
+        `${new.target.name}: id must be a non-empty string, got ${describeValue(id)}`,
+      );
     }
     this.id = id;
     if (source !== undefined) this.source = source;
@@ -53,7 +60,10 @@ export abstract class AggregateRoot<TId extends string = string>
 
   set source(source: CorrelatedMessage | undefined) {
     if (source !== undefined && !isCorrelatedMessage(source)) {
-      throw new InvalidEventError(this.label(), `source must be a correlated message, got ${describeValue(source)}`);
+      throw new InvalidEventError(
+        this.label(),
+        `source must be a correlated message, got ${describeValue(source)}`,
+      );
     }
     if (source !== this.#source && this.hasRecordedEvents) {
       throw new SourceChangeError(this.label(), 'the source cannot change while raised events are not saved');

@@ -7,7 +7,9 @@ export interface AggregateLabel {
 }
 
 function label(at: AggregateLabel): string {
-  return at.aggregateId === undefined ? at.aggregateType : `${at.aggregateType} ${JSON.stringify(at.aggregateId)}`;
+  return at.aggregateId === undefined
+    ? at.aggregateType
+    : `${at.aggregateType} ${JSON.stringify(at.aggregateId)}`;
 }
 
 /** Base of the errors raised by aggregates and state machines; carries the aggregate's type and id. */

@@ -23,9 +23,15 @@ export class ClassRoutes {
   ) {
     for (let p: object | null = prototype; p && p !== stopAt; p = Object.getPrototypeOf(p)) {
       for (const key of Object.getOwnPropertyNames(p)) {
-        if (!key.startsWith(CONVENTION_PREFIX) || key.length === CONVENTION_PREFIX.length || this.methods.has(key)) continue;
+        if (
+          !key.startsWith(CONVENTION_PREFIX) ||
+          key.length === CONVENTION_PREFIX.length ||
+          this.methods.has(key)
+        )
+          continue;
         const descriptor = Object.getOwnPropertyDescriptor(p, key);
-        if (descriptor && typeof descriptor.value === 'function') this.methods.set(key, descriptor.value as ConventionRoute);
+        if (descriptor && typeof descriptor.value === 'function')
+          this.methods.set(key, descriptor.value as ConventionRoute);
       }
     }
   }
@@ -59,7 +65,12 @@ export interface RoutingStatics {
 export function classRoutesOf(ctor: Function & RoutingStatics, stopAt: object): ClassRoutes {
   let routes = cache.get(ctor);
   if (!routes) {
-    routes = new ClassRoutes(ctor.prototype as object, stopAt, ctor.eventTypes ?? defaultEventTypes, ctor.strictRouting === true);
+    routes = new ClassRoutes(
+      ctor.prototype as object,
+      stopAt,
+      ctor.eventTypes ?? defaultEventTypes,
+      ctor.strictRouting === true,
+    );
     cache.set(ctor, routes);
   }
   return routes;

@@ -60,7 +60,8 @@ export abstract class EventDrivenStateMachine {
 
   /** Applies stored history; the version advances by one per event. */
   restoreFromEvents(events: Iterable<object>): void {
-    if (events === null || events === undefined) throw this.invalidEvent('restoreFromEvents expects an iterable of events', events);
+    if (events === null || events === undefined)
+      throw this.invalidEvent('restoreFromEvents expects an iterable of events', events);
     if (this.#recorded.length > 0) {
       throw new PendingEventsError(
         this.label(),
@@ -76,7 +77,10 @@ export abstract class EventDrivenStateMachine {
   /** Applies newer stored events; `expectedVersion` must be the current version of an instance with history. */
   updateWithEvents(events: Iterable<object>, expectedVersion: number): void {
     if (this.#version < 0) {
-      throw new AggregateVersionMismatchError(this.label(), 'cannot update an instance that has no history; restore it first');
+      throw new AggregateVersionMismatchError(
+        this.label(),
+        'cannot update an instance that has no history; restore it first',
+      );
     }
     if (expectedVersion !== this.#version) {
       throw new AggregateVersionMismatchError(
@@ -101,7 +105,9 @@ export abstract class EventDrivenStateMachine {
    */
   restoreSnapshotAt(version: number, restore: () => void): void {
     if (!Number.isSafeInteger(version) || version < 0) {
-      throw new InvalidArgumentError(`${this.label().aggregateType}: snapshot version must be >= 0, got ${describeValue(version)}`);
+      throw new InvalidArgumentError(
+        `${this.label().aggregateType}: snapshot version must be >= 0, got ${describeValue(version)}`,
+      );
     }
     if (this.#recorded.length > 0 || this.#version !== -1) {
       throw new PendingEventsError(this.label(), 'a snapshot can only be restored into a fresh instance');
@@ -113,11 +119,16 @@ export abstract class EventDrivenStateMachine {
   /** Registers an explicit route for events of exactly `type`. Call it in the constructor. */
   protected register<E extends object>(type: MessageType<E>, route: (event: E) => void): void {
     if (typeof type !== 'function' || typeof route !== 'function') {
-      throw new InvalidArgumentError(`${this.label().aggregateType}: register(type, route) needs a class and a function`);
+      throw new InvalidArgumentError(
+        `${this.label().aggregateType}: register(type, route) needs a class and a function`,
+      );
     }
     this.#explicitRoutes ??= new Map();
     if (this.#explicitRoutes.has(type)) {
-      throw new DuplicateRouteError(this.label(), `a route for ${this.typeLabel(type)} is already registered`);
+      throw new DuplicateRouteError(
+        this.label(),
+        `a route for ${this.typeLabel(type)} is already registered`,
+      );
     }
     const conventionMethod = this.#classRoutes.conventionMethodFor(type);
     if (conventionMethod) {
@@ -161,7 +172,10 @@ export abstract class EventDrivenStateMachine {
   protected label(): AggregateLabel {
     const ctor = this.constructor as { typeName?: string; name: string };
     const id = (this as { id?: unknown }).id;
-    return { aggregateType: ctor.typeName ?? ctor.name, aggregateId: typeof id === 'string' ? id : undefined };
+    return {
+      aggregateType: ctor.typeName ?? ctor.name,
+      aggregateId: typeof id === 'string' ? id : undefined,
+    };
   }
 
   private route(event: object): void {
@@ -173,7 +187,10 @@ export abstract class EventDrivenStateMachine {
       const convention = this.#classRoutes.routeFor(type);
       if (convention) convention.call(this, event);
       else if (!children && this.#classRoutes.strict) {
-        throw new UnroutedEventError(this.label(), `no route for event ${this.typeLabel(type)} (strict routing is on)`);
+        throw new UnroutedEventError(
+          this.label(),
+          `no route for event ${this.typeLabel(type)} (strict routing is on)`,
+        );
       }
     }
     if (children) for (const child of children.slice()) child(event);

@@ -86,7 +86,8 @@ export class EventTypeRegistry {
 
   /** Registers `type` under `name`. Throws {@link DuplicateEventTypeError} when either is already taken. */
   register<T extends object>(type: MessageType<T>, name: string, options: EventTypeOptions = {}): this {
-    if (typeof type !== 'function') throw new InvalidArgumentError(`register: expected a class, got ${describeValue(type)}`);
+    if (typeof type !== 'function')
+      throw new InvalidArgumentError(`register: expected a class, got ${describeValue(type)}`);
     if (typeof name !== 'string' || !TYPE_NAME.test(name)) {
       throw new InvalidArgumentError(
         `register(${describeType(type)}): type name must be a non-blank identifier-like string, got ${describeValue(name)}`,
@@ -94,11 +95,15 @@ export class EventTypeRegistry {
     }
     const version = options.version ?? 1;
     if (!Number.isSafeInteger(version) || version < 1) {
-      throw new InvalidArgumentError(`register(${name}): version must be a positive integer, got ${describeValue(version)}`);
+      throw new InvalidArgumentError(
+        `register(${name}): version must be a positive integer, got ${describeValue(version)}`,
+      );
     }
     for (let v = 1; v < version; v++) {
       if (typeof options.upcasters?.[v] !== 'function') {
-        throw new InvalidArgumentError(`register(${name}): version ${version} needs an upcaster from version ${v}`);
+        throw new InvalidArgumentError(
+          `register(${name}): version ${version} needs an upcaster from version ${v}`,
+        );
       }
     }
     const existingForType = this.byType.get(type);

@@ -41,7 +41,9 @@ export class InvalidIdError extends InvalidArgumentError {
     readonly brand: string,
     readonly value: unknown,
   ) {
-    super(`${brand}: expected a UUID string, got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`);
+    super(
+      `${brand}: expected a UUID string, got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
+    );
   }
 }
 

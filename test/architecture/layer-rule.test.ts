@@ -27,7 +27,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^;'"]*?from\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^;'"]*?from\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Relative imports of a file, resolved to absolute .ts paths. */
 export function importsOf(file: string): string[] {
@@ -93,7 +94,8 @@ describe('layer rule (DESIGN §1)', () => {
       }
       for (const target of imports) {
         const to = layerOf(target);
-        if (to !== from && !allowed.includes(to)) violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+        if (to !== from && !allowed.includes(to))
+          violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
       }
     }
     expect(violations).toEqual([]);
@@ -107,8 +109,22 @@ describe('layer rule (DESIGN §1)', () => {
   it('the checker itself detects a cycle and an upward import', () => {
     const a = 'a.ts';
     const b = 'b.ts';
-    expect(findCycles(new Map([[a, [b]], [b, [a]]]))).toEqual([[a, b, a]]);
-    expect(findCycles(new Map([[a, [b]], [b, []]]))).toEqual([]);
+    expect(
+      findCycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual([[a, b, a]]);
+    expect(
+      findCycles(
+        new Map([
+          [a, [b]],
+          [b, []],
+        ]),
+      ),
+    ).toEqual([]);
     expect(layerOf(join(SRC, 'core/x.ts'))).toBe('core');
     expect(ALLOWED.core).not.toContain('messaging');
   });

@@ -15,7 +15,16 @@ import {
   SourceChangeError,
   UnroutedEventError,
 } from '../../src/core';
-import { Account, AccountId, AccountOpened, Audited, Deposited, OpenAccount, Withdrawn, registry } from './fixtures';
+import {
+  Account,
+  AccountId,
+  AccountOpened,
+  Audited,
+  Deposited,
+  OpenAccount,
+  Withdrawn,
+  registry,
+} from './fixtures';
 
 function openedAccount(): Account {
   const id = AccountId.create();
@@ -55,7 +64,9 @@ describe('EventDrivenStateMachine version bookkeeping', () => {
 
   it('updateWithEvents requires history and the matching version', () => {
     const fresh = new Account(AccountId.create());
-    expect(() => fresh.updateWithEvents([new Deposited(fresh.id, 1)], -1)).toThrow(AggregateVersionMismatchError);
+    expect(() => fresh.updateWithEvents([new Deposited(fresh.id, 1)], -1)).toThrow(
+      AggregateVersionMismatchError,
+    );
     const account = openedAccount();
     expect(() => account.updateWithEvents([new Deposited(account.id, 1)], 3)).toThrow(
       'updateWithEvents expected version 3 but the instance is at version 0',
@@ -218,7 +229,9 @@ describe('AggregateRoot correlation', () => {
   it('raising without a source throws, naming aggregate and event', () => {
     const account = openedAccount();
     expect(() => account.deposit(1)).toThrow(MissingSourceError);
-    expect(() => account.deposit(1)).toThrow(`Account "${account.id}": cannot raise Deposited without a source message`);
+    expect(() => account.deposit(1)).toThrow(
+      `Account "${account.id}": cannot raise Deposited without a source message`,
+    );
   });
 
   it('a pre-correlated event throws', () => {
@@ -226,7 +239,9 @@ describe('AggregateRoot correlation', () => {
     account.source = new OpenAccount(account.id);
     const event = new Deposited(account.id, 1);
     event.correlationId = 'already';
-    expect(() => (account as unknown as { raise(e: object): void }).raise(event)).toThrow(AlreadyCorrelatedError);
+    expect(() => (account as unknown as { raise(e: object): void }).raise(event)).toThrow(
+      AlreadyCorrelatedError,
+    );
   });
 
   it('takeEvents clears the source, so raising after a save throws', () => {

@@ -51,7 +51,9 @@ describe('EventTypeRegistry', () => {
     })();
     expect(error).toBeInstanceOf(UnknownEventTypeError);
     expect(error?.code).toBe('UNKNOWN_EVENT_TYPE');
-    expect(error?.message).toBe('Unknown event type "Ghost" in stream "account-1" at revision 7: no class is registered under this name');
+    expect(error?.message).toBe(
+      'Unknown event type "Ghost" in stream "account-1" at revision 7: no class is registered under this name',
+    );
   });
 
   it('refuses to name an unregistered instance (never falls back to constructor.name)', () => {

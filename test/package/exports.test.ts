@@ -8,25 +8,36 @@ import { join, resolve } from 'node:path';
  * and ESM consumers through the package name and its subpath exports.
  */
 const ROOT = resolve(__dirname, '../..');
-const SUBPATHS = ['', '/core', '/messaging', '/persistence', '/foundation', '/testing', '/eventstoredb'].filter((s) =>
-  existsSync(join(ROOT, 'dist', s.slice(1), 'index.js')),
-);
+const SUBPATHS = [
+  '',
+  '/core',
+  '/messaging',
+  '/persistence',
+  '/foundation',
+  '/testing',
+  '/eventstoredb',
+].filter((s) => existsSync(join(ROOT, 'dist', s.slice(1), 'index.js')));
 
 describe('built package', () => {
   let consumer: string;
 
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    if (!existsSync(join(ROOT, 'dist/index.js')))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does)');
     consumer = mkdtempSync(join(tmpdir(), 'rd-consumer-'));
     mkdirSync(join(consumer, 'node_modules'));
     symlinkSync(ROOT, join(consumer, 'node_modules/reactive-domain'), 'dir');
   });
   afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
-  const run = (args: string[]): string => execFileSync(process.execPath, args, { cwd: consumer, encoding: 'utf8' }).trim();
+  const run = (args: string[]): string =>
+    execFileSync(process.execPath, args, { cwd: consumer, encoding: 'utf8' }).trim();
 
   it.each(SUBPATHS)('require("reactive-domain%s") works from CommonJS', (subpath) => {
-    const out = run(['-e', `const m = require('reactive-domain${subpath}'); console.log(Object.keys(m).length)`]);
+    const out = run([
+      '-e',
+      `const m = require('reactive-domain${subpath}'); console.log(Object.keys(m).length)`,
+    ]);
     expect(Number(out)).toBeGreaterThan(0);
   });
 

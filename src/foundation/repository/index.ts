@@ -1,0 +1,4 @@
+export * from './repository';
+export * from './repository.errors';
+export * from './stream-store-repository';
+export * from './correlated-repository';

@@ -1,0 +1,63 @@
+import { ReactiveDomainError } from '../../core/reactive-domain.error';
+
+/** Identifies the aggregate an error is about. */
+interface AggregateRef {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly streamName: string;
+}
+
+abstract class RepositoryError extends ReactiveDomainError {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly streamName: string;
+  constructor(ref: AggregateRef, message: string, options?: { cause?: unknown }) {
+    super(
+      `${ref.aggregateType} ${JSON.stringify(ref.aggregateId)} (stream ${JSON.stringify(ref.streamName)}): ${message}`,
+      options,
+    );
+    this.aggregateType = ref.aggregateType;
+    this.aggregateId = ref.aggregateId;
+    this.streamName = ref.streamName;
+  }
+}
+
+/** The aggregate's stream does not exist (never written, or soft-deleted). */
+export class AggregateNotFoundError extends RepositoryError {
+  readonly code = 'AGGREGATE_NOT_FOUND';
+  constructor(ref: AggregateRef) {
+    super(ref, 'not found');
+  }
+}
+
+/** The aggregate's stream was hard-deleted (tombstoned). */
+export class AggregateDeletedError extends RepositoryError {
+  readonly code = 'AGGREGATE_DELETED';
+  constructor(ref: AggregateRef) {
+    super(ref, 'deleted (tombstoned)');
+  }
+}
+
+/** A load "at version v" asked for a revision past the end of the stream. */
+export class AggregateVersionError extends RepositoryError {
+  readonly code = 'AGGREGATE_VERSION';
+  constructor(
+    ref: AggregateRef,
+    readonly requestedVersion: number,
+    readonly lastVersion: number,
+  ) {
+    super(ref, `version ${requestedVersion} was requested but the last version is ${lastVersion}`);
+  }
+}
+
+/** `update` gave up after its attempts all hit concurrency conflicts. */
+export class ConcurrencyRetriesExhaustedError extends RepositoryError {
+  readonly code = 'CONCURRENCY_RETRIES_EXHAUSTED';
+  constructor(
+    ref: AggregateRef,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(ref, `still conflicting after ${attempts} attempt(s)`, { cause });
+  }
+}

@@ -1,0 +1,316 @@
+import type { AggregateRoot, AggregateType } from '../../core/aggregate-root';
+import { isSnapshotSource } from '../../core/event-source';
+import { newId } from '../../core/id';
+import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { EventSerializer } from '../../persistence/event-serializer';
+import { ExpectedVersion } from '../../persistence/expected-version';
+import type { StreamStore } from '../../persistence/stream-store';
+import { WrongExpectedVersionError } from '../../persistence/stream-store.errors';
+import {
+  PrefixedCamelCaseStreamNameBuilder,
+  type StreamNameBuilder,
+} from '../../persistence/stream-name-builder';
+import type { SnapshotPolicy, SnapshotStore, StoredSnapshot } from '../snapshots/snapshot-store';
+import type { LoadOptions, Repository, SaveOptions, SaveResult } from './repository';
+import {
+  AggregateDeletedError,
+  AggregateNotFoundError,
+  AggregateVersionError,
+  ConcurrencyRetriesExhaustedError,
+} from './repository.errors';
+
+/** Snapshot settings of a repository. */
+export interface SnapshotSettings {
+  readonly store: SnapshotStore;
+  readonly policy: SnapshotPolicy;
+}
+
+/** Something went wrong that must not fail the caller's operation (a snapshot write after a committed save). */
+export type RepositoryWarning = {
+  readonly kind: 'snapshot-save-failed' | 'snapshot-ignored';
+  readonly streamName: string;
+  readonly error: unknown;
+};
+
+/** Options of {@link StreamStoreRepository}. */
+export interface StreamStoreRepositoryOptions {
+  readonly store: StreamStore;
+  /** Default: a serializer over the process-wide event-type registry. */
+  readonly serializer?: EventSerializer;
+  /** Default: `PrefixedCamelCaseStreamNameBuilder` without prefix (`order-<id>`). */
+  readonly streamNames?: StreamNameBuilder;
+  /** Events read per page on load (default 500). Loads never buffer a whole stream. */
+  readonly pageSize?: number;
+  /** Snapshots for aggregates that implement `SnapshotSource`. */
+  readonly snapshots?: SnapshotSettings;
+  /** Headers written into the metadata of every saved event (e.g. the acting user). */
+  readonly headers?: () => Readonly<Record<string, string>>;
+  /**
+   * Receives failures that must not fail the operation: a snapshot that could not be written after the events were
+   * committed, or a snapshot that could not be used (the aggregate is then rebuilt from events). Default:
+   * `process.emitWarning`. Never silent.
+   */
+  readonly onWarning?: (warning: RepositoryWarning) => void;
+}
+
+/** Options of {@link StreamStoreRepository.update}. */
+export interface UpdateOptions extends SaveOptions {
+  /** Attempts in all, the first included (default 3). */
+  readonly maxAttempts?: number;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * Loads aggregates by replaying their stream (after the latest compatible snapshot) and saves their pending events
+ * with optimistic concurrency (Reactive Domain's StreamStoreRepository, with commit-on-success).
+ */
+export class StreamStoreRepository implements Repository {
+  readonly store: StreamStore;
+  readonly serializer: EventSerializer;
+  readonly streamNames: StreamNameBuilder;
+  private readonly pageSize: number;
+  private readonly snapshots: SnapshotSettings | undefined;
+  private readonly headers: (() => Readonly<Record<string, string>>) | undefined;
+  private readonly onWarning: (warning: RepositoryWarning) => void;
+
+  constructor(options: StreamStoreRepositoryOptions) {
+    this.store = options.store;
+    this.serializer = options.serializer ?? new EventSerializer();
+    this.streamNames = options.streamNames ?? new PrefixedCamelCaseStreamNameBuilder();
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isSafeInteger(this.pageSize) || this.pageSize < 1) {
+      throw new InvalidArgumentError(
+        `StreamStoreRepository: pageSize must be a positive integer, got ${describeValue(this.pageSize)}`,
+      );
+    }
+    this.snapshots = options.snapshots;
+    this.headers = options.headers;
+    this.onWarning = options.onWarning ?? defaultWarning;
+  }
+
+  /** The stream an aggregate lives in. */
+  streamNameOf(type: Pick<AggregateType, 'typeName'>, id: string): string {
+    return this.streamNames.forAggregate(type.typeName, id);
+  }
+
+  async getById<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    options: LoadOptions = {},
+  ): Promise<T> {
+    const aggregate = await this.load(type, id, options);
+    if (!aggregate) throw new AggregateNotFoundError(this.ref(type, id));
+    return aggregate;
+  }
+
+  async tryGetById<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    options: LoadOptions = {},
+  ): Promise<T | undefined> {
+    return this.load(type, id, options);
+  }
+
+  async save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<SaveResult | undefined> {
+    return this.commit(aggregate, options, false);
+  }
+
+  /**
+   * Load, act, save — retried on a concurrency conflict (a fresh load each time), at most `maxAttempts` times.
+   * `act` must be free of side effects other than raising events, since it may run more than once.
+   * Resolves the saved aggregate.
+   */
+  async update<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    act: (aggregate: T) => void | Promise<void>,
+    options: UpdateOptions = {},
+  ): Promise<T> {
+    const maxAttempts = options.maxAttempts ?? 3;
+    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+      throw new InvalidArgumentError(
+        `update: maxAttempts must be a positive integer, got ${describeValue(maxAttempts)}`,
+      );
+    }
+    let lastConflict: unknown;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const aggregate = await this.getById(type, id);
+      await act(aggregate);
+      try {
+        await this.save(aggregate, options);
+        return aggregate;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        lastConflict = error;
+      }
+    }
+    throw new ConcurrencyRetriesExhaustedError(this.ref(type, id), maxAttempts, lastConflict);
+  }
+
+  async delete(aggregate: AggregateRoot): Promise<void> {
+    await this.store.deleteStream(this.streamOfInstance(aggregate), this.expectedVersionOf(aggregate));
+  }
+
+  async hardDelete(aggregate: AggregateRoot): Promise<void> {
+    await this.store.tombstoneStream(this.streamOfInstance(aggregate), this.expectedVersionOf(aggregate));
+  }
+
+  /**
+   * Appends pending events; only after success are they taken from the aggregate (and, when `keepSource`, its
+   * correlation source kept for the next unit of work).
+   * @internal shared with `CorrelatedRepository`
+   */
+  async commit(
+    aggregate: AggregateRoot,
+    options: SaveOptions,
+    keepSource: boolean,
+  ): Promise<SaveResult | undefined> {
+    const pending = aggregate.pendingEvents;
+    if (pending.length === 0) return undefined;
+    const type = aggregateTypeOf(aggregate);
+    const streamName = this.streamNames.forAggregate(type.typeName, aggregate.id);
+    const commitId = newId();
+    const headers = this.headers || options.headers ? { ...this.headers?.(), ...options.headers } : undefined;
+    const context = { aggregateType: type.typeName, commitId, headers };
+    const data = pending.map((event) => this.serializer.serialize(event, context));
+    const previousVersion = aggregate.expectedVersion;
+    const result = await this.store.appendToStream(streamName, this.expectedVersionOf(aggregate), data);
+    if (keepSource) aggregate.keepSourceForNextTake();
+    aggregate.takeEvents();
+    await this.maybeSnapshot(aggregate, type, streamName, previousVersion);
+    return {
+      streamName,
+      firstRevision: previousVersion + 1,
+      lastRevision: result.nextExpectedVersion,
+      position: result.position,
+      commitId,
+    };
+  }
+
+  private async load<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    options: LoadOptions,
+  ): Promise<T | undefined> {
+    const target = options.version;
+    if (target !== undefined && (!Number.isSafeInteger(target) || target < 0)) {
+      throw new InvalidArgumentError(
+        `${type.typeName} ${JSON.stringify(id)}: version must be a revision (integer >= 0), got ${describeValue(target)}`,
+      );
+    }
+    const streamName = this.streamNames.forAggregate(type.typeName, id);
+    const aggregate = await this.fromSnapshot(type, id, streamName, target);
+    const fromSnapshot = aggregate !== undefined;
+    const instance = aggregate ?? new type(id);
+    let from = instance.expectedVersion + 1;
+    for (;;) {
+      const maxCount = target === undefined ? this.pageSize : Math.min(this.pageSize, target - from + 1);
+      if (maxCount <= 0) break;
+      const result = await this.store.readStream(streamName, { fromRevision: from, maxCount });
+      if (result.status === 'not_found') return undefined;
+      if (result.status === 'deleted') throw new AggregateDeletedError(this.ref(type, id));
+      if (target !== undefined && target > result.lastRevision) {
+        throw new AggregateVersionError(this.ref(type, id), target, result.lastRevision);
+      }
+      if (result.events.length > 0) {
+        instance.restoreFromEvents(
+          result.events.map((recorded) => this.serializer.deserialize(recorded).event),
+        );
+        from += result.events.length;
+      }
+      if (result.isEndOfStream || result.events.length === 0) break;
+    }
+    if (!fromSnapshot && instance.expectedVersion < 0) return undefined;
+    return instance;
+  }
+
+  private async fromSnapshot<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    streamName: string,
+    target: number | undefined,
+  ): Promise<T | undefined> {
+    if (!this.snapshots || !isSnapshotSource(type.prototype)) return undefined;
+    let snapshot: StoredSnapshot | undefined;
+    try {
+      snapshot = await this.snapshots.store.load(streamName);
+    } catch (error) {
+      this.onWarning({ kind: 'snapshot-ignored', streamName, error });
+      return undefined;
+    }
+    if (!snapshot) return undefined;
+    if (
+      snapshot.schemaVersion !== (type.snapshotVersion ?? 1) ||
+      (target !== undefined && snapshot.version > target)
+    ) {
+      return undefined; // incompatible or too new for the requested version: replay from events instead
+    }
+    const instance = new type(id);
+    try {
+      instance.restoreSnapshotAt(snapshot.version, () => {
+        if (isSnapshotSource(instance)) instance.restoreFromSnapshot(snapshot.state);
+      });
+      return instance;
+    } catch (error) {
+      this.onWarning({ kind: 'snapshot-ignored', streamName, error });
+      return undefined;
+    }
+  }
+
+  private async maybeSnapshot(
+    aggregate: AggregateRoot,
+    type: AggregateType,
+    streamName: string,
+    previousVersion: number,
+  ): Promise<void> {
+    if (!this.snapshots || !isSnapshotSource(aggregate)) return;
+    if (!this.snapshots.policy.shouldSnapshot(previousVersion, aggregate.expectedVersion)) return;
+    try {
+      await this.snapshots.store.save(streamName, {
+        aggregateType: type.typeName,
+        aggregateId: aggregate.id,
+        version: aggregate.expectedVersion,
+        schemaVersion: type.snapshotVersion ?? 1,
+        state: aggregate.takeSnapshot(),
+        takenAt: new Date(),
+      });
+    } catch (error) {
+      // The events are committed; a missing snapshot only costs replay time. Report, do not fail the save.
+      this.onWarning({ kind: 'snapshot-save-failed', streamName, error });
+    }
+  }
+
+  private expectedVersionOf(aggregate: AggregateRoot): ExpectedVersion {
+    return aggregate.expectedVersion < 0 ? ExpectedVersion.NoStream : aggregate.expectedVersion;
+  }
+
+  private streamOfInstance(aggregate: AggregateRoot): string {
+    return this.streamNames.forAggregate(aggregateTypeOf(aggregate).typeName, aggregate.id);
+  }
+
+  private ref(type: Pick<AggregateType, 'typeName'>, id: string) {
+    return {
+      aggregateType: type.typeName,
+      aggregateId: id,
+      streamName: this.streamNames.forAggregate(type.typeName, id),
+    };
+  }
+}
+
+function aggregateTypeOf(aggregate: AggregateRoot): AggregateType {
+  const type = aggregate.constructor as Partial<AggregateType>;
+  if (typeof type.typeName !== 'string' || type.typeName.length === 0) {
+    throw new InvalidArgumentError(
+      `${aggregate.constructor.name}: aggregate classes need a static typeName (the stable name used for stream names)`,
+    );
+  }
+  return type as AggregateType;
+}
+
+function defaultWarning(warning: RepositoryWarning): void {
+  process.emitWarning(
+    `${warning.kind} for stream ${warning.streamName}: ${String(warning.error)}`,
+    'ReactiveDomainWarning',
+  );
+}
