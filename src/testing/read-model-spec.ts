@@ -1,0 +1,237 @@
+import type { AggregateType } from '../core/aggregate-root';
+import type { Query, QueryResult } from '../core/message';
+import { checkpointOf } from '../foundation/listeners/checkpoint';
+import type { ListenerSource } from '../foundation/listeners/listener-source';
+import type { ReadModelBase } from '../foundation/listeners/read-model-base';
+import type { RecordedEvent } from '../persistence/stream-store';
+import type { ErrorClass } from './aggregate-spec';
+import { diffValues, formatValue } from './message-diff';
+import { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
+import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
+
+/** Options of {@link readModelSpec}. */
+export interface ReadModelSpecOptions<M extends ReadModelBase = ReadModelBase> extends TestEnvironmentOptions {
+  /** What the model follows; the specification starts it on these sources. */
+  readonly sources: readonly ListenerSource[];
+  /** Registers query handlers answering from the model on `env.queries` (for `thenQuery`). */
+  readonly queries?: (model: M, env: TestEnvironment) => void;
+}
+
+type Write = { readonly stream: string | { type: AggregateType; id: string }; readonly events: readonly object[] };
+
+/**
+ * Starts a given/when/then specification for a read model: a fresh {@link TestEnvironment} per run; `given`
+ * events are stored before the model starts (catch-up), `when` events after it is live (live delivery); the model
+ * is started on `options.sources` and awaited until it has handled everything written. Then check its state
+ * (`then`, `thenState`), a query's result (`thenQuery`, with handlers registered by `options.queries`), or its
+ * failure (`thenFails`).
+ *
+ * @example
+ * ```ts
+ * await readModelSpec((env) => new OrderSummaries(env), { registry, sources: [ListenerSources.category('order')] })
+ *   .given(Order, orderId, new OrderPlaced(orderId, customerId, lines, 30))
+ *   .when(Order, orderId, new OrderConfirmed(orderId))
+ *   .thenState((model) => model.get(orderId)?.status, 'confirmed');
+ * ```
+ */
+export function readModelSpec<M extends ReadModelBase>(
+  create: (env: TestEnvironment) => M,
+  options: ReadModelSpecOptions<M>,
+): ReadModelSpec<M> {
+  if (!options || !Array.isArray(options.sources) || options.sources.length === 0) {
+    throw new SpecificationUsageError('readModelSpec: options.sources must list what the model follows (e.g. ListenerSources.category("order"))');
+  }
+  return new ReadModelSpec(create, options);
+}
+
+/** A read model specification; see {@link readModelSpec}. */
+export class ReadModelSpec<M extends ReadModelBase> {
+  private readonly before: Write[] = [];
+  private readonly after: Write[] = [];
+
+  constructor(
+    private readonly create: (env: TestEnvironment) => M,
+    private readonly options: ReadModelSpecOptions<M>,
+  ) {}
+
+  /** Events stored before the model starts (it catches up on them). */
+  given(type: AggregateType, id: string, ...events: object[]): this {
+    this.before.push({ stream: { type, id }, events });
+    return this;
+  }
+
+  /** Events stored in a stream by name before the model starts. */
+  givenStream(streamName: string, ...events: object[]): this {
+    this.before.push({ stream: streamName, events });
+    return this;
+  }
+
+  /** Events stored once the model is live (it receives them live). */
+  when(type: AggregateType, id: string, ...events: object[]): this {
+    this.after.push({ stream: { type, id }, events });
+    return this;
+  }
+
+  /** Events stored in a stream by name once the model is live. */
+  whenStream(streamName: string, ...events: object[]): this {
+    this.after.push({ stream: streamName, events });
+    return this;
+  }
+
+  /** Runs the scenario and hands the model (and environment) to `assert` — use `expect` there. Resolves with the model. */
+  then(assert: (model: M, env: TestEnvironment) => void | Promise<void>): Promise<M> {
+    if (arguments.length === 2) {
+      const error = new SpecificationUsageError('readModelSpec: a specification was awaited without an outcome; end it with then(assert), thenState(...), thenQuery(...) or thenFails(...)');
+      (arguments[1] as (error: unknown) => void)(error);
+      return Promise.resolve(undefined as never);
+    }
+    return this.run(async (model, env) => {
+      await assert(model, env);
+    });
+  }
+
+  /** Expects `select(model)` to equal `expected` (deeply; a diff is reported). */
+  thenState<S>(select: (model: M) => S, expected: S): Promise<M> {
+    return this.run(async (model) => {
+      const actual = select(model);
+      const differences = diffValues(expected, actual);
+      if (differences.length > 0) {
+        throw new SpecificationFailedError(
+          `readModelSpec(${model.name}): the state differs from the expected one\n` +
+            `Expected: ${formatValue(expected)}\nActual:   ${formatValue(actual)}\nDifferences:\n${differences.map((d) => `  ${d}`).join('\n')}`,
+        );
+      }
+    });
+  }
+
+  /** Expects `env.queries.fetch(query)` to resolve to `expected` (deeply; a diff is reported). */
+  thenQuery<Q extends Query<unknown>>(query: Q, expected: QueryResult<Q>): Promise<M> {
+    return this.run(async (model, env) => {
+      if (!this.options.queries) {
+        throw new SpecificationUsageError(`readModelSpec(${model.name}): thenQuery needs options.queries to register the query handlers`);
+      }
+      const actual = await env.queries.fetch(query);
+      const differences = diffValues(expected, actual);
+      if (differences.length > 0) {
+        throw new SpecificationFailedError(
+          `readModelSpec(${model.name}): query ${formatValue(query)} returned an unexpected result\n` +
+            `Expected: ${formatValue(expected)}\nActual:   ${formatValue(actual)}\nDifferences:\n${differences.map((d) => `  ${d}`).join('\n')}`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Expects the model to fail on an event (its status becomes `failed`); when `causeType` is given, the handler's
+   * error (the failure's cause) must be an instance of it. Resolves with the failure.
+   */
+  async thenFails(causeType?: ErrorClass): Promise<Error> {
+    const env = createTestEnvironment(this.options);
+    let failure: unknown;
+    let result: Error | undefined;
+    try {
+      const model = env.track(this.create(env));
+      await this.writeAll(env, this.before);
+      await model.start(...this.options.sources);
+      let liveError: unknown;
+      await model.whenLive().catch((error: unknown) => {
+        liveError = error;
+      });
+      if (liveError === undefined) {
+        await this.writeAll(env, this.after);
+        await this.waitForWrites(model, env).catch((error: unknown) => {
+          liveError = error;
+        });
+      }
+      const modelFailure = model.failure;
+      if (!modelFailure) {
+        throw new SpecificationFailedError(`readModelSpec(${model.name}): expected the model to fail, but it is ${model.status}`);
+      }
+      const cause = modelFailure.cause;
+      if (causeType && !(cause instanceof causeType)) {
+        throw new SpecificationFailedError(
+          `readModelSpec(${model.name}): the model failed as expected, but with ${formatValue(cause)} instead of a ${causeType.name}:\n${modelFailure.message}`,
+          { cause: modelFailure },
+        );
+      }
+      result = modelFailure;
+    } catch (error) {
+      failure = error;
+    }
+    await env.dispose().catch(() => undefined); // a failed model's stored events are fine; errors here are expected
+    if (failure !== undefined) throw failure;
+    return result!;
+  }
+
+  private async run(check: (model: M, env: TestEnvironment) => Promise<void>): Promise<M> {
+    const env = createTestEnvironment(this.options);
+    let failure: unknown;
+    let model: M | undefined;
+    try {
+      model = env.track(this.create(env));
+      this.options.queries?.(model, env);
+      await this.writeAll(env, this.before);
+      await model.start(...this.options.sources);
+      await model.whenLive().catch((error: unknown) => this.failed(model!, error));
+      await this.writeAll(env, this.after);
+      await this.waitForWrites(model, env).catch((error: unknown) => this.failed(model!, error));
+      await check(model, env);
+    } catch (error) {
+      failure = error;
+    }
+    try {
+      await env.dispose();
+    } catch (error) {
+      failure ??= error;
+    }
+    if (failure !== undefined) throw failure;
+    return model!;
+  }
+
+  private failed(model: M, error: unknown): never {
+    throw new SpecificationFailedError(
+      `readModelSpec(${model.name}): the model failed while handling the events: ${error instanceof Error ? error.message : formatValue(error)}`,
+      { cause: error },
+    );
+  }
+
+  private lastWritten: RecordedEvent[] = [];
+
+  private async writeAll(env: TestEnvironment, writes: readonly Write[]): Promise<void> {
+    const before = await env.endPosition();
+    for (const write of writes) {
+      if (typeof write.stream === 'string') await env.givenStream(write.stream, ...write.events);
+      else await env.given(write.stream.type, write.stream.id, ...write.events);
+    }
+    this.lastWritten = await env.readAllStored(before);
+  }
+
+  /** Waits until the model has handled, on each source, the last event of `when` that source delivers. */
+  private async waitForWrites(model: M, env: TestEnvironment): Promise<void> {
+    for (const source of this.options.sources) {
+      let last: RecordedEvent | undefined;
+      for (const event of this.lastWritten) if (delivers(source, event)) last = event;
+      if (last) await model.waitFor(source, checkpointOf(last, source.kind === 'stream' ? 'stream' : 'all'));
+    }
+    void env;
+  }
+}
+
+/** Whether `source` delivers `event` (mirrors the listener's filters). */
+function delivers(source: ListenerSource, event: RecordedEvent): boolean {
+  if (event.type.startsWith('$')) return false;
+  switch (source.kind) {
+    case 'stream':
+      return event.streamName === source.streamName;
+    case 'category':
+      return event.streamName.startsWith(`${source.category}-`);
+    case 'eventType':
+      return source.types.includes(event.type);
+    case 'all': {
+      const filter = source.filter;
+      if (!filter) return true;
+      const value = filter.on === 'streamName' ? event.streamName : event.type;
+      return filter.prefixes.some((prefix) => value.startsWith(prefix));
+    }
+  }
+}
