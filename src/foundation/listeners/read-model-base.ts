@@ -61,10 +61,12 @@ export interface ReadModelOptions {
   readonly checkpoints?: CheckpointStore;
   /**
    * Save a source's checkpoint after this many handled events (default 1: after every event). Whatever the
-   * value, pending checkpoints are also saved when the model's queue runs empty, when a source goes live and on
-   * `stop()`.
+   * value, pending checkpoints are also saved when the model has been idle for `checkpointIdleMs`, when a source
+   * goes live and on `stop()`.
    */
   readonly checkpointEvery?: number;
+  /** Quiet period after which pending checkpoints are saved (default 50 ms; only matters with `checkpointEvery` > 1). */
+  readonly checkpointIdleMs?: number;
   /**
    * `fail` (default): the model stops on the event — `status` becomes `failed`, `failure` names the event,
    * `whenLive()` rejects and nothing more is handled. `park`: the event is recorded in `parked`, reported on
@@ -170,6 +172,8 @@ export abstract class ReadModelBase {
   readonly #serializer: RecordedEventDeserializer;
   readonly #checkpointStore: CheckpointStore | undefined;
   readonly #checkpointEvery: number;
+  readonly #checkpointIdleMs: number;
+  #idleTimer: NodeJS.Timeout | undefined;
   readonly #policy: HandlerErrorPolicy;
   readonly #skipUnknown: boolean;
   readonly #reconnect: ReconnectOptions | undefined;
@@ -209,6 +213,10 @@ export abstract class ReadModelBase {
     if (!Number.isSafeInteger(every) || every < 1) {
       throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: checkpointEvery must be a positive integer, got ${describeValue(every)}`);
     }
+    const idleMs = options.checkpointIdleMs ?? 50;
+    if (!Number.isFinite(idleMs) || idleMs < 0) {
+      throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: checkpointIdleMs must be >= 0, got ${describeValue(idleMs)}`);
+    }
     const policy = options.onHandlerError ?? 'fail';
     if (policy !== 'fail' && policy !== 'park') {
       throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: onHandlerError must be 'fail' or 'park', got ${describeValue(policy)}`);
@@ -221,6 +229,7 @@ export abstract class ReadModelBase {
     this.#serializer = options.serializer;
     this.#checkpointStore = options.checkpoints;
     this.#checkpointEvery = every;
+    this.#checkpointIdleMs = idleMs;
     this.#policy = policy;
     this.#skipUnknown = unknown === 'skip';
     this.#reconnect = options.reconnect;
@@ -407,6 +416,8 @@ export abstract class ReadModelBase {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#stopListeners();
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     await this.#queue.run(() => this.#flush()).catch(() => undefined);
     for (const waiter of this.#waiters) waiter.deferred.reject(new ListenerStoppedError(`read model ${JSON.stringify(this.name)}`));
     this.#waiters = [];
@@ -503,8 +514,21 @@ export abstract class ReadModelBase {
     this.#handled++;
     const progress = this.#progress;
     if (progress && ++progress.handled % progress.every === 0) progress.report({ handled: progress.handled, total: progress.total });
-    if (state.unsaved >= this.#checkpointEvery || this.#queue.size <= 1) await this.#save(state);
+    if (state.unsaved >= this.#checkpointEvery) await this.#save(state);
+    else this.#scheduleIdleSave();
     if (this.#waiters.length > 0) this.#release(state);
+  }
+
+  /** Saves pending checkpoints once no event has been handled for `checkpointIdleMs`. */
+  #scheduleIdleSave(): void {
+    if (this.#idleTimer || !this.#checkpointStore) return;
+    const handledAtSchedule = this.#handled;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#handled !== handledAtSchedule) this.#scheduleIdleSave();
+      else void this.#queue.run(() => this.#flush()).catch(() => undefined); // a failure is reported by #save
+    }, this.#checkpointIdleMs);
+    this.#idleTimer.unref(); // a pending checkpoint save must not keep the process alive; stop() flushes anyway
   }
 
   /** The route for a stored type name, resolved once per name. */

@@ -1,7 +1,14 @@
 import { Event, EventTypeRegistry } from '../../../src/core';
 import { EventSerializer } from '../../../src/persistence/event-serializer';
 import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
-import type { EventData, StreamStore } from '../../../src/persistence/stream-store';
+import type {
+  EventData,
+  StoreSubscription,
+  StreamStore,
+  SubscribeToAllOptions,
+  SubscribeToStreamOptions,
+  SubscriptionHandlers,
+} from '../../../src/persistence/stream-store';
 import {
   ReadModelBase,
   type EventContext,
@@ -105,4 +112,34 @@ export async function eventually(condition: () => boolean, what = 'condition'): 
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`never became true: ${what}`);
+}
+
+/** Passes every call to another store; subclasses change subscriptions. */
+export class DelegatingStore implements StreamStore {
+  constructor(protected readonly inner: StreamStore) {}
+  appendToStream: StreamStore['appendToStream'] = (...args) => this.inner.appendToStream(...args);
+  readStream: StreamStore['readStream'] = (...args) => this.inner.readStream(...args);
+  readAll: StreamStore['readAll'] = (...args) => this.inner.readAll(...args);
+  deleteStream: StreamStore['deleteStream'] = (...args) => this.inner.deleteStream(...args);
+  tombstoneStream: StreamStore['tombstoneStream'] = (...args) => this.inner.tombstoneStream(...args);
+  close: StreamStore['close'] = () => this.inner.close();
+  subscribeToStream(streamName: string, options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+    return this.inner.subscribeToStream(streamName, options, handlers);
+  }
+  subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
+    return this.inner.subscribeToAll(options, handlers);
+  }
+}
+
+/**
+ * A store with at-least-once delivery at its worst: every subscription starts from the beginning, whatever
+ * checkpoint it was given (as a server may re-deliver events around a reconnect).
+ */
+export class RedeliveringStore extends DelegatingStore {
+  override subscribeToStream(streamName: string, _options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+    return this.inner.subscribeToStream(streamName, { after: 'start' }, handlers);
+  }
+  override subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
+    return this.inner.subscribeToAll(options.filter ? { after: 'start', filter: options.filter } : { after: 'start' }, handlers);
+  }
 }

@@ -20,7 +20,7 @@ import type {
   SubscriptionHandlers,
 } from '../../../src/persistence/stream-store';
 import { SubscriptionDroppedError } from '../../../src/persistence/stream-store.errors';
-import { AccountOpened, Deposited, DepositedV2, Noted, append, appendDeposits, eventually, newStore } from './fixtures';
+import { AccountOpened, Deposited, DepositedV2, Noted, RedeliveringStore, append, appendDeposits, eventually, newStore } from './fixtures';
 
 const quickReconnect = { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 };
 
@@ -89,6 +89,23 @@ describe('StreamListener', () => {
     await listener.whenLive();
     expect(events.map((e) => e.revision)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     expect(listener.checkpoint).toEqual(streamCheckpoint(19));
+    await listener.stop();
+  });
+
+  it('never hands an event at or before its checkpoint to the handler, even when the store re-delivers it', async () => {
+    await appendDeposits(store, 'account-1', 20);
+    const { events, handler } = collect();
+    const redelivering = new RedeliveringStore(store);
+    const listener = new StreamListener(redelivering, ListenerSources.stream('account-1'), handler, {
+      after: streamCheckpoint(8),
+      reconnect: quickReconnect,
+      onError: () => undefined,
+    }).start();
+    await listener.whenLive();
+    await store.dropSubscriptions(); // the reconnect starts from the beginning again
+    await appendDeposits(store, 'account-1', 1);
+    await eventually(() => events.length === 12);
+    expect(events.map((e) => e.revision)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
     await listener.stop();
   });
 
