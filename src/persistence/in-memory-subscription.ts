@@ -140,10 +140,21 @@ function reportDrop(handlers: SubscriptionHandlers, error: SubscriptionDroppedEr
       handlers.onDropped(error);
       return;
     } catch (callbackError) {
-      process.emitWarning(
-        new SubscriptionDroppedError(error.subscription, error.reason, { cause: callbackError }),
-      );
+      warn(new SubscriptionDroppedError(error.subscription, error.reason, { cause: callbackError }), 'onDropped threw: ');
     }
   }
-  process.emitWarning(error);
+  warn(error, '');
+}
+
+/**
+ * Emits `error` as a process warning (type = error class name, code = error code). Passes strings only: Node
+ * refuses Error objects created in another realm (a Jest sandbox, a vm context), and reporting must never throw.
+ */
+function warn(error: SubscriptionDroppedError, prefix: string): void {
+  const cause = error.cause;
+  process.emitWarning(prefix + error.message, {
+    type: error.name,
+    code: error.code,
+    detail: cause instanceof Error ? (cause.stack ?? cause.message) : cause === undefined ? undefined : String(cause),
+  });
 }
