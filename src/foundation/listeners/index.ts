@@ -6,3 +6,5 @@ export * from './listener.errors';
 export * from './stream-listener';
 export * from './read-model-base';
 export { countSourceEvents } from './count-events';
+export * from './process-manager';
+export * from './process-manager-host';

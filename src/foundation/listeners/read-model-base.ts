@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import { classRoutesOf, type ClassRoutes } from '../../core/class-routes';
-import { UnknownEventTypeError, type EventTypeRegistry } from '../../core/event-type-registry';
+import { ClassRoutes, classRoutesOf } from '../../core/class-routes';
+import { UnknownEventTypeError, defaultEventTypes, type EventTypeRegistry } from '../../core/event-type-registry';
 import type { MessageType } from '../../core/message';
 import { InvalidArgumentError, describeValue, type ReactiveDomainError } from '../../core/reactive-domain.error';
 import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
@@ -55,7 +55,7 @@ export type HandlerErrorPolicy = 'fail' | 'park';
 /** Options of a {@link ReadModelBase}. */
 export interface ReadModelOptions {
   readonly store: StreamStore;
-  /** Restores events from their stored form; must use the same registry as the model's `static eventTypes`. */
+  /** Restores events from their stored form (its registry, when exposed, is the model's default registry). */
   readonly serializer: RecordedEventDeserializer;
   /** Where checkpoints are loaded from at start and saved to after handling. Default: none (memory only). */
   readonly checkpoints?: CheckpointStore;
@@ -165,7 +165,10 @@ interface Waiter {
  * ```
  */
 export abstract class ReadModelBase {
-  /** Registry naming event types for convention routing and unknown-type detection (default: process-wide). */
+  /**
+   * Registry naming event types for convention routing and unknown-type detection. Default: the serializer's
+   * registry when it exposes one, else the process-wide registry. When both are set they must be the same.
+   */
   static eventTypes?: EventTypeRegistry;
 
   readonly #store: StreamStore;
@@ -235,14 +238,16 @@ export abstract class ReadModelBase {
     this.#reconnect = options.reconnect;
     this.#errors = new ErrorChannel(`Read model ${JSON.stringify(name)}`, options.onError);
     this.errors$ = this.#errors.errors$;
-    this.#classRoutes = classRoutesOf(new.target, ReadModelBase.prototype);
-    this.#registry = this.#classRoutes.registry;
-    if (options.serializer.registry !== undefined && options.serializer.registry !== this.#registry) {
+    const declared = (new.target as { eventTypes?: EventTypeRegistry }).eventTypes;
+    const fromSerializer = options.serializer.registry;
+    if (declared !== undefined && fromSerializer !== undefined && declared !== fromSerializer) {
       throw new InvalidArgumentError(
         `Read model ${JSON.stringify(name)}: the serializer uses another event-type registry than the model ` +
           `(static eventTypes); set ${new.target.name}.eventTypes to the serializer's registry`,
       );
     }
+    this.#registry = declared ?? fromSerializer ?? defaultEventTypes;
+    this.#classRoutes = routesOf(new.target, this.#registry);
   }
 
   // ---- state -------------------------------------------------------------------------------------------------------
@@ -308,6 +313,11 @@ export abstract class ReadModelBase {
     }
     this.#explicit.set(type, (event, context) => (handler as ReadModelHandler<object>)(event, context));
     this.#routes.clear();
+  }
+
+  /** Reports an error on `errors$` / `onError` (a process warning when nobody listens) without failing the model. */
+  protected reportError(error: ReactiveDomainError): void {
+    this.#errors.report(error);
   }
 
   /**
@@ -592,6 +602,19 @@ export abstract class ReadModelBase {
     // Not awaited: this may run inside a handler, and a listener's stop waits for its running handler.
     for (const state of this.#sources.values()) void state.listener?.stop();
   }
+}
+
+const foreignRoutes = new WeakMap<Function, WeakMap<EventTypeRegistry, ClassRoutes>>();
+
+/** Convention routes of a model class under `registry`, discovered once per (class, registry). */
+function routesOf(ctor: Function, registry: EventTypeRegistry): ClassRoutes {
+  const declared = classRoutesOf(ctor, ReadModelBase.prototype);
+  if (declared.registry === registry) return declared;
+  let byRegistry = foreignRoutes.get(ctor);
+  if (!byRegistry) foreignRoutes.set(ctor, (byRegistry = new WeakMap()));
+  let routes = byRegistry.get(registry);
+  if (!routes) byRegistry.set(registry, (routes = new ClassRoutes(ctor.prototype as object, ReadModelBase.prototype, registry, false)));
+  return routes;
 }
 
 function reached(current: Checkpoint | undefined, target: Checkpoint): boolean {
