@@ -8,3 +8,4 @@ export * from './read-model-base';
 export { countSourceEvents } from './count-events';
 export * from './process-manager';
 export * from './process-manager-host';
+export * from './stored-events';
