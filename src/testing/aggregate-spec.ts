@@ -256,7 +256,7 @@ export class AggregateSpecWhen<T extends AggregateRoot> {
   private restore(): T {
     if (this.id === undefined) {
       throw new SpecificationUsageError(
-        `${this.subject()}: when() acts on an existing aggregate, so it needs its id: aggregateSpec(${this.type.typeName}, id)` +
+        `aggregateSpec(${this.type.typeName}): when() acts on an existing aggregate, so it needs its id: aggregateSpec(${this.type.typeName}, id)` +
           ' (use whenCreating() to test creation)',
       );
     }

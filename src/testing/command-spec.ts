@@ -1,23 +1,23 @@
-import type { AggregateType } from '../core/aggregate-root';
+import type { AggregateRoot, AggregateType } from '../core/aggregate-root';
 import type { Command } from '../core/message';
 import { Canceled, Fail, type CommandResponse } from '../messaging/command-messages';
 import type { ErrorClass } from './aggregate-spec';
 import { compareMessages, formatMessageList, formatValue, mismatchReport } from './message-diff';
-import { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
+import { createTestEnvironment, type AggregateRef, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
 import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
 
 /** Expected appends to one stream, built with {@link appended}. */
 export interface AppendedExpectation {
   /** An aggregate (class and id) or a stream name. */
-  readonly stream: string | { readonly type: AggregateType; readonly id: string };
+  readonly stream: string | { readonly type: AggregateRef; readonly id: string };
   readonly events: readonly object[];
 }
 
 /** Expects `events` to be appended to the stream of aggregate `type` `id` (in this order, and nothing else there). */
-export function appended(type: AggregateType, id: string, ...events: object[]): AppendedExpectation;
+export function appended<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): AppendedExpectation;
 /** Expects `events` to be appended to the stream named `streamName`. */
 export function appended(streamName: string, ...events: object[]): AppendedExpectation;
-export function appended(first: AggregateType | string, ...rest: unknown[]): AppendedExpectation {
+export function appended(first: AggregateRef | string, ...rest: unknown[]): AppendedExpectation {
   if (typeof first === 'string') return { stream: first, events: rest as object[] };
   const [id, ...events] = rest;
   if (typeof id !== 'string') throw new SpecificationUsageError(`appended(${first.typeName}, id, ...events): the id must be a string`);
@@ -55,23 +55,23 @@ export interface CommandOutcome {
  *   .then(appended(Order, orderId, new OrderConfirmed(orderId)));
  * ```
  */
-export function commandSpec(setup: (env: TestEnvironment) => void | Promise<void>, options: CommandSpecOptions = {}): CommandSpec {
+export function commandSpec(setup: (env: TestEnvironment) => unknown, options: CommandSpecOptions = {}): CommandSpec {
   return new CommandSpec(setup, options);
 }
 
-type Given = { readonly stream: string | { type: AggregateType; id: string }; readonly events: readonly object[] };
+type Given = { readonly stream: string | { type: AggregateRef; id: string }; readonly events: readonly object[] };
 
 /** The `given` stage of a command specification; see {@link commandSpec}. */
 export class CommandSpec {
   private readonly history: Given[] = [];
 
   constructor(
-    private readonly setup: (env: TestEnvironment) => void | Promise<void>,
+    private readonly setup: (env: TestEnvironment) => unknown,
     private readonly options: CommandSpecOptions,
   ) {}
 
   /** Past events of an aggregate's stream. */
-  given(type: AggregateType, id: string, ...events: object[]): this {
+  given<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): this {
     this.history.push({ stream: { type, id }, events });
     return this;
   }
@@ -91,7 +91,7 @@ export class CommandSpec {
 /** The `when` stage of a command specification: end it with `then` or `thenFails`. */
 export class CommandSpecWhen {
   constructor(
-    private readonly setup: (env: TestEnvironment) => void | Promise<void>,
+    private readonly setup: (env: TestEnvironment) => unknown,
     private readonly options: CommandSpecOptions,
     private readonly history: readonly Given[],
     private readonly command: Command,
@@ -164,7 +164,7 @@ export class CommandSpecWhen {
       await this.setup(env);
       for (const given of this.history) {
         if (typeof given.stream === 'string') await env.givenStream(given.stream, ...given.events);
-        else await env.given(given.stream.type, given.stream.id, ...given.events);
+        else await env.givenStream(env.streamOf(given.stream.type, given.stream.id), ...given.events);
       }
       const before = await env.endPosition();
       const response = await env.dispatcher.trySend(this.command);

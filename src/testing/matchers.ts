@@ -1,4 +1,4 @@
-import type { AggregateType } from '../core/aggregate-root';
+import type { AggregateRoot, AggregateType } from '../core/aggregate-root';
 import { isCorrelatedMessage, type CorrelatedMessage, type MessageType } from '../core/message';
 import { Canceled, Fail, Success } from '../messaging/command-messages';
 import type { ErrorClass } from './aggregate-spec';
@@ -42,7 +42,7 @@ interface HasPendingEvents {
 
 /** Anything that can read a stream's events (a `TestEnvironment`). */
 interface ReadsStreams {
-  readEvents(stream: string | readonly [AggregateType, string]): Promise<object[]>;
+  readEvents(stream: string | readonly [{ readonly typeName: string }, string]): Promise<object[]>;
 }
 
 /** Anything with captured messages (a `TestQueue`). */
@@ -88,11 +88,16 @@ export const reactiveDomainMatchers = {
    * The stream holds exactly `expected` (`await expect(env).toHaveAppended('order-1', e1, e2)` or
    * `toHaveAppended(Order, id, e1, e2)`).
    */
-  async toHaveAppended(this: MatcherContextLike, received: unknown, stream: string | AggregateType, ...rest: unknown[]): Promise<MatcherResult> {
+  async toHaveAppended(
+    this: MatcherContextLike,
+    received: unknown,
+    stream: string | { readonly typeName: string },
+    ...rest: unknown[]
+  ): Promise<MatcherResult> {
     if (typeof received !== 'object' || received === null || typeof (received as ReadsStreams).readEvents !== 'function') {
       return typeError('toHaveAppended', 'a TestEnvironment', received);
     }
-    let ref: string | readonly [AggregateType, string];
+    let ref: string | readonly [{ readonly typeName: string }, string];
     let expected: object[];
     if (typeof stream === 'string') {
       ref = stream;
@@ -208,7 +213,7 @@ export interface ReactiveDomainMatchers<R> {
   toHaveRaised(...events: object[]): R;
   /** The environment's stream holds exactly these events (async: `await expect(env).toHaveAppended(...)`). */
   toHaveAppended(streamName: string, ...events: object[]): Promise<R>;
-  toHaveAppended(type: AggregateType, id: string, ...events: object[]): Promise<R>;
+  toHaveAppended<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): Promise<R>;
   /** The message continues `source`'s conversation (correlation and causation ids). */
   toBeCorrelatedWith(source: CorrelatedMessage): R;
   /** Some message captured by the TestQueue is a `type` (with these fields / satisfying the predicate). */

@@ -1,4 +1,4 @@
-import type { AggregateType } from '../core/aggregate-root';
+import type { AggregateRoot, AggregateType } from '../core/aggregate-root';
 import type { Query, QueryResult } from '../core/message';
 import { checkpointOf } from '../foundation/listeners/checkpoint';
 import type { ListenerSource } from '../foundation/listeners/listener-source';
@@ -6,7 +6,7 @@ import type { ReadModelBase } from '../foundation/listeners/read-model-base';
 import type { RecordedEvent } from '../persistence/stream-store';
 import type { ErrorClass } from './aggregate-spec';
 import { diffValues, formatValue } from './message-diff';
-import { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
+import { createTestEnvironment, type AggregateRef, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
 import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
 
 /** Options of {@link readModelSpec}. */
@@ -17,7 +17,7 @@ export interface ReadModelSpecOptions<M extends ReadModelBase = ReadModelBase> e
   readonly queries?: (model: M, env: TestEnvironment) => void;
 }
 
-type Write = { readonly stream: string | { type: AggregateType; id: string }; readonly events: readonly object[] };
+type Write = { readonly stream: string | { type: AggregateRef; id: string }; readonly events: readonly object[] };
 
 /**
  * Starts a given/when/then specification for a read model: a fresh {@link TestEnvironment} per run; `given`
@@ -55,7 +55,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
   ) {}
 
   /** Events stored before the model starts (it catches up on them). */
-  given(type: AggregateType, id: string, ...events: object[]): this {
+  given<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): this {
     this.before.push({ stream: { type, id }, events });
     return this;
   }
@@ -67,7 +67,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
   }
 
   /** Events stored once the model is live (it receives them live). */
-  when(type: AggregateType, id: string, ...events: object[]): this {
+  when<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): this {
     this.after.push({ stream: { type, id }, events });
     return this;
   }
@@ -131,6 +131,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
     let result: Error | undefined;
     try {
       const model = env.track(this.create(env));
+      observeErrors(model);
       await this.writeAll(env, this.before);
       await model.start(...this.options.sources);
       let liveError: unknown;
@@ -169,6 +170,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
     let model: M | undefined;
     try {
       model = env.track(this.create(env));
+      observeErrors(model);
       this.options.queries?.(model, env);
       await this.writeAll(env, this.before);
       await model.start(...this.options.sources);
@@ -201,7 +203,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
     const before = await env.endPosition();
     for (const write of writes) {
       if (typeof write.stream === 'string') await env.givenStream(write.stream, ...write.events);
-      else await env.given(write.stream.type, write.stream.id, ...write.events);
+      else await env.givenStream(env.streamOf(write.stream.type, write.stream.id), ...write.events);
     }
     this.lastWritten = await env.readAllStored(before);
   }
@@ -215,6 +217,14 @@ export class ReadModelSpec<M extends ReadModelBase> {
     }
     void env;
   }
+}
+
+/**
+ * The specification reports the model's failure itself; observing `errors$` keeps the same error from also
+ * becoming a process warning. (The subscription ends with the model.)
+ */
+function observeErrors(model: ReadModelBase): void {
+  model.errors$.subscribe({ error: () => undefined });
 }
 
 /** Whether `source` delivers `event` (mirrors the listener's filters). */

@@ -1,4 +1,4 @@
-import type { AggregateType } from '../core/aggregate-root';
+import type { AggregateRoot, AggregateType } from '../core/aggregate-root';
 import { defaultEventTypes, type EventTypeRegistry } from '../core/event-type-registry';
 import type { Message, MessageType } from '../core/message';
 import { CorrelatedRepository } from '../foundation/repository/correlated-repository';
@@ -38,8 +38,11 @@ export interface TestEnvironmentOptions {
 /** Anything the environment stops on {@link TestEnvironment.dispose}: read models, listeners, subscriptions. */
 export type Disposable = { stop(): unknown } | { close(): unknown } | { unsubscribe(): unknown } | { dispose(): unknown };
 
-/** A stream to write to or read from: its name, or an aggregate class and id. */
-export type StreamRef = string | readonly [AggregateType, string];
+/** What naming an aggregate's stream needs: its class's stable `typeName`. */
+export type AggregateRef = { readonly typeName: string };
+
+/** A stream to write to or read from: its name, or an aggregate class and id (`[Order, orderId]`). */
+export type StreamRef = string | readonly [AggregateRef, string];
 
 /**
  * A complete in-memory wiring, created in one call and disposed in one call (Reactive Domain's
@@ -121,12 +124,12 @@ export class TestEnvironment {
   }
 
   /** The stream of an aggregate. */
-  streamOf(type: Pick<AggregateType, 'typeName'>, id: string): string {
+  streamOf(type: AggregateRef, id: string): string {
     return this.streamNames.forAggregate(type.typeName, id);
   }
 
   /** Appends past events to an aggregate's stream (expected version: any), as history for a test. */
-  given(type: AggregateType, id: string, ...events: object[]): Promise<AppendResult> {
+  given<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): Promise<AppendResult> {
     return this.append(this.streamOf(type, id), events, type.typeName);
   }
 
@@ -223,8 +226,22 @@ export class TestEnvironment {
     }
     this.queue.detach();
     this.events.detach();
-    await this.subscription.close();
-    await this.store.close();
+    // A handler that never finishes would make close() wait forever: bound it, and say so.
+    const limit = this.events.timeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = await Promise.race([
+      this.subscription.close().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limit))),
+    ]);
+    clearTimeout(timer);
+    if (closed) {
+      await this.store.close();
+    } else {
+      failures.push(
+        new TestQueueTimeoutError(`TestEnvironment.dispose: a handler of a stored event was still running after ${limit} ms (a bus handler that never settles?)`),
+      );
+      void this.store.close(); // waits for that same handler; not awaited, so dispose itself does not hang
+    }
     if (this.deliveryError !== undefined) failures.unshift(this.deliveryError);
     if (failures.length > 0) throw failures[0];
   }
