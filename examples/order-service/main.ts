@@ -1,0 +1,223 @@
+/**
+ * The order service, end to end: `npm run demo`.
+ *
+ * Runs on the in-memory store, or on EventStoreDB/KurrentDB when `EVENTSTORE_URL` is set
+ * (e.g. `EVENTSTORE_URL=esdb://localhost:2113?tls=false npm run demo`). Prints what happens: the commands sent,
+ * the events appended (stream@revision), the read model's answers and the correlation chain of one order.
+ * Exits 0 when every expected outcome was observed, 1 otherwise.
+ */
+import { InMemoryStreamStore, MessageBuilder, type Command, type RecordedEvent, type StreamStore } from './reactive-domain';
+import { CancelOrder, PlaceOrder, ShipOrder, StockProduct } from './commands';
+import { OrderLine } from './events';
+import { EmptyOrderError } from './errors';
+import { CustomerId, MAIN_WAREHOUSE, OrderId, ProductId } from './ids';
+import { GetOrder, ListOrders, type OrderSummary } from './order-summaries';
+import { createOrderService, type OrderService } from './order-service';
+import { InMemoryPaymentGateway } from './payment';
+import { Warehouse } from './warehouse';
+
+const WATCHDOG_MS = 20_000;
+
+const short = (id: string | undefined): string => (id === undefined ? '-' : id.slice(-6));
+const money = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
+const log = (line = ''): void => void process.stdout.write(`${line}\n`);
+
+async function openStore(): Promise<{ store: StreamStore; label: string }> {
+  const url = process.env.EVENTSTORE_URL;
+  if (!url) return { store: new InMemoryStreamStore(), label: 'in-memory store' };
+  // Loaded only here: the EventStoreDB client is not needed for the in-memory run.
+  const { EventStoreDBStreamStore } = await import('../../src/eventstoredb');
+  return { store: EventStoreDBStreamStore.fromConnectionString(url), label: `EventStoreDB at ${url.replace(/\/\/[^@/]*@/, '//***@')}` };
+}
+
+/** Everything appended to the store after `position`, in order. */
+async function appendedSince(store: StreamStore, position: bigint | 'start'): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  let after = position;
+  for (;;) {
+    const slice = await store.readAll({ after, maxCount: 500 });
+    out.push(...slice.events.filter((e) => !e.type.startsWith('$')));
+    if (slice.isEnd || slice.events.length === 0) return out;
+    after = slice.events[slice.events.length - 1]!.position;
+  }
+}
+
+async function endOf(store: StreamStore): Promise<bigint | 'start'> {
+  const slice = await store.readAll({ direction: 'backwards', after: 'end', maxCount: 1 });
+  return slice.events[0]?.position ?? 'start';
+}
+
+/** Polls a read-model query until `done` holds: the read side is eventually consistent. */
+async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`Unexpected outcome: ${message}`);
+}
+
+class Narrator {
+  private readonly sent: Command[] = [];
+  readonly labels = new Map<string, string>();
+
+  constructor(
+    private readonly store: StreamStore,
+    service: OrderService,
+  ) {
+    service.dispatcher.commands$.subscribe((command) => {
+      this.sent.push(command);
+      this.labels.set(command.msgId, command.constructor.name);
+    });
+  }
+
+  /** Runs a step and prints the commands it sent (directly or through the saga) and the events it appended. */
+  async step(title: string, run: () => Promise<void>): Promise<void> {
+    log(`\n== ${title}`);
+    const before = await endOf(this.store);
+    this.sent.length = 0;
+    await run();
+    for (const command of this.sent) log(`  -> ${command.constructor.name.padEnd(14)} ${describeCommand(command)}`);
+    for (const event of await appendedSince(this.store, before)) {
+      this.labels.set(event.eventId, event.type);
+      log(`     ${`${event.streamName.replace(/-([0-9a-f-]{36})$/, (_m, id: string) => `-…${short(id)}`)}@${event.revision}`.padEnd(24)} ${event.type}`);
+    }
+  }
+}
+
+function describeCommand(command: Command): string {
+  const fields = Object.entries(command)
+    .filter(([key]) => !['msgId', 'correlationId', 'causationId'].includes(key))
+    .map(([key, value]) => {
+      if (Array.isArray(value)) return `${key}: ${value.length} line(s)`;
+      return `${key}: ${typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value) ? `…${short(value)}` : JSON.stringify(value)}`;
+    });
+  return fields.join(', ');
+}
+
+function describeSummary(order: OrderSummary | null): string {
+  if (!order) return '(not found)';
+  const extra = order.trackingNumber ? `, tracking ${order.trackingNumber}` : order.cancelReason ? `, "${order.cancelReason}"` : '';
+  return `order …${short(order.orderId)}: ${order.status}, ${order.itemCount} item(s), ${money(order.totalCents)}${extra}`;
+}
+
+async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`demo: did not finish within ${WATCHDOG_MS} ms\n`);
+    process.exit(2);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  const { store, label } = await openStore();
+  const ada = CustomerId.create();
+  const bob = CustomerId.create();
+  const cy = CustomerId.create();
+  const service = createOrderService(store, {
+    // Cy's card has a 50-dollar limit: her order will be declined.
+    payments: new InMemoryPaymentGateway(new Map([[cy, 5_000]])),
+    onError: (error) => process.stderr.write(`service error: ${error.message}\n`),
+  });
+  const narrator = new Narrator(store, service);
+  const keyboard = ProductId.create();
+  const mouse = ProductId.create();
+  const get = (orderId: OrderId) => service.queries.fetch(new GetOrder(orderId));
+  const statusOf = (orderId: OrderId, status: OrderSummary['status']) =>
+    eventually(`order …${short(orderId)} to be ${status}`, () => get(orderId), (o) => o?.status === status);
+
+  log(`Order service on the ${label}`);
+  await service.start();
+  try {
+    await narrator.step('Stock the warehouse', async () => {
+      await service.dispatcher.send(MessageBuilder.new(() => new StockProduct(MAIN_WAREHOUSE, keyboard, 10)));
+      await service.dispatcher.send(MessageBuilder.new(() => new StockProduct(MAIN_WAREHOUSE, mouse, 5)));
+    });
+
+    const adaOrder = OrderId.create();
+    const place = MessageBuilder.new(
+      () => new PlaceOrder(adaOrder, ada, [new OrderLine(keyboard, 1, 4_999), new OrderLine(mouse, 2, 1_950)]),
+    );
+    await narrator.step('Ada orders a keyboard and two mice; the saga reserves stock, takes payment, confirms', async () => {
+      await service.dispatcher.send(place);
+      await statusOf(adaOrder, 'confirmed');
+    });
+    await narrator.step('The warehouse ships it', async () => {
+      await service.dispatcher.send(MessageBuilder.new(() => new ShipOrder(adaOrder, 'TRACK-1Z999')));
+      await statusOf(adaOrder, 'shipped');
+    });
+
+    const bobOrder = OrderId.create();
+    const warehouse = await service.repository.getById(Warehouse, MAIN_WAREHOUSE);
+    const tooMany = warehouse.availableOf(mouse) + 1;
+    await narrator.step(`Bob orders ${tooMany} mice (more than in stock): the saga cancels the order`, async () => {
+      await service.dispatcher.send(MessageBuilder.new(() => new PlaceOrder(bobOrder, bob, [new OrderLine(mouse, tooMany, 1_950)])));
+      await statusOf(bobOrder, 'cancelled');
+    });
+
+    const cyOrder = OrderId.create();
+    await narrator.step('Cy orders a keyboard but her card is declined: stock released, order cancelled', async () => {
+      await service.dispatcher.send(MessageBuilder.new(() => new PlaceOrder(cyOrder, cy, [new OrderLine(keyboard, 2, 4_999)])));
+      await statusOf(cyOrder, 'cancelled');
+      await eventually('stock to be released', () => service.repository.getById(Warehouse, MAIN_WAREHOUSE), (w) => w.availableOf(keyboard) === warehouse.availableOf(keyboard));
+    });
+
+    log('\n== Rules are enforced with typed errors (a Fail response carries the domain error)');
+    {
+      const empty = await service.dispatcher.trySend(MessageBuilder.new(() => new PlaceOrder(OrderId.create(), ada, [])));
+      const error = empty.kind === 'fail' ? (empty as { error?: unknown }).error : undefined;
+      check(error instanceof EmptyOrderError, 'an empty order must fail with EmptyOrderError');
+      log(`  PlaceOrder with no lines   -> ${empty.kind}: ${(error as EmptyOrderError).code} (${(error as EmptyOrderError).message})`);
+      const shipped = await service.dispatcher.trySend(MessageBuilder.new(() => new CancelOrder(adaOrder, 'changed my mind')));
+      const shippedError = shipped.kind === 'fail' ? ((shipped as { error?: unknown }).error as Error & { code: string }) : undefined;
+      check(shippedError?.code === 'ORDER_STATUS', 'cancelling a shipped order must fail with ORDER_STATUS');
+      log(`  CancelOrder after shipping -> ${shipped.kind}: ${shippedError!.code} (${shippedError!.message})`);
+    }
+
+    log('\n== Read model');
+    const ship = await get(adaOrder);
+    log(`  GetOrder(ada's)            -> ${describeSummary(ship)}`);
+    log(`  GetOrder(bob's)            -> ${describeSummary(await get(bobOrder))}`);
+    log(`  GetOrder(cy's)             -> ${describeSummary(await get(cyOrder))}`);
+    const adaPage = await service.queries.fetch(new ListOrders(ada, { page: 1, pageSize: 10 }));
+    log(`  ListOrders(ada, page 1)    -> ${adaPage.total} order(s): ${adaPage.items.map((o) => o.status).join(', ')}`);
+    const cancelled = await service.queries.fetch(new ListOrders(cy, { status: 'cancelled' }));
+    log(`  ListOrders(cy, cancelled)  -> ${cancelled.total} order(s)`);
+    check(ship?.status === 'shipped' && ship.totalCents === 4_999 + 2 * 1_950, "Ada's order must be shipped with the computed total");
+    check(adaPage.total === 1 && cancelled.total === 1, 'the list queries must find the orders');
+
+    log(`\n== Correlation chain of Ada's order (correlation id …${short(place.msgId)})`);
+    const chain: RecordedEvent[] = [];
+    for (const event of await appendedSince(store, 'start')) {
+      if ((JSON.parse(event.metadata) as { $correlationId?: string }).$correlationId === place.msgId) chain.push(event);
+    }
+    log(`  ${'PlaceOrder'.padEnd(30)} …${short(place.msgId)}  (starts the conversation)`);
+    for (const event of chain) {
+      const cause = (JSON.parse(event.metadata) as { $causationId?: string }).$causationId;
+      log(`  ${event.type.padEnd(30)} …${short(event.eventId)}  caused by ${narrator.labels.get(cause ?? '') ?? '?'} …${short(cause)}`);
+    }
+    const types = chain.map((e) => e.type);
+    for (const expected of ['OrderPlaced', 'StockReserved', 'PaymentCaptured', 'OrderConfirmed']) {
+      check(types.includes(expected), `the correlation chain must include ${expected}`);
+    }
+    check(!types.includes('OrderShipped'), 'shipping was a separate conversation');
+    log('\nAll expected outcomes observed.');
+  } finally {
+    await service.stop();
+    await store.close();
+    clearTimeout(watchdog);
+  }
+}
+
+main().then(
+  () => {
+    process.exitCode = 0;
+  },
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
