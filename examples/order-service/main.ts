@@ -26,8 +26,17 @@ async function openStore(): Promise<{ store: StreamStore; label: string }> {
   const url = process.env.EVENTSTORE_URL;
   if (!url) return { store: new InMemoryStreamStore(), label: 'in-memory store' };
   // Loaded only here: the EventStoreDB client is not needed for the in-memory run.
-  const { EventStoreDBStreamStore } = await import('../../src/eventstoredb');
-  return { store: EventStoreDBStreamStore.fromConnectionString(url), label: `EventStoreDB at ${url.replace(/\/\/[^@/]*@/, '//***@')}` };
+  const { EventStoreDBStreamStore } = await import('../../src/eventstoredb/index.js');
+  const store = EventStoreDBStreamStore.fromConnectionString(url);
+  const label = `EventStoreDB at ${url.replace(/\/\/[^@/]*@/, '//***@')}`;
+  // Fail fast with a clear message rather than letting the listeners retry against a server that is not there.
+  try {
+    await store.readAll({ maxCount: 1 });
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw new Error(`cannot reach the ${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return { store, label };
 }
 
 /** Everything appended to the store after `position`, in order. */
