@@ -1,6 +1,14 @@
 import { AckCommand, ListenerSources, MessageBuilder, Success, allCheckpoint } from './reactive-domain';
 import { createTestEnvironment, reactiveDomainMatchers, type TestEnvironment } from '../../src/testing';
-import { CancelOrder, ConfirmOrder, PlaceOrder, ReleaseStock, ReserveStock, StockProduct, TakePayment } from './commands';
+import {
+  CancelOrder,
+  ConfirmOrder,
+  PlaceOrder,
+  ReleaseStock,
+  ReserveStock,
+  StockProduct,
+  TakePayment,
+} from './commands';
 import { OrderStatusError } from './errors';
 import {
   OrderCancelled,
@@ -34,7 +42,11 @@ describe('order fulfillment saga (whole service, in memory)', () => {
   beforeEach(async () => {
     env = createTestEnvironment({ registry: orderServiceEvents, ignore: [AckCommand] });
     service = env.track(
-      new OrderService({ ...env, payments: new InMemoryPaymentGateway(new Map([[poor, 5_000]])), now: () => now }),
+      new OrderService({
+        ...env,
+        payments: new InMemoryPaymentGateway(new Map([[poor, 5_000]])),
+        now: () => now,
+      }),
     );
     await service.start();
     await env.dispatcher.send(MessageBuilder.new(() => new StockProduct(MAIN_WAREHOUSE, keyboard, 3)));
@@ -78,17 +90,29 @@ describe('order fulfillment saga (whole service, in memory)', () => {
     expect(env.queue).toHaveReceived(TakePayment, { orderId, customerId, amountCents: 9_998 });
 
     await env.settle();
-    await expect(env).toHaveAppended(Order, orderId, new OrderPlaced(orderId, customerId, lines, 9_998, now), new OrderConfirmed(orderId));
+    await expect(env).toHaveAppended(
+      Order,
+      orderId,
+      new OrderPlaced(orderId, customerId, lines, 9_998, now),
+      new OrderConfirmed(orderId),
+    );
     expect((await service.repository.getById(Warehouse, MAIN_WAREHOUSE)).availableOf(keyboard)).toBe(1);
     // Read your own write: wait until the read model has handled the order's last event, then query.
     const stored = await env.readStored([Order, orderId]);
-    await service.summaries.waitFor(ListenerSources.category('order'), allCheckpoint(stored[stored.length - 1]!.recorded.position));
+    await service.summaries.waitFor(
+      ListenerSources.category('order'),
+      allCheckpoint(stored[stored.length - 1]!.recorded.position),
+    );
     expect((await env.queries.fetch(new GetOrder(orderId)))?.status).toBe('confirmed');
   });
 
   it('cancels the order when the stock is short', async () => {
     const orderId = OrderId.create();
-    await env.dispatcher.send(MessageBuilder.new(() => new PlaceOrder(orderId, CustomerId.create(), [new OrderLine(keyboard, 5, 4_999)])));
+    await env.dispatcher.send(
+      MessageBuilder.new(
+        () => new PlaceOrder(orderId, CustomerId.create(), [new OrderLine(keyboard, 5, 4_999)]),
+      ),
+    );
     const rejected = await env.events.waitFor(StockReservationRejected);
     expect(rejected).toMatchObject({ requested: 5, available: 3 });
     const cancelled = await env.events.waitFor(OrderCancelled);
@@ -99,7 +123,9 @@ describe('order fulfillment saga (whole service, in memory)', () => {
 
   it('releases the stock and cancels the order when the payment is declined', async () => {
     const orderId = OrderId.create();
-    await env.dispatcher.send(MessageBuilder.new(() => new PlaceOrder(orderId, poor, [new OrderLine(keyboard, 2, 4_999)])));
+    await env.dispatcher.send(
+      MessageBuilder.new(() => new PlaceOrder(orderId, poor, [new OrderLine(keyboard, 2, 4_999)])),
+    );
     await env.events.waitFor(PaymentDeclined);
     await env.events.waitFor(StockReleased);
     await env.events.waitFor(OrderCancelled);

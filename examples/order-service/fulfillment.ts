@@ -12,7 +12,13 @@ import {
 import { CancelOrder, ConfirmOrder, ReleaseStock, ReserveStock, TakePayment } from './commands';
 
 /** The input events of the saga; each carries the `orderId` that selects the saga instance. */
-export const fulfillmentInputs = [OrderPlaced, StockReserved, StockReservationRejected, PaymentCaptured, PaymentDeclined] as const;
+export const fulfillmentInputs = [
+  OrderPlaced,
+  StockReserved,
+  StockReservationRejected,
+  PaymentCaptured,
+  PaymentDeclined,
+] as const;
 
 /**
  * The order saga, one instance per order (its own stream `fulfillment-<orderId>`):
@@ -43,10 +49,17 @@ export class OrderFulfillment extends ProcessManager<OrderId> {
       this.send(() => new ReserveStock(MAIN_WAREHOUSE, input.orderId, input.lines));
     } else if (input instanceof StockReserved) {
       const customerId = this.customerId;
-      if (customerId === undefined) throw new Error(`Fulfillment ${this.id}: stock reserved before the order was seen`);
+      if (customerId === undefined)
+        throw new Error(`Fulfillment ${this.id}: stock reserved before the order was seen`);
       this.send(() => new TakePayment(PaymentId.create(), input.orderId, customerId, this.totalCents));
     } else if (input instanceof StockReservationRejected) {
-      this.send(() => new CancelOrder(input.orderId, `out of stock: ${input.requested} x ${input.productId} asked, ${input.available} available`));
+      this.send(
+        () =>
+          new CancelOrder(
+            input.orderId,
+            `out of stock: ${input.requested} x ${input.productId} asked, ${input.available} available`,
+          ),
+      );
     } else if (input instanceof PaymentCaptured) {
       this.send(() => new ConfirmOrder(input.orderId));
     } else if (input instanceof PaymentDeclined) {

@@ -1,6 +1,14 @@
 import { CommandNotHandledError } from './reactive-domain';
 import { appended, commandSpec, reactiveDomainMatchers, type TestEnvironment } from '../../src/testing';
-import { ConfirmOrder, PlaceOrder, ReleaseStock, ReserveStock, ShipOrder, StockProduct, TakePayment } from './commands';
+import {
+  ConfirmOrder,
+  PlaceOrder,
+  ReleaseStock,
+  ReserveStock,
+  ShipOrder,
+  StockProduct,
+  TakePayment,
+} from './commands';
 import { EmptyOrderError, InvalidQuantityError, OrderStatusError } from './errors';
 import {
   OrderConfirmed,
@@ -49,19 +57,29 @@ describe('order service command handlers', () => {
   });
 
   it('PlaceOrder fails with the typed domain error and stores nothing', async () => {
-    await spec().when(new PlaceOrder(orderId, customerId, [])).thenFails(EmptyOrderError);
+    await spec()
+      .when(new PlaceOrder(orderId, customerId, []))
+      .thenFails(EmptyOrderError);
   });
 
   it('ConfirmOrder confirms a placed order; ShipOrder refuses a pending one', async () => {
-    await spec().given(Order, orderId, placed).when(new ConfirmOrder(orderId)).then(appended(Order, orderId, new OrderConfirmed(orderId)));
-    await spec().given(Order, orderId, placed).when(new ShipOrder(orderId, 'T-1')).thenFails(OrderStatusError, 'pending');
+    await spec()
+      .given(Order, orderId, placed)
+      .when(new ConfirmOrder(orderId))
+      .then(appended(Order, orderId, new OrderConfirmed(orderId)));
+    await spec()
+      .given(Order, orderId, placed)
+      .when(new ShipOrder(orderId, 'T-1'))
+      .thenFails(OrderStatusError, 'pending');
   });
 
   it('StockProduct opens the warehouse on first use and validates quantities', async () => {
     await spec()
       .when(new StockProduct(MAIN_WAREHOUSE, keyboard, 3))
       .then(appended(Warehouse, MAIN_WAREHOUSE, new ProductStocked(MAIN_WAREHOUSE, keyboard, 3)));
-    await spec().when(new StockProduct(MAIN_WAREHOUSE, keyboard, -1)).thenFails(InvalidQuantityError, 'positive integer');
+    await spec()
+      .when(new StockProduct(MAIN_WAREHOUSE, keyboard, -1))
+      .thenFails(InvalidQuantityError, 'positive integer');
   });
 
   it('ReserveStock reserves all lines or records the rejection', async () => {
@@ -72,12 +90,23 @@ describe('order service command handlers', () => {
     await spec()
       .given(Warehouse, MAIN_WAREHOUSE, new ProductStocked(MAIN_WAREHOUSE, keyboard, 1))
       .when(new ReserveStock(MAIN_WAREHOUSE, orderId, lines))
-      .then(appended(Warehouse, MAIN_WAREHOUSE, new StockReservationRejected(MAIN_WAREHOUSE, orderId, keyboard, 2, 1)));
+      .then(
+        appended(
+          Warehouse,
+          MAIN_WAREHOUSE,
+          new StockReservationRejected(MAIN_WAREHOUSE, orderId, keyboard, 2, 1),
+        ),
+      );
   });
 
   it('ReleaseStock gives a reservation back, once', async () => {
     await spec()
-      .given(Warehouse, MAIN_WAREHOUSE, new ProductStocked(MAIN_WAREHOUSE, keyboard, 5), new StockReserved(MAIN_WAREHOUSE, orderId, lines))
+      .given(
+        Warehouse,
+        MAIN_WAREHOUSE,
+        new ProductStocked(MAIN_WAREHOUSE, keyboard, 5),
+        new StockReserved(MAIN_WAREHOUSE, orderId, lines),
+      )
       .when(new ReleaseStock(MAIN_WAREHOUSE, orderId))
       .then(appended(Warehouse, MAIN_WAREHOUSE, new StockReleased(MAIN_WAREHOUSE, orderId)));
     await spec()
@@ -99,7 +128,18 @@ describe('order service command handlers', () => {
       .then(appended(Payment, paymentId, new PaymentCaptured(paymentId, orderId, 9_998)));
     await spec()
       .when(new TakePayment(paymentId, orderId, poorCustomer, 9_998))
-      .then(appended(Payment, paymentId, new PaymentDeclined(paymentId, orderId, 9_998, 'credit limit exceeded (5000 cents left, 9998 asked)')));
+      .then(
+        appended(
+          Payment,
+          paymentId,
+          new PaymentDeclined(
+            paymentId,
+            orderId,
+            9_998,
+            'credit limit exceeded (5000 cents left, 9998 asked)',
+          ),
+        ),
+      );
     await spec()
       .given(Payment, paymentId, new PaymentCaptured(paymentId, orderId, 9_998))
       .when(new TakePayment(paymentId, orderId, customerId, 9_998))

@@ -50,12 +50,14 @@ export function registerOrderServiceHandlers(deps: OrderServiceHandlerDeps): Bus
       await repository.save(order);
     }),
     dispatcher.register(StockProduct, async (c) => {
-      const warehouse = (await repository.tryGetById(Warehouse, c.warehouseId, c)) ?? Warehouse.open(c.warehouseId, c);
+      const warehouse =
+        (await repository.tryGetById(Warehouse, c.warehouseId, c)) ?? Warehouse.open(c.warehouseId, c);
       warehouse.stock(c.productId, c.quantity);
       await repository.save(warehouse);
     }),
     dispatcher.register(ReserveStock, async (c) => {
-      const warehouse = (await repository.tryGetById(Warehouse, c.warehouseId, c)) ?? Warehouse.open(c.warehouseId, c);
+      const warehouse =
+        (await repository.tryGetById(Warehouse, c.warehouseId, c)) ?? Warehouse.open(c.warehouseId, c);
       warehouse.reserve(c.orderId, c.lines);
       await repository.save(warehouse);
     }),

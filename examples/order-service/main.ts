@@ -6,7 +6,13 @@
  * the events appended (stream@revision), the read model's answers and the correlation chain of one order.
  * Exits 0 when every expected outcome was observed, 1 otherwise.
  */
-import { InMemoryStreamStore, MessageBuilder, type Command, type RecordedEvent, type StreamStore } from './reactive-domain';
+import {
+  InMemoryStreamStore,
+  MessageBuilder,
+  type Command,
+  type RecordedEvent,
+  type StreamStore,
+} from './reactive-domain';
 import { CancelOrder, PlaceOrder, ShipOrder, StockProduct } from './commands';
 import { OrderLine } from './events';
 import { EmptyOrderError } from './errors';
@@ -34,7 +40,9 @@ async function openStore(): Promise<{ store: StreamStore; label: string }> {
     await store.readAll({ maxCount: 1 });
   } catch (error) {
     await store.close().catch(() => undefined);
-    throw new Error(`cannot reach the ${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot reach the ${label}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   return { store, label };
 }
@@ -57,12 +65,20 @@ async function endOf(store: StreamStore): Promise<bigint | 'start'> {
 }
 
 /** Polls a read-model query until `done` holds: the read side is eventually consistent. */
-async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -91,10 +107,13 @@ class Narrator {
     const before = await endOf(this.store);
     this.sent.length = 0;
     await run();
-    for (const command of this.sent) log(`  -> ${command.constructor.name.padEnd(14)} ${describeCommand(command)}`);
+    for (const command of this.sent)
+      log(`  -> ${command.constructor.name.padEnd(14)} ${describeCommand(command)}`);
     for (const event of await appendedSince(this.store, before)) {
       this.labels.set(event.eventId, event.type);
-      log(`     ${`${event.streamName.replace(/-([0-9a-f-]{36})$/, (_m, id: string) => `-…${short(id)}`)}@${event.revision}`.padEnd(24)} ${event.type}`);
+      log(
+        `     ${`${event.streamName.replace(/-([0-9a-f-]{36})$/, (_m, id: string) => `-…${short(id)}`)}@${event.revision}`.padEnd(24)} ${event.type}`,
+      );
     }
   }
 }
@@ -111,7 +130,11 @@ function describeCommand(command: Command): string {
 
 function describeSummary(order: OrderSummary | null): string {
   if (!order) return '(not found)';
-  const extra = order.trackingNumber ? `, tracking ${order.trackingNumber}` : order.cancelReason ? `, "${order.cancelReason}"` : '';
+  const extra = order.trackingNumber
+    ? `, tracking ${order.trackingNumber}`
+    : order.cancelReason
+      ? `, "${order.cancelReason}"`
+      : '';
   return `order …${short(order.orderId)}: ${order.status}, ${order.itemCount} item(s), ${money(order.totalCents)}${extra}`;
 }
 
@@ -136,7 +159,11 @@ async function main(): Promise<void> {
   const mouse = ProductId.create();
   const get = (orderId: OrderId) => service.queries.fetch(new GetOrder(orderId));
   const statusOf = (orderId: OrderId, status: OrderSummary['status']) =>
-    eventually(`order …${short(orderId)} to be ${status}`, () => get(orderId), (o) => o?.status === status);
+    eventually(
+      `order …${short(orderId)} to be ${status}`,
+      () => get(orderId),
+      (o) => o?.status === status,
+    );
 
   log(`Order service on the ${label}`);
   await service.start();
@@ -148,12 +175,16 @@ async function main(): Promise<void> {
 
     const adaOrder = OrderId.create();
     const place = MessageBuilder.new(
-      () => new PlaceOrder(adaOrder, ada, [new OrderLine(keyboard, 1, 4_999), new OrderLine(mouse, 2, 1_950)]),
+      () =>
+        new PlaceOrder(adaOrder, ada, [new OrderLine(keyboard, 1, 4_999), new OrderLine(mouse, 2, 1_950)]),
     );
-    await narrator.step('Ada orders a keyboard and two mice; the saga reserves stock, takes payment, confirms', async () => {
-      await service.dispatcher.send(place);
-      await statusOf(adaOrder, 'confirmed');
-    });
+    await narrator.step(
+      'Ada orders a keyboard and two mice; the saga reserves stock, takes payment, confirms',
+      async () => {
+        await service.dispatcher.send(place);
+        await statusOf(adaOrder, 'confirmed');
+      },
+    );
     await narrator.step('The warehouse ships it', async () => {
       await service.dispatcher.send(MessageBuilder.new(() => new ShipOrder(adaOrder, 'TRACK-1Z999')));
       await statusOf(adaOrder, 'shipped');
@@ -162,28 +193,53 @@ async function main(): Promise<void> {
     const bobOrder = OrderId.create();
     const warehouse = await service.repository.getById(Warehouse, MAIN_WAREHOUSE);
     const tooMany = warehouse.availableOf(mouse) + 1;
-    await narrator.step(`Bob orders ${tooMany} mice (more than in stock): the saga cancels the order`, async () => {
-      await service.dispatcher.send(MessageBuilder.new(() => new PlaceOrder(bobOrder, bob, [new OrderLine(mouse, tooMany, 1_950)])));
-      await statusOf(bobOrder, 'cancelled');
-    });
+    await narrator.step(
+      `Bob orders ${tooMany} mice (more than in stock): the saga cancels the order`,
+      async () => {
+        await service.dispatcher.send(
+          MessageBuilder.new(() => new PlaceOrder(bobOrder, bob, [new OrderLine(mouse, tooMany, 1_950)])),
+        );
+        await statusOf(bobOrder, 'cancelled');
+      },
+    );
 
     const cyOrder = OrderId.create();
-    await narrator.step('Cy orders a keyboard but her card is declined: stock released, order cancelled', async () => {
-      await service.dispatcher.send(MessageBuilder.new(() => new PlaceOrder(cyOrder, cy, [new OrderLine(keyboard, 2, 4_999)])));
-      await statusOf(cyOrder, 'cancelled');
-      await eventually('stock to be released', () => service.repository.getById(Warehouse, MAIN_WAREHOUSE), (w) => w.availableOf(keyboard) === warehouse.availableOf(keyboard));
-    });
+    await narrator.step(
+      'Cy orders a keyboard but her card is declined: stock released, order cancelled',
+      async () => {
+        await service.dispatcher.send(
+          MessageBuilder.new(() => new PlaceOrder(cyOrder, cy, [new OrderLine(keyboard, 2, 4_999)])),
+        );
+        await statusOf(cyOrder, 'cancelled');
+        await eventually(
+          'stock to be released',
+          () => service.repository.getById(Warehouse, MAIN_WAREHOUSE),
+          (w) => w.availableOf(keyboard) === warehouse.availableOf(keyboard),
+        );
+      },
+    );
 
     log('\n== Rules are enforced with typed errors (a Fail response carries the domain error)');
     {
-      const empty = await service.dispatcher.trySend(MessageBuilder.new(() => new PlaceOrder(OrderId.create(), ada, [])));
+      const empty = await service.dispatcher.trySend(
+        MessageBuilder.new(() => new PlaceOrder(OrderId.create(), ada, [])),
+      );
       const error = empty.kind === 'fail' ? (empty as { error?: unknown }).error : undefined;
       check(error instanceof EmptyOrderError, 'an empty order must fail with EmptyOrderError');
-      log(`  PlaceOrder with no lines   -> ${empty.kind}: ${(error as EmptyOrderError).code} (${(error as EmptyOrderError).message})`);
-      const shipped = await service.dispatcher.trySend(MessageBuilder.new(() => new CancelOrder(adaOrder, 'changed my mind')));
-      const shippedError = shipped.kind === 'fail' ? ((shipped as { error?: unknown }).error as Error & { code: string }) : undefined;
+      log(
+        `  PlaceOrder with no lines   -> ${empty.kind}: ${(error as EmptyOrderError).code} (${(error as EmptyOrderError).message})`,
+      );
+      const shipped = await service.dispatcher.trySend(
+        MessageBuilder.new(() => new CancelOrder(adaOrder, 'changed my mind')),
+      );
+      const shippedError =
+        shipped.kind === 'fail'
+          ? ((shipped as { error?: unknown }).error as Error & { code: string })
+          : undefined;
       check(shippedError?.code === 'ORDER_STATUS', 'cancelling a shipped order must fail with ORDER_STATUS');
-      log(`  CancelOrder after shipping -> ${shipped.kind}: ${shippedError!.code} (${shippedError!.message})`);
+      log(
+        `  CancelOrder after shipping -> ${shipped.kind}: ${shippedError!.code} (${shippedError!.message})`,
+      );
     }
 
     log('\n== Read model');
@@ -192,21 +248,29 @@ async function main(): Promise<void> {
     log(`  GetOrder(bob's)            -> ${describeSummary(await get(bobOrder))}`);
     log(`  GetOrder(cy's)             -> ${describeSummary(await get(cyOrder))}`);
     const adaPage = await service.queries.fetch(new ListOrders(ada, { page: 1, pageSize: 10 }));
-    log(`  ListOrders(ada, page 1)    -> ${adaPage.total} order(s): ${adaPage.items.map((o) => o.status).join(', ')}`);
+    log(
+      `  ListOrders(ada, page 1)    -> ${adaPage.total} order(s): ${adaPage.items.map((o) => o.status).join(', ')}`,
+    );
     const cancelled = await service.queries.fetch(new ListOrders(cy, { status: 'cancelled' }));
     log(`  ListOrders(cy, cancelled)  -> ${cancelled.total} order(s)`);
-    check(ship?.status === 'shipped' && ship.totalCents === 4_999 + 2 * 1_950, "Ada's order must be shipped with the computed total");
+    check(
+      ship?.status === 'shipped' && ship.totalCents === 4_999 + 2 * 1_950,
+      "Ada's order must be shipped with the computed total",
+    );
     check(adaPage.total === 1 && cancelled.total === 1, 'the list queries must find the orders');
 
     log(`\n== Correlation chain of Ada's order (correlation id …${short(place.msgId)})`);
     const chain: RecordedEvent[] = [];
     for (const event of await appendedSince(store, 'start')) {
-      if ((JSON.parse(event.metadata) as { $correlationId?: string }).$correlationId === place.msgId) chain.push(event);
+      if ((JSON.parse(event.metadata) as { $correlationId?: string }).$correlationId === place.msgId)
+        chain.push(event);
     }
     log(`  ${'PlaceOrder'.padEnd(30)} …${short(place.msgId)}  (starts the conversation)`);
     for (const event of chain) {
       const cause = (JSON.parse(event.metadata) as { $causationId?: string }).$causationId;
-      log(`  ${event.type.padEnd(30)} …${short(event.eventId)}  caused by ${narrator.labels.get(cause ?? '') ?? '?'} …${short(cause)}`);
+      log(
+        `  ${event.type.padEnd(30)} …${short(event.eventId)}  caused by ${narrator.labels.get(cause ?? '') ?? '?'} …${short(cause)}`,
+      );
     }
     const types = chain.map((e) => e.type);
     for (const expected of ['OrderPlaced', 'StockReserved', 'PaymentCaptured', 'OrderConfirmed']) {
@@ -226,7 +290,9 @@ main().then(
     process.exitCode = 0;
   },
   (error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -45,7 +45,9 @@ export class OrderService {
 
   constructor(deps: OrderServiceDeps) {
     if (deps.serializer.registry !== orderServiceEvents) {
-      throw new Error('OrderService: the serializer must use orderServiceEvents (the registry of the service)');
+      throw new Error(
+        'OrderService: the serializer must use orderServiceEvents (the registry of the service)',
+      );
     }
     this.dispatcher = deps.dispatcher;
     this.queries = deps.queries;
@@ -74,7 +76,11 @@ export class OrderService {
   /** Starts the read model and the saga; resolves once both have caught up with the store. */
   async start(): Promise<void> {
     await this.summaries.start(ListenerSources.category('order'));
-    await this.fulfillment.start(ListenerSources.category('order'), ListenerSources.category('warehouse'), ListenerSources.category('payment'));
+    await this.fulfillment.start(
+      ListenerSources.category('order'),
+      ListenerSources.category('warehouse'),
+      ListenerSources.category('payment'),
+    );
     await Promise.all([this.summaries.whenLive(), this.fulfillment.whenLive()]);
   }
 
@@ -87,7 +93,10 @@ export class OrderService {
 }
 
 /** Builds the service's plumbing around a store (what `main.ts` does; tests use a `TestEnvironment` instead). */
-export function createOrderService(store: StreamStore, options: Omit<OrderServiceDeps, 'store' | 'serializer' | 'repository' | 'dispatcher' | 'queries'> = {}): OrderService {
+export function createOrderService(
+  store: StreamStore,
+  options: Omit<OrderServiceDeps, 'store' | 'serializer' | 'repository' | 'dispatcher' | 'queries'> = {},
+): OrderService {
   const serializer = new EventSerializer({ registry: orderServiceEvents });
   return new OrderService({
     store,

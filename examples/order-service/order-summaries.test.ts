@@ -1,6 +1,13 @@
 import { ListenerSources } from './reactive-domain';
 import { readModelSpec, type TestEnvironment } from '../../src/testing';
-import { OrderCancelled, OrderConfirmed, OrderLine, OrderPlaced, OrderShipped, orderServiceEvents } from './events';
+import {
+  OrderCancelled,
+  OrderConfirmed,
+  OrderLine,
+  OrderPlaced,
+  OrderShipped,
+  orderServiceEvents,
+} from './events';
 import { CustomerId, OrderId, ProductId } from './ids';
 import { Order } from './order';
 import { GetOrder, ListOrders, OrderSummaries } from './order-summaries';
@@ -47,7 +54,7 @@ describe('OrderSummaries', () => {
       .thenState((m) => [m.get(first)?.status, m.get(first)?.cancelReason], ['cancelled', 'out of stock']);
   });
 
-  it('lists a customer\'s orders newest first, by status, paged', async () => {
+  it("lists a customer's orders newest first, by status, paged", async () => {
     const spec = () =>
       readModelSpec(model, options)
         .given(Order, first, placedOn(first, ada, 1))
@@ -61,13 +68,20 @@ describe('OrderSummaries', () => {
       const pending = await env.queries.fetch(new ListOrders(ada, { status: 'pending' }));
       expect(pending.items.map((o) => o.orderId)).toEqual([third, first]);
       const page2 = await env.queries.fetch(new ListOrders(ada, { page: 2, pageSize: 2 }));
-      expect(page2).toEqual({ items: [expect.objectContaining({ orderId: first })], page: 2, pageSize: 2, total: 3 });
+      expect(page2).toEqual({
+        items: [expect.objectContaining({ orderId: first })],
+        page: 2,
+        pageSize: 2,
+        total: 3,
+      });
     });
     await spec().thenQuery(new GetOrder(OrderId.create()), null);
   });
 
   it('fails loudly on a stream that does not start with OrderPlaced', async () => {
-    const failure = await readModelSpec(model, options).given(Order, first, new OrderConfirmed(first)).thenFails(Error);
+    const failure = await readModelSpec(model, options)
+      .given(Order, first, new OrderConfirmed(first))
+      .thenFails(Error);
     expect(failure.message).toContain('OrderConfirmed for unknown order');
   });
 });

@@ -1,6 +1,19 @@
-import { Query, ReadModelBase, type EventContext, type QueryBus, type ReadModelOptions, type BusSubscription } from './reactive-domain';
+import {
+  Query,
+  ReadModelBase,
+  type EventContext,
+  type QueryBus,
+  type ReadModelOptions,
+  type BusSubscription,
+} from './reactive-domain';
 import type { CustomerId, OrderId } from './ids';
-import { OrderCancelled, OrderConfirmed, OrderPlaced, OrderShipped, orderServiceEvents } from './events';
+import {
+  type OrderCancelled,
+  type OrderConfirmed,
+  type OrderPlaced,
+  type OrderShipped,
+  orderServiceEvents,
+} from './events';
 import type { OrderStatus } from './order';
 
 /** What the order list shows about one order. */
@@ -36,7 +49,11 @@ export class GetOrder extends Query<OrderSummary | null> {
 export class ListOrders extends Query<Page<OrderSummary>> {
   constructor(
     readonly customerId: CustomerId,
-    readonly options: { readonly status?: OrderStatus; readonly page?: number; readonly pageSize?: number } = {},
+    readonly options: {
+      readonly status?: OrderStatus;
+      readonly page?: number;
+      readonly pageSize?: number;
+    } = {},
   ) {
     super();
   }
@@ -62,14 +79,24 @@ export class OrderSummaries extends ReadModelBase {
     const page = Math.max(1, Math.floor(options.page ?? 1));
     const pageSize = Math.min(100, Math.max(1, Math.floor(options.pageSize ?? 20)));
     const matching = [...this.orders.values()]
-      .filter((o) => o.customerId === customerId && (options.status === undefined || o.status === options.status))
+      .filter(
+        (o) => o.customerId === customerId && (options.status === undefined || o.status === options.status),
+      )
       .sort((a, b) => b.placedAt.getTime() - a.placedAt.getTime() || (a.orderId < b.orderId ? -1 : 1));
-    return { items: matching.slice((page - 1) * pageSize, page * pageSize), page, pageSize, total: matching.length };
+    return {
+      items: matching.slice((page - 1) * pageSize, page * pageSize),
+      page,
+      pageSize,
+      total: matching.length,
+    };
   }
 
   /** Answers the queries on `queries` from this model. */
   registerQueries(queries: QueryBus): BusSubscription[] {
-    return [queries.register(GetOrder, (q) => this.get(q.orderId)), queries.register(ListOrders, (q) => this.list(q.customerId, q.options))];
+    return [
+      queries.register(GetOrder, (q) => this.get(q.orderId)),
+      queries.register(ListOrders, (q) => this.list(q.customerId, q.options)),
+    ];
   }
 
   protected override reset(): void {

@@ -1,7 +1,13 @@
 import { MessageBuilder } from './reactive-domain';
 import { aggregateSpec, reactiveDomainMatchers } from '../../src/testing';
 import { CancelOrder, PlaceOrder, ShipOrder } from './commands';
-import { CancellationReasonRequiredError, EmptyOrderError, InvalidOrderLineError, OrderStatusError, TrackingNumberRequiredError } from './errors';
+import {
+  CancellationReasonRequiredError,
+  EmptyOrderError,
+  InvalidOrderLineError,
+  OrderStatusError,
+  TrackingNumberRequiredError,
+} from './errors';
 import { OrderCancelled, OrderConfirmed, OrderLine, OrderPlaced, OrderShipped } from './events';
 import { CustomerId, OrderId, ProductId } from './ids';
 import { Order } from './order';
@@ -28,7 +34,9 @@ describe('Order', () => {
       const command = MessageBuilder.new(() => new PlaceOrder(orderId, customerId, lines));
       const { aggregate } = await aggregateSpec(Order)
         .whenCreating(command, (c) => Order.place(c.orderId, c.customerId, c.lines, at, c))
-        .then(MessageBuilder.from(command).build(() => new OrderPlaced(orderId, customerId, lines, 8_899, at)));
+        .then(
+          MessageBuilder.from(command).build(() => new OrderPlaced(orderId, customerId, lines, 8_899, at)),
+        );
       expect(aggregate.pendingEvents[0]).toBeCorrelatedWith(command);
     });
 
@@ -53,7 +61,10 @@ describe('Order', () => {
 
   describe('confirm', () => {
     it('confirms a pending order', async () => {
-      await aggregateSpec(Order, orderId).given(placed).when((o) => o.confirm()).then(new OrderConfirmed(orderId));
+      await aggregateSpec(Order, orderId)
+        .given(placed)
+        .when((o) => o.confirm())
+        .then(new OrderConfirmed(orderId));
     });
 
     it('refuses any other status', async () => {
@@ -86,13 +97,19 @@ describe('Order', () => {
     });
 
     it('only ships confirmed orders', async () => {
-      await aggregateSpec(Order, orderId).given(placed).when((o) => o.ship('T')).thenThrows(OrderStatusError, 'cannot ship an order that is pending');
+      await aggregateSpec(Order, orderId)
+        .given(placed)
+        .when((o) => o.ship('T'))
+        .thenThrows(OrderStatusError, 'cannot ship an order that is pending');
     });
   });
 
   describe('cancel', () => {
     it('cancels with a reason, pending or confirmed', async () => {
-      await aggregateSpec(Order, orderId).given(placed).when((o) => o.cancel('customer request')).then(new OrderCancelled(orderId, 'customer request'));
+      await aggregateSpec(Order, orderId)
+        .given(placed)
+        .when((o) => o.cancel('customer request'))
+        .then(new OrderCancelled(orderId, 'customer request'));
       await aggregateSpec(Order, orderId)
         .given(placed, new OrderConfirmed(orderId))
         .when((o) => o.cancel('fraud'))
@@ -100,7 +117,10 @@ describe('Order', () => {
     });
 
     it('requires a reason', async () => {
-      await aggregateSpec(Order, orderId).given(placed).when((o) => o.cancel('')).thenThrows(CancellationReasonRequiredError);
+      await aggregateSpec(Order, orderId)
+        .given(placed)
+        .when((o) => o.cancel(''))
+        .thenThrows(CancellationReasonRequiredError);
     });
 
     it('never cancels a shipped order', async () => {

@@ -1,6 +1,13 @@
 import { AggregateRoot, type CorrelatedMessage } from './reactive-domain';
 import type { CustomerId, OrderId } from './ids';
-import { OrderCancelled, OrderConfirmed, OrderLine, OrderPlaced, OrderShipped, orderServiceEvents } from './events';
+import {
+  OrderCancelled,
+  OrderConfirmed,
+  OrderLine,
+  OrderPlaced,
+  OrderShipped,
+  orderServiceEvents,
+} from './events';
 import {
   CancellationReasonRequiredError,
   EmptyOrderError,
@@ -25,14 +32,24 @@ export class Order extends AggregateRoot<OrderId> {
   totalCents = 0;
 
   /** Places a new order. `source` is the command being handled (correlation). */
-  static place(id: OrderId, customerId: CustomerId, lines: readonly OrderLine[], placedAt: Date, source: CorrelatedMessage): Order {
+  static place(
+    id: OrderId,
+    customerId: CustomerId,
+    lines: readonly OrderLine[],
+    placedAt: Date,
+    source: CorrelatedMessage,
+  ): Order {
     if (lines.length === 0) throw new EmptyOrderError(id);
     lines.forEach((line, i) => {
       if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) {
         throw new InvalidOrderLineError(id, i, `quantity must be a positive integer, got ${line.quantity}`);
       }
       if (!Number.isSafeInteger(line.unitPriceCents) || line.unitPriceCents <= 0) {
-        throw new InvalidOrderLineError(id, i, `unit price must be a positive number of cents, got ${line.unitPriceCents}`);
+        throw new InvalidOrderLineError(
+          id,
+          i,
+          `unit price must be a positive number of cents, got ${line.unitPriceCents}`,
+        );
       }
     });
     const total = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
@@ -50,15 +67,18 @@ export class Order extends AggregateRoot<OrderId> {
 
   ship(trackingNumber: string): void {
     if (this.status !== 'confirmed') throw new OrderStatusError(this.id, 'ship', this.status, 'confirmed');
-    if (typeof trackingNumber !== 'string' || trackingNumber.trim() === '') throw new TrackingNumberRequiredError(this.id);
+    if (typeof trackingNumber !== 'string' || trackingNumber.trim() === '')
+      throw new TrackingNumberRequiredError(this.id);
     this.raise(new OrderShipped(this.id, trackingNumber.trim()));
   }
 
   /** Cancels the order. Cancelling a cancelled order does nothing (compensation may run twice). */
   cancel(reason: string): void {
-    if (typeof reason !== 'string' || reason.trim() === '') throw new CancellationReasonRequiredError(this.id);
+    if (typeof reason !== 'string' || reason.trim() === '')
+      throw new CancellationReasonRequiredError(this.id);
     if (this.status === 'cancelled') return;
-    if (this.status === 'shipped') throw new OrderStatusError(this.id, 'cancel', this.status, 'pending or confirmed');
+    if (this.status === 'shipped')
+      throw new OrderStatusError(this.id, 'cancel', this.status, 'pending or confirmed');
     this.raise(new OrderCancelled(this.id, reason.trim()));
   }
 

@@ -3,7 +3,8 @@ import type { CustomerId, OrderId, PaymentId } from './ids';
 import { PaymentCaptured, PaymentDeclined, orderServiceEvents } from './events';
 
 /** The outcome of a charge at the payment provider. */
-export type ChargeResult = { readonly approved: true } | { readonly approved: false; readonly reason: string };
+export type ChargeResult =
+  { readonly approved: true } | { readonly approved: false; readonly reason: string };
 
 /** The payment provider, as the service sees it (a port: swap in a real provider's client). */
 export interface PaymentGateway {
@@ -25,7 +26,10 @@ export class InMemoryPaymentGateway implements PaymentGateway {
     const limit = this.limits.get(customerId) ?? this.defaultLimitCents;
     const spent = this.spent.get(customerId) ?? 0;
     if (spent + amountCents > limit) {
-      return { approved: false, reason: `credit limit exceeded (${limit - spent} cents left, ${amountCents} asked)` };
+      return {
+        approved: false,
+        reason: `credit limit exceeded (${limit - spent} cents left, ${amountCents} asked)`,
+      };
     }
     this.spent.set(customerId, spent + amountCents);
     return { approved: true };
@@ -40,10 +44,18 @@ export class Payment extends AggregateRoot<PaymentId> {
 
   outcome: 'captured' | 'declined' | undefined;
 
-  static record(id: PaymentId, orderId: OrderId, amountCents: number, result: ChargeResult, source: CorrelatedMessage): Payment {
+  static record(
+    id: PaymentId,
+    orderId: OrderId,
+    amountCents: number,
+    result: ChargeResult,
+    source: CorrelatedMessage,
+  ): Payment {
     const payment = new Payment(id, source);
     payment.raise(
-      result.approved ? new PaymentCaptured(id, orderId, amountCents) : new PaymentDeclined(id, orderId, amountCents, result.reason),
+      result.approved
+        ? new PaymentCaptured(id, orderId, amountCents)
+        : new PaymentDeclined(id, orderId, amountCents, result.reason),
     );
     return payment;
   }

@@ -1,6 +1,13 @@
 import { AggregateRoot, type CorrelatedMessage } from './reactive-domain';
 import type { OrderId, ProductId, WarehouseId } from './ids';
-import { OrderLine, ProductStocked, StockReleased, StockReservationRejected, StockReserved, orderServiceEvents } from './events';
+import {
+  OrderLine,
+  ProductStocked,
+  StockReleased,
+  StockReservationRejected,
+  StockReserved,
+  orderServiceEvents,
+} from './events';
 import { InvalidQuantityError } from './errors';
 
 /**
@@ -45,7 +52,13 @@ export class Warehouse extends AggregateRoot<WarehouseId> {
         return;
       }
     }
-    this.raise(new StockReserved(this.id, orderId, lines.map((l) => new OrderLine(l.productId, l.quantity, l.unitPriceCents))));
+    this.raise(
+      new StockReserved(
+        this.id,
+        orderId,
+        lines.map((l) => new OrderLine(l.productId, l.quantity, l.unitPriceCents)),
+      ),
+    );
   }
 
   /** Gives back what was reserved for the order (compensation); nothing reserved, nothing to do. */
@@ -58,7 +71,8 @@ export class Warehouse extends AggregateRoot<WarehouseId> {
     this.available.set(e.productId, this.availableOf(e.productId) + e.quantity);
   }
   protected applyStockReserved(e: StockReserved): void {
-    for (const line of e.lines) this.available.set(line.productId, this.availableOf(line.productId) - line.quantity);
+    for (const line of e.lines)
+      this.available.set(line.productId, this.availableOf(line.productId) - line.quantity);
     this.reservations.set(e.orderId, e.lines);
   }
   protected applyStockReservationRejected(): void {}

@@ -52,7 +52,8 @@ export interface AggregateOutcome<T extends AggregateRoot> {
 type Act<T> = (aggregate: T, source: CorrelatedMessage) => unknown;
 type Create<T> = (source: CorrelatedMessage) => T | Promise<T>;
 
-type Step<T> = { readonly kind: 'act'; readonly act: Act<T> } | { readonly kind: 'create'; readonly create: Create<T> };
+type Step<T> =
+  { readonly kind: 'act'; readonly act: Act<T> } | { readonly kind: 'create'; readonly create: Create<T> };
 
 /**
  * Starts a given/when/then specification for an aggregate class.
@@ -94,7 +95,8 @@ export class AggregateSpec<T extends AggregateRoot> {
     private readonly id: T['id'] | undefined,
     private readonly options: AggregateSpecOptions,
   ) {
-    this.registry = options.registry ?? (type as { eventTypes?: EventTypeRegistry }).eventTypes ?? defaultEventTypes;
+    this.registry =
+      options.registry ?? (type as { eventTypes?: EventTypeRegistry }).eventTypes ?? defaultEventTypes;
   }
 
   /** Adds past events (oldest first); calls accumulate. */
@@ -106,27 +108,45 @@ export class AggregateSpec<T extends AggregateRoot> {
   /** Acts on the aggregate rebuilt from the given events; its source is a fresh {@link SpecificationCommand}. */
   when(act: Act<T>): AggregateSpecWhen<T>;
   /** Acts on the aggregate rebuilt from the given events, with `source` (usually the command) as its source. */
-  when<S extends CorrelatedMessage>(source: S, act: (aggregate: T, source: S) => unknown): AggregateSpecWhen<T>;
+  when<S extends CorrelatedMessage>(
+    source: S,
+    act: (aggregate: T, source: S) => unknown,
+  ): AggregateSpecWhen<T>;
   when(first: Act<T> | CorrelatedMessage, act?: Act<T>): AggregateSpecWhen<T> {
     if (typeof first === 'function') return this.stage({ kind: 'act', act: first }, undefined);
-    if (typeof act !== 'function') throw new SpecificationUsageError(`${this.subject()}: when(source, act) needs an act function`);
+    if (typeof act !== 'function')
+      throw new SpecificationUsageError(`${this.subject()}: when(source, act) needs an act function`);
     return this.stage({ kind: 'act', act }, first);
   }
 
   /** Creates the aggregate (for creation behaviour); the factory receives the source to pass to the constructor. */
   whenCreating(create: Create<T>): AggregateSpecWhen<T>;
-  whenCreating<S extends CorrelatedMessage>(source: S, create: (source: S) => T | Promise<T>): AggregateSpecWhen<T>;
+  whenCreating<S extends CorrelatedMessage>(
+    source: S,
+    create: (source: S) => T | Promise<T>,
+  ): AggregateSpecWhen<T>;
   whenCreating(first: Create<T> | CorrelatedMessage, create?: Create<T>): AggregateSpecWhen<T> {
     if (this.history.length > 0) {
-      throw new SpecificationUsageError(`${this.subject()}: whenCreating() creates a new aggregate, so it cannot have given events`);
+      throw new SpecificationUsageError(
+        `${this.subject()}: whenCreating() creates a new aggregate, so it cannot have given events`,
+      );
     }
     if (typeof first === 'function') return this.stage({ kind: 'create', create: first }, undefined);
-    if (typeof create !== 'function') throw new SpecificationUsageError(`${this.subject()}: whenCreating(source, create) needs a factory`);
+    if (typeof create !== 'function')
+      throw new SpecificationUsageError(`${this.subject()}: whenCreating(source, create) needs a factory`);
     return this.stage({ kind: 'create', create }, first);
   }
 
   private stage(step: Step<T>, source: CorrelatedMessage | undefined): AggregateSpecWhen<T> {
-    return new AggregateSpecWhen(this.type, this.id, [...this.history], step, source, this.registry, this.options.roundTrip ?? true);
+    return new AggregateSpecWhen(
+      this.type,
+      this.id,
+      [...this.history],
+      step,
+      source,
+      this.registry,
+      this.options.roundTrip ?? true,
+    );
   }
 
   private subject(): string {
@@ -221,24 +241,42 @@ export class AggregateSpecWhen<T extends AggregateRoot> {
     const differences = compareMessages(expected, result.raised, { registry: this.registry });
     if (differences.length > 0) {
       throw new SpecificationFailedError(
-        mismatchReport(`${this.subject(aggregate)}: the raised events differ from the expected ones`, expected, result.raised, differences, {
-          registry: this.registry,
-        }),
+        mismatchReport(
+          `${this.subject(aggregate)}: the raised events differ from the expected ones`,
+          expected,
+          result.raised,
+          differences,
+          {
+            registry: this.registry,
+          },
+        ),
       );
     }
     return { aggregate, events: result.raised, source: result.source };
   }
 
-  private async run(): Promise<{ aggregate: T | undefined; raised: object[]; error: unknown; source: CorrelatedMessage }> {
+  private async run(): Promise<{
+    aggregate: T | undefined;
+    raised: object[];
+    error: unknown;
+    source: CorrelatedMessage;
+  }> {
     const source =
       this.source ??
-      MessageBuilder.new(() => new SpecificationCommand(this.step.kind === 'create' ? `create ${this.type.typeName}` : `act on ${this.type.typeName}`));
+      MessageBuilder.new(
+        () =>
+          new SpecificationCommand(
+            this.step.kind === 'create' ? `create ${this.type.typeName}` : `act on ${this.type.typeName}`,
+          ),
+      );
     let aggregate: T | undefined;
     try {
       if (this.step.kind === 'create') {
         aggregate = await this.step.create(source);
         if (!(aggregate instanceof this.type)) {
-          throw new SpecificationUsageError(`${this.subject()}: whenCreating's factory must return a ${this.type.typeName}, got ${formatValue(aggregate)}`);
+          throw new SpecificationUsageError(
+            `${this.subject()}: whenCreating's factory must return a ${this.type.typeName}, got ${formatValue(aggregate)}`,
+          );
         }
       } else {
         aggregate = this.restore();
@@ -249,7 +287,9 @@ export class AggregateSpecWhen<T extends AggregateRoot> {
       if (error instanceof SpecificationUsageError || error instanceof SpecificationFailedError) throw error;
       return { aggregate, raised: aggregate ? [...aggregate.pendingEvents] : [], error, source };
     }
-    const raised = this.roundTrip ? this.roundTripAll(aggregate.pendingEvents, `raised by ${this.subject(aggregate)}`) : [...aggregate.pendingEvents];
+    const raised = this.roundTrip
+      ? this.roundTripAll(aggregate.pendingEvents, `raised by ${this.subject(aggregate)}`)
+      : [...aggregate.pendingEvents];
     return { aggregate, raised, error: undefined, source };
   }
 
@@ -261,7 +301,9 @@ export class AggregateSpecWhen<T extends AggregateRoot> {
       );
     }
     const aggregate = new this.type(this.id);
-    const history = this.roundTrip ? this.roundTripAll(this.history, `given to ${this.subject()}`) : this.history;
+    const history = this.roundTrip
+      ? this.roundTripAll(this.history, `given to ${this.subject()}`)
+      : this.history;
     try {
       aggregate.restoreFromEvents(history);
     } catch (error) {

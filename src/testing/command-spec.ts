@@ -3,7 +3,12 @@ import type { Command } from '../core/message';
 import { Canceled, Fail, type CommandResponse } from '../messaging/command-messages';
 import type { ErrorClass } from './aggregate-spec';
 import { compareMessages, formatMessageList, formatValue, mismatchReport } from './message-diff';
-import { createTestEnvironment, type AggregateRef, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
+import {
+  createTestEnvironment,
+  type AggregateRef,
+  type TestEnvironment,
+  type TestEnvironmentOptions,
+} from './test-environment';
 import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
 
 /** Expected appends to one stream, built with {@link appended}. */
@@ -14,13 +19,18 @@ export interface AppendedExpectation {
 }
 
 /** Expects `events` to be appended to the stream of aggregate `type` `id` (in this order, and nothing else there). */
-export function appended<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): AppendedExpectation;
+export function appended<T extends AggregateRoot>(
+  type: AggregateType<T>,
+  id: T['id'],
+  ...events: object[]
+): AppendedExpectation;
 /** Expects `events` to be appended to the stream named `streamName`. */
 export function appended(streamName: string, ...events: object[]): AppendedExpectation;
 export function appended(first: AggregateRef | string, ...rest: unknown[]): AppendedExpectation {
   if (typeof first === 'string') return { stream: first, events: rest as object[] };
   const [id, ...events] = rest;
-  if (typeof id !== 'string') throw new SpecificationUsageError(`appended(${first.typeName}, id, ...events): the id must be a string`);
+  if (typeof id !== 'string')
+    throw new SpecificationUsageError(`appended(${first.typeName}, id, ...events): the id must be a string`);
   return { stream: { type: first, id }, events: events as object[] };
 }
 
@@ -55,11 +65,17 @@ export interface CommandOutcome {
  *   .then(appended(Order, orderId, new OrderConfirmed(orderId)));
  * ```
  */
-export function commandSpec(setup: (env: TestEnvironment) => unknown, options: CommandSpecOptions = {}): CommandSpec {
+export function commandSpec(
+  setup: (env: TestEnvironment) => unknown,
+  options: CommandSpecOptions = {},
+): CommandSpec {
   return new CommandSpec(setup, options);
 }
 
-type Given = { readonly stream: string | { type: AggregateRef; id: string }; readonly events: readonly object[] };
+type Given = {
+  readonly stream: string | { type: AggregateRef; id: string };
+  readonly events: readonly object[];
+};
 
 /** The `given` stage of a command specification; see {@link commandSpec}. */
 export class CommandSpec {
@@ -104,14 +120,17 @@ export class CommandSpecWhen {
   then(...expected: AppendedExpectation[]): Promise<CommandOutcome> {
     if (expected.length === 2 && typeof expected[0] === 'function' && typeof expected[1] === 'function') {
       // Awaiting the `when` stage itself: report it instead of passing.
-      const error = new SpecificationUsageError(`commandSpec: a specification was awaited without an outcome; end it with then(...) or thenFails(...)`);
+      const error = new SpecificationUsageError(
+        `commandSpec: a specification was awaited without an outcome; end it with then(...) or thenFails(...)`,
+      );
       (expected[1] as unknown as (error: unknown) => void)(error);
       return Promise.resolve(undefined as never);
     }
     return this.run(async (outcome, env) => {
       if (outcome.response instanceof Fail) {
         throw new SpecificationFailedError(
-          `${this.subject()}: expected success, got ${describeResponse(outcome.response)}` + this.appendedText(outcome),
+          `${this.subject()}: expected success, got ${describeResponse(outcome.response)}` +
+            this.appendedText(outcome),
           { cause: outcome.response.error },
         );
       }
@@ -129,7 +148,8 @@ export class CommandSpecWhen {
       const response = outcome.response;
       if (!(response instanceof Fail) || response instanceof Canceled) {
         throw new SpecificationFailedError(
-          `${this.subject()}: expected it to fail with ${errorType.name}, got ${describeResponse(response)}` + this.appendedText(outcome),
+          `${this.subject()}: expected it to fail with ${errorType.name}, got ${describeResponse(response)}` +
+            this.appendedText(outcome),
         );
       }
       const error = response.error;
@@ -139,7 +159,10 @@ export class CommandSpecWhen {
           { cause: error },
         );
       }
-      if (message !== undefined && !(typeof message === 'string' ? error.message.includes(message) : message.test(error.message))) {
+      if (
+        message !== undefined &&
+        !(typeof message === 'string' ? error.message.includes(message) : message.test(error.message))
+      ) {
         throw new SpecificationFailedError(
           `${this.subject()}: failed with ${errorType.name} as expected, but its message ${JSON.stringify(error.message)} ` +
             `does not ${typeof message === 'string' ? `contain ${JSON.stringify(message)}` : `match ${String(message)}`}`,
@@ -148,7 +171,8 @@ export class CommandSpecWhen {
       }
       if (outcome.appended.size > 0) {
         throw new SpecificationFailedError(
-          `${this.subject()}: failed with ${errorType.name} as expected, but events were appended anyway:` + this.appendedText(outcome),
+          `${this.subject()}: failed with ${errorType.name} as expected, but events were appended anyway:` +
+            this.appendedText(outcome),
         );
       }
       found = error;
@@ -156,7 +180,9 @@ export class CommandSpecWhen {
     return found!;
   }
 
-  private async run(check: (outcome: CommandOutcome, env: TestEnvironment) => Promise<void>): Promise<CommandOutcome> {
+  private async run(
+    check: (outcome: CommandOutcome, env: TestEnvironment) => Promise<void>,
+  ): Promise<CommandOutcome> {
     const env = createTestEnvironment(this.options);
     let outcome: CommandOutcome | undefined;
     let failure: unknown;
@@ -189,22 +215,35 @@ export class CommandSpecWhen {
     return outcome!;
   }
 
-  private checkAppends(expected: readonly AppendedExpectation[], outcome: CommandOutcome, env: TestEnvironment): void {
+  private checkAppends(
+    expected: readonly AppendedExpectation[],
+    outcome: CommandOutcome,
+    env: TestEnvironment,
+  ): void {
     const registry = env.registry;
     const problems: string[] = [];
     const listed = new Set<string>();
     for (const expectation of expected) {
-      const name = typeof expectation.stream === 'string' ? expectation.stream : env.streamOf(expectation.stream.type, expectation.stream.id);
+      const name =
+        typeof expectation.stream === 'string'
+          ? expectation.stream
+          : env.streamOf(expectation.stream.type, expectation.stream.id);
       listed.add(name);
       const actual = outcome.appended.get(name) ?? [];
       const differences = compareMessages(expectation.events, actual, { registry });
       if (differences.length > 0) {
-        problems.push(mismatchReport(`Stream ${JSON.stringify(name)}:`, expectation.events, actual, differences, { registry }));
+        problems.push(
+          mismatchReport(`Stream ${JSON.stringify(name)}:`, expectation.events, actual, differences, {
+            registry,
+          }),
+        );
       }
     }
     for (const [name, events] of outcome.appended) {
       if (!listed.has(name)) {
-        problems.push(`Stream ${JSON.stringify(name)}: unexpected appends:\n${formatMessageList(events, registry)}`);
+        problems.push(
+          `Stream ${JSON.stringify(name)}: unexpected appends:\n${formatMessageList(events, registry)}`,
+        );
       }
     }
     if (this.options.checkCorrelation ?? true) {
@@ -222,13 +261,17 @@ export class CommandSpecWhen {
       }
     }
     if (problems.length > 0) {
-      throw new SpecificationFailedError(`${this.subject()}: the appended events differ from the expected ones\n${problems.join('\n')}`);
+      throw new SpecificationFailedError(
+        `${this.subject()}: the appended events differ from the expected ones\n${problems.join('\n')}`,
+      );
     }
   }
 
   private appendedText(outcome: CommandOutcome): string {
     if (outcome.appended.size === 0) return '';
-    const lines = [...outcome.appended].map(([name, events]) => `Stream ${JSON.stringify(name)}:\n${formatMessageList(events)}`);
+    const lines = [...outcome.appended].map(
+      ([name, events]) => `Stream ${JSON.stringify(name)}:\n${formatMessageList(events)}`,
+    );
     return `\nAppended:\n${lines.join('\n')}`;
   }
 

@@ -52,13 +52,22 @@ interface HasMessages {
 
 function eventsOf(received: unknown): readonly object[] | undefined {
   if (Array.isArray(received)) return received as object[];
-  if (typeof received === 'object' && received !== null && Array.isArray((received as HasPendingEvents).pendingEvents)) {
+  if (
+    typeof received === 'object' &&
+    received !== null &&
+    Array.isArray((received as HasPendingEvents).pendingEvents)
+  ) {
     return (received as HasPendingEvents).pendingEvents;
   }
   return undefined;
 }
 
-function listMatch(title: string, expected: readonly object[], actual: readonly object[], isNot: boolean): MatcherResult {
+function listMatch(
+  title: string,
+  expected: readonly object[],
+  actual: readonly object[],
+  isNot: boolean,
+): MatcherResult {
   const differences = compareMessages(expected, actual);
   const pass = differences.length === 0;
   return {
@@ -94,7 +103,11 @@ export const reactiveDomainMatchers = {
     stream: string | { readonly typeName: string },
     ...rest: unknown[]
   ): Promise<MatcherResult> {
-    if (typeof received !== 'object' || received === null || typeof (received as ReadsStreams).readEvents !== 'function') {
+    if (
+      typeof received !== 'object' ||
+      received === null ||
+      typeof (received as ReadsStreams).readEvents !== 'function'
+    ) {
       return typeError('toHaveAppended', 'a TestEnvironment', received);
     }
     let ref: string | readonly [{ readonly typeName: string }, string];
@@ -104,7 +117,8 @@ export const reactiveDomainMatchers = {
       expected = rest as object[];
     } else {
       const [id, ...events] = rest;
-      if (typeof id !== 'string') return { pass: false, message: () => 'toHaveAppended(Type, id, ...events): the id must be a string' };
+      if (typeof id !== 'string')
+        return { pass: false, message: () => 'toHaveAppended(Type, id, ...events): the id must be a string' };
       ref = [stream, id];
       expected = events as object[];
     }
@@ -115,7 +129,8 @@ export const reactiveDomainMatchers = {
 
   /** The message continues `source`'s conversation: its correlation (or msgId) as correlationId, its msgId as causationId. */
   toBeCorrelatedWith(this: MatcherContextLike, received: unknown, source: CorrelatedMessage): MatcherResult {
-    if (!isCorrelatedMessage(received)) return typeError('toBeCorrelatedWith', 'a correlated message', received);
+    if (!isCorrelatedMessage(received))
+      return typeError('toBeCorrelatedWith', 'a correlated message', received);
     const correlationId = source.correlationId || source.msgId;
     const pass = received.correlationId === correlationId && received.causationId === source.msgId;
     return {
@@ -139,7 +154,11 @@ export const reactiveDomainMatchers = {
     type: MessageType<T>,
     fieldsOrPredicate?: Partial<T> | ((message: T) => boolean),
   ): MatcherResult {
-    if (typeof received !== 'object' || received === null || !Array.isArray((received as HasMessages).messages)) {
+    if (
+      typeof received !== 'object' ||
+      received === null ||
+      !Array.isArray((received as HasMessages).messages)
+    ) {
       return typeError('toHaveReceived', 'a TestQueue', received);
     }
     const messages = (received as HasMessages).messages;
@@ -148,7 +167,9 @@ export const reactiveDomainMatchers = {
       if (fieldsOrPredicate === undefined) return true;
       if (typeof fieldsOrPredicate === 'function') return fieldsOrPredicate(m);
       return Object.keys(fieldsOrPredicate).every(
-        (key) => diffValues((fieldsOrPredicate as Record<string, unknown>)[key], (m as Record<string, unknown>)[key]).length === 0,
+        (key) =>
+          diffValues((fieldsOrPredicate as Record<string, unknown>)[key], (m as Record<string, unknown>)[key])
+            .length === 0,
       );
     };
     const found = candidates.find(matches);
@@ -164,28 +185,41 @@ export const reactiveDomainMatchers = {
 
   /** The command response is a `Success`. */
   toSucceed(this: MatcherContextLike, received: unknown): MatcherResult {
-    if (!(received instanceof Success) && !(received instanceof Fail)) return typeError('toSucceed', 'a CommandResponse', received);
+    if (!(received instanceof Success) && !(received instanceof Fail))
+      return typeError('toSucceed', 'a CommandResponse', received);
     const pass = received instanceof Success;
     return {
       pass,
       message: () =>
-        pass ? `toSucceed: expected the command ${formatValue(received.command)} not to succeed` : `toSucceed: ${describeFailure(received as Fail)}`,
+        pass
+          ? `toSucceed: expected the command ${formatValue(received.command)} not to succeed`
+          : `toSucceed: ${describeFailure(received as Fail)}`,
     };
   },
 
   /** The command response is a `Fail` (not `Canceled`) whose error is an `errorType` (message containing/matching `message`). */
-  toFailWith(this: MatcherContextLike, received: unknown, errorType: ErrorClass, message?: string | RegExp): MatcherResult {
-    if (!(received instanceof Success) && !(received instanceof Fail)) return typeError('toFailWith', 'a CommandResponse', received);
+  toFailWith(
+    this: MatcherContextLike,
+    received: unknown,
+    errorType: ErrorClass,
+    message?: string | RegExp,
+  ): MatcherResult {
+    if (!(received instanceof Success) && !(received instanceof Fail))
+      return typeError('toFailWith', 'a CommandResponse', received);
     const error = received instanceof Fail && !(received instanceof Canceled) ? received.error : undefined;
     const typeOk = error instanceof errorType;
     const messageOk =
-      message === undefined || (error instanceof Error && (typeof message === 'string' ? error.message.includes(message) : message.test(error.message)));
+      message === undefined ||
+      (error instanceof Error &&
+        (typeof message === 'string' ? error.message.includes(message) : message.test(error.message)));
     const pass = typeOk && messageOk;
     return {
       pass,
       message: () => {
-        if (pass) return `toFailWith: expected the command not to fail with ${errorType.name}, it did: ${(error as Error).message}`;
-        if (received instanceof Success) return `toFailWith: expected ${errorType.name}, but the command ${formatValue(received.command)} succeeded`;
+        if (pass)
+          return `toFailWith: expected the command not to fail with ${errorType.name}, it did: ${(error as Error).message}`;
+        if (received instanceof Success)
+          return `toFailWith: expected ${errorType.name}, but the command ${formatValue(received.command)} succeeded`;
         if (!typeOk) return `toFailWith: expected ${errorType.name}; ${describeFailure(received as Fail)}`;
         return `toFailWith: ${errorType.name} message ${JSON.stringify((error as Error).message)} does not ${typeof message === 'string' ? 'contain' : 'match'} ${typeof message === 'string' ? JSON.stringify(message) : String(message)}`;
       },
@@ -213,11 +247,18 @@ export interface ReactiveDomainMatchers<R> {
   toHaveRaised(...events: object[]): R;
   /** The environment's stream holds exactly these events (async: `await expect(env).toHaveAppended(...)`). */
   toHaveAppended(streamName: string, ...events: object[]): Promise<R>;
-  toHaveAppended<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): Promise<R>;
+  toHaveAppended<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    ...events: object[]
+  ): Promise<R>;
   /** The message continues `source`'s conversation (correlation and causation ids). */
   toBeCorrelatedWith(source: CorrelatedMessage): R;
   /** Some message captured by the TestQueue is a `type` (with these fields / satisfying the predicate). */
-  toHaveReceived<T extends object>(type: MessageType<T>, fieldsOrPredicate?: Partial<T> | ((message: T) => boolean)): R;
+  toHaveReceived<T extends object>(
+    type: MessageType<T>,
+    fieldsOrPredicate?: Partial<T> | ((message: T) => boolean),
+  ): R;
   /** The command response is a `Success`. */
   toSucceed(): R;
   /** The command response is a `Fail` whose error is an `errorType`. */

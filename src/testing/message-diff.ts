@@ -16,7 +16,11 @@ interface AsymmetricMatcher {
 }
 
 function isAsymmetricMatcher(value: unknown): value is AsymmetricMatcher {
-  return typeof value === 'object' && value !== null && typeof (value as AsymmetricMatcher).asymmetricMatch === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsymmetricMatcher).asymmetricMatch === 'function'
+  );
 }
 
 /** Options of {@link compareMessages}. */
@@ -43,7 +47,10 @@ export function typeNameOf(value: unknown, registry?: EventTypeRegistry): string
  * Renders a value compactly on one line: `OrderConfirmed { orderId: "7f…", total: 30 }`, dates as ISO text,
  * bigints with `n`. Message id fields are left out unless `withIds`.
  */
-export function formatValue(value: unknown, options: { withIds?: boolean; registry?: EventTypeRegistry } = {}): string {
+export function formatValue(
+  value: unknown,
+  options: { withIds?: boolean; registry?: EventTypeRegistry } = {},
+): string {
   return render(value, options.withIds ?? false, options.registry, new Set(), 0);
 }
 
@@ -52,8 +59,15 @@ export function formatMessage(message: unknown, registry?: EventTypeRegistry): s
   return formatValue(message, { registry });
 }
 
-function render(value: unknown, withIds: boolean, registry: EventTypeRegistry | undefined, seen: Set<object>, depth: number): string {
-  if (isAsymmetricMatcher(value)) return value.toAsymmetricMatcher?.() ?? value.toString?.() ?? 'asymmetric matcher';
+function render(
+  value: unknown,
+  withIds: boolean,
+  registry: EventTypeRegistry | undefined,
+  seen: Set<object>,
+  depth: number,
+): string {
+  if (isAsymmetricMatcher(value))
+    return value.toAsymmetricMatcher?.() ?? value.toString?.() ?? 'asymmetric matcher';
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -69,23 +83,32 @@ function render(value: unknown, withIds: boolean, registry: EventTypeRegistry | 
       return String(value);
   }
   if (value === null) return 'null';
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Date(invalid)' : `Date(${value.toISOString()})`;
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'Date(invalid)' : `Date(${value.toISOString()})`;
   if (value instanceof Error) return `${value.name}(${JSON.stringify(value.message)})`;
   if (seen.has(value)) return '[circular]';
   if (depth > 6) return '[...]';
   seen.add(value);
   try {
-    if (Array.isArray(value)) return `[${value.map((v) => render(v, withIds, registry, seen, depth + 1)).join(', ')}]`;
+    if (Array.isArray(value))
+      return `[${value.map((v) => render(v, withIds, registry, seen, depth + 1)).join(', ')}]`;
     if (value instanceof Map) {
-      const entries = [...value].map(([k, v]) => `${render(k, withIds, registry, seen, depth + 1)} => ${render(v, withIds, registry, seen, depth + 1)}`);
+      const entries = [...value].map(
+        ([k, v]) =>
+          `${render(k, withIds, registry, seen, depth + 1)} => ${render(v, withIds, registry, seen, depth + 1)}`,
+      );
       return `Map { ${entries.join(', ')} }`;
     }
-    if (value instanceof Set) return `Set { ${[...value].map((v) => render(v, withIds, registry, seen, depth + 1)).join(', ')} }`;
+    if (value instanceof Set)
+      return `Set { ${[...value].map((v) => render(v, withIds, registry, seen, depth + 1)).join(', ')} }`;
     const ctor = (value as { constructor?: Function }).constructor;
     const prefix = ctor && ctor !== Object ? `${typeNameOf(value, registry)} ` : '';
     const fields = Object.keys(value)
       .filter((key) => withIds || !ID_FIELDS.has(key))
-      .map((key) => `${key}: ${render((value as Record<string, unknown>)[key], withIds, registry, seen, depth + 1)}`);
+      .map(
+        (key) =>
+          `${key}: ${render((value as Record<string, unknown>)[key], withIds, registry, seen, depth + 1)}`,
+      );
     return fields.length === 0 ? `${prefix}{}` : `${prefix}{ ${fields.join(', ')} }`;
   } finally {
     seen.delete(value);
@@ -98,7 +121,12 @@ function render(value: unknown, withIds: boolean, registry: EventTypeRegistry | 
  * not an `OrderConfirmed`, even with equal fields); own enumerable fields are compared deeply; `Date`s by time;
  * asymmetric matchers in `expected` (e.g. `expect.any(Date)`) are honoured.
  */
-export function diffValues(expected: unknown, actual: unknown, options: CompareOptions = {}, path = ''): string[] {
+export function diffValues(
+  expected: unknown,
+  actual: unknown,
+  options: CompareOptions = {},
+  path = '',
+): string[] {
   const out: string[] = [];
   diffInto(expected, actual, options, path, out, new Set());
   return out;
@@ -108,20 +136,32 @@ function where(path: string): string {
   return path === '' ? 'value' : path;
 }
 
-function diffInto(expected: unknown, actual: unknown, options: CompareOptions, path: string, out: string[], seen: Set<object>): void {
+function diffInto(
+  expected: unknown,
+  actual: unknown,
+  options: CompareOptions,
+  path: string,
+  out: string[],
+  seen: Set<object>,
+): void {
   if (isAsymmetricMatcher(expected)) {
-    if (!expected.asymmetricMatch(actual)) out.push(`${where(path)}: expected ${formatValue(expected)}, got ${formatValue(actual, options)}`);
+    if (!expected.asymmetricMatch(actual))
+      out.push(`${where(path)}: expected ${formatValue(expected)}, got ${formatValue(actual, options)}`);
     return;
   }
   if (Object.is(expected, actual) || (expected === 0 && actual === 0)) return;
   if (typeof expected !== 'object' || expected === null || typeof actual !== 'object' || actual === null) {
-    out.push(`${where(path)}: expected ${formatValue(expected, options)}, got ${formatValue(actual, options)}`);
+    out.push(
+      `${where(path)}: expected ${formatValue(expected, options)}, got ${formatValue(actual, options)}`,
+    );
     return;
   }
   const expectedCtor = (expected as { constructor?: unknown }).constructor;
   const actualCtor = (actual as { constructor?: unknown }).constructor;
   if (expectedCtor !== actualCtor) {
-    out.push(`${where(path)}: expected ${formatValue(expected, options)}, got ${formatValue(actual, options)}`);
+    out.push(
+      `${where(path)}: expected ${formatValue(expected, options)}, got ${formatValue(actual, options)}`,
+    );
     return;
   }
   if (seen.has(expected)) return; // a cycle: its first visit compares it
@@ -136,10 +176,13 @@ function diffInto(expected: unknown, actual: unknown, options: CompareOptions, p
     if (Array.isArray(expected)) {
       const actualArray = actual as unknown[];
       if (expected.length !== actualArray.length) {
-        out.push(`${where(path)}: expected ${expected.length} element(s), got ${actualArray.length}: ${formatValue(actual, options)}`);
+        out.push(
+          `${where(path)}: expected ${expected.length} element(s), got ${actualArray.length}: ${formatValue(actual, options)}`,
+        );
         return;
       }
-      for (let i = 0; i < expected.length; i++) diffInto(expected[i], actualArray[i], options, `${path}[${i}]`, out, seen);
+      for (let i = 0; i < expected.length; i++)
+        diffInto(expected[i], actualArray[i], options, `${path}[${i}]`, out, seen);
       return;
     }
     if (expected instanceof Map || expected instanceof Set) {
@@ -173,7 +216,11 @@ function diffInto(expected: unknown, actual: unknown, options: CompareOptions, p
 }
 
 /** The differences between two lists of messages (events), message by message; empty when they match. */
-export function compareMessages(expected: readonly unknown[], actual: readonly unknown[], options: CompareOptions = {}): string[] {
+export function compareMessages(
+  expected: readonly unknown[],
+  actual: readonly unknown[],
+  options: CompareOptions = {},
+): string[] {
   const differences: string[] = [];
   const count = Math.max(expected.length, actual.length);
   for (let i = 0; i < count; i++) {
@@ -187,14 +234,20 @@ export function compareMessages(expected: readonly unknown[], actual: readonly u
     }
     const expectedName = typeNameOf(expected[i], options.registry);
     for (const line of diffValues(expected[i], actual[i], options)) {
-      differences.push(line.startsWith('value:') ? `#${i}: ${line.slice('value: '.length)}` : `#${i} ${expectedName}${line}`);
+      differences.push(
+        line.startsWith('value:') ? `#${i}: ${line.slice('value: '.length)}` : `#${i} ${expectedName}${line}`,
+      );
     }
   }
   return differences;
 }
 
 /** A numbered list of messages, one per line, indented; `(none)` when empty. */
-export function formatMessageList(messages: readonly unknown[], registry?: EventTypeRegistry, indent = '  '): string {
+export function formatMessageList(
+  messages: readonly unknown[],
+  registry?: EventTypeRegistry,
+  indent = '  ',
+): string {
   if (messages.length === 0) return `${indent}(none)`;
   return messages.map((m, i) => `${indent}#${i} ${formatMessage(m, registry)}`).join('\n');
 }

@@ -6,18 +6,28 @@ import type { ReadModelBase } from '../foundation/listeners/read-model-base';
 import type { RecordedEvent } from '../persistence/stream-store';
 import type { ErrorClass } from './aggregate-spec';
 import { diffValues, formatValue } from './message-diff';
-import { createTestEnvironment, type AggregateRef, type TestEnvironment, type TestEnvironmentOptions } from './test-environment';
+import {
+  createTestEnvironment,
+  type AggregateRef,
+  type TestEnvironment,
+  type TestEnvironmentOptions,
+} from './test-environment';
 import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
 
 /** Options of {@link readModelSpec}. */
-export interface ReadModelSpecOptions<M extends ReadModelBase = ReadModelBase> extends TestEnvironmentOptions {
+export interface ReadModelSpecOptions<
+  M extends ReadModelBase = ReadModelBase,
+> extends TestEnvironmentOptions {
   /** What the model follows; the specification starts it on these sources. */
   readonly sources: readonly ListenerSource[];
   /** Registers query handlers answering from the model on `env.queries` (for `thenQuery`). */
   readonly queries?: (model: M, env: TestEnvironment) => void;
 }
 
-type Write = { readonly stream: string | { type: AggregateRef; id: string }; readonly events: readonly object[] };
+type Write = {
+  readonly stream: string | { type: AggregateRef; id: string };
+  readonly events: readonly object[];
+};
 
 /**
  * Starts a given/when/then specification for a read model: a fresh {@link TestEnvironment} per run; `given`
@@ -39,7 +49,9 @@ export function readModelSpec<M extends ReadModelBase>(
   options: ReadModelSpecOptions<M>,
 ): ReadModelSpec<M> {
   if (!options || !Array.isArray(options.sources) || options.sources.length === 0) {
-    throw new SpecificationUsageError('readModelSpec: options.sources must list what the model follows (e.g. ListenerSources.category("order"))');
+    throw new SpecificationUsageError(
+      'readModelSpec: options.sources must list what the model follows (e.g. ListenerSources.category("order"))',
+    );
   }
   return new ReadModelSpec(create, options);
 }
@@ -80,8 +92,12 @@ export class ReadModelSpec<M extends ReadModelBase> {
 
   /** Runs the scenario and hands the model (and environment) to `assert` — use `expect` there. Resolves with the model. */
   then(assert: (model: M, env: TestEnvironment) => void | Promise<void>): Promise<M> {
+    // Awaiting the spec itself calls then(resolve, reject): detect it without widening the public signature.
     if (arguments.length === 2) {
-      const error = new SpecificationUsageError('readModelSpec: a specification was awaited without an outcome; end it with then(assert), thenState(...), thenQuery(...) or thenFails(...)');
+      const error = new SpecificationUsageError(
+        'readModelSpec: a specification was awaited without an outcome; end it with then(assert), thenState(...), thenQuery(...) or thenFails(...)',
+      );
+      // eslint-disable-next-line prefer-rest-params
       (arguments[1] as (error: unknown) => void)(error);
       return Promise.resolve(undefined as never);
     }
@@ -108,7 +124,9 @@ export class ReadModelSpec<M extends ReadModelBase> {
   thenQuery<Q extends Query<unknown>>(query: Q, expected: QueryResult<Q>): Promise<M> {
     return this.run(async (model, env) => {
       if (!this.options.queries) {
-        throw new SpecificationUsageError(`readModelSpec(${model.name}): thenQuery needs options.queries to register the query handlers`);
+        throw new SpecificationUsageError(
+          `readModelSpec(${model.name}): thenQuery needs options.queries to register the query handlers`,
+        );
       }
       const actual = await env.queries.fetch(query);
       const differences = diffValues(expected, actual);
@@ -146,7 +164,9 @@ export class ReadModelSpec<M extends ReadModelBase> {
       }
       const modelFailure = model.failure;
       if (!modelFailure) {
-        throw new SpecificationFailedError(`readModelSpec(${model.name}): expected the model to fail, but it is ${model.status}`);
+        throw new SpecificationFailedError(
+          `readModelSpec(${model.name}): expected the model to fail, but it is ${model.status}`,
+        );
       }
       const cause = modelFailure.cause;
       if (causeType && !(cause instanceof causeType)) {

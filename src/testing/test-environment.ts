@@ -10,7 +10,10 @@ import { ExpectedVersion } from '../persistence/expected-version';
 import { EventSerializer, type DeserializedEvent } from '../persistence/event-serializer';
 import { InMemoryStreamStore, type InMemoryStreamStoreOptions } from '../persistence/in-memory-stream-store';
 import type { AppendResult, RecordedEvent, StoreSubscription } from '../persistence/stream-store';
-import { PrefixedCamelCaseStreamNameBuilder, type StreamNameBuilder } from '../persistence/stream-name-builder';
+import {
+  PrefixedCamelCaseStreamNameBuilder,
+  type StreamNameBuilder,
+} from '../persistence/stream-name-builder';
 import { TestQueue } from './test-queue';
 import { SpecificationUsageError, TestQueueTimeoutError } from './testing.errors';
 
@@ -36,7 +39,8 @@ export interface TestEnvironmentOptions {
 }
 
 /** Anything the environment stops on {@link TestEnvironment.dispose}: read models, listeners, subscriptions. */
-export type Disposable = { stop(): unknown } | { close(): unknown } | { unsubscribe(): unknown } | { dispose(): unknown };
+export type Disposable =
+  { stop(): unknown } | { close(): unknown } | { unsubscribe(): unknown } | { dispose(): unknown };
 
 /** What naming an aggregate's stream needs: its class's stable `typeName`. */
 export type AggregateRef = { readonly typeName: string };
@@ -88,7 +92,11 @@ export class TestEnvironment {
     this.store = new InMemoryStreamStore(options.store);
     this.serializer = new EventSerializer({ registry: this.registry });
     this.streamNames = new PrefixedCamelCaseStreamNameBuilder(options.streamNamePrefix);
-    this.repository = new StreamStoreRepository({ store: this.store, serializer: this.serializer, streamNames: this.streamNames });
+    this.repository = new StreamStoreRepository({
+      store: this.store,
+      serializer: this.serializer,
+      streamNames: this.streamNames,
+    });
     this.correlated = new CorrelatedRepository(this.repository);
     this.bus = new InMemoryBus('test-bus');
     this.dispatcher = new CommandDispatcher({
@@ -96,8 +104,14 @@ export class TestEnvironment {
       ...(options.commandTimeoutMs !== undefined ? { defaultTimeoutMs: options.commandTimeoutMs } : {}),
     });
     this.queries = new QueryBus();
-    const queueOptions = { ...(options.queueTimeoutMs !== undefined ? { timeoutMs: options.queueTimeoutMs } : {}) };
-    this.queue = new TestQueue<Message>({ ...queueOptions, name: 'env.queue', ...(options.ignore ? { ignore: options.ignore } : {}) });
+    const queueOptions = {
+      ...(options.queueTimeoutMs !== undefined ? { timeoutMs: options.queueTimeoutMs } : {}),
+    };
+    this.queue = new TestQueue<Message>({
+      ...queueOptions,
+      name: 'env.queue',
+      ...(options.ignore ? { ignore: options.ignore } : {}),
+    });
     this.queue.attachToObservable(this.dispatcher.commands$).attachTo(this.bus);
     this.events = new TestQueue<object>({ ...queueOptions, name: 'env.events' });
     const publish = options.publishStoredEvents ?? false;
@@ -129,7 +143,11 @@ export class TestEnvironment {
   }
 
   /** Appends past events to an aggregate's stream (expected version: any), as history for a test. */
-  given<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], ...events: object[]): Promise<AppendResult> {
+  given<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    ...events: object[]
+  ): Promise<AppendResult> {
     return this.append(this.streamOf(type, id), events, type.typeName);
   }
 
@@ -238,7 +256,9 @@ export class TestEnvironment {
       await this.store.close();
     } else {
       failures.push(
-        new TestQueueTimeoutError(`TestEnvironment.dispose: a handler of a stored event was still running after ${limit} ms (a bus handler that never settles?)`),
+        new TestQueueTimeoutError(
+          `TestEnvironment.dispose: a handler of a stored event was still running after ${limit} ms (a bus handler that never settles?)`,
+        ),
       );
       void this.store.close(); // waits for that same handler; not awaited, so dispose itself does not hang
     }
@@ -255,8 +275,13 @@ export class TestEnvironment {
     return this.streamOf(stream[0], stream[1]);
   }
 
-  private async append(streamName: string, events: readonly object[], aggregateType: string | undefined): Promise<AppendResult> {
-    if (events.length === 0) throw new SpecificationUsageError(`given(${JSON.stringify(streamName)}): give at least one event`);
+  private async append(
+    streamName: string,
+    events: readonly object[],
+    aggregateType: string | undefined,
+  ): Promise<AppendResult> {
+    if (events.length === 0)
+      throw new SpecificationUsageError(`given(${JSON.stringify(streamName)}): give at least one event`);
     const context = aggregateType === undefined ? {} : { aggregateType };
     return this.store.appendToStream(
       streamName,
@@ -270,7 +295,8 @@ async function stopOne(disposable: Disposable): Promise<void> {
   if ('stop' in disposable && typeof disposable.stop === 'function') await disposable.stop();
   else if ('dispose' in disposable && typeof disposable.dispose === 'function') await disposable.dispose();
   else if ('close' in disposable && typeof disposable.close === 'function') await disposable.close();
-  else if ('unsubscribe' in disposable && typeof disposable.unsubscribe === 'function') disposable.unsubscribe();
+  else if ('unsubscribe' in disposable && typeof disposable.unsubscribe === 'function')
+    disposable.unsubscribe();
 }
 
 /** Creates a {@link TestEnvironment}: the whole in-memory wiring in one call; `await env.dispose()` in `afterEach`. */

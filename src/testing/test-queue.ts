@@ -134,7 +134,11 @@ export class TestQueue<M extends object = Message> {
   /** Resolves with the first `count` captured messages of `type` satisfying `where`, waiting for them. Does not consume. */
   waitForMany<T extends M>(type: MessageType<T>, count: number, options: WaitOptions<T> = {}): Promise<T[]> {
     if (!Number.isSafeInteger(count) || count < 1) {
-      return Promise.reject(new TestQueueAssertionError(`${this.name}.waitForMany: count must be a positive integer, got ${count}`));
+      return Promise.reject(
+        new TestQueueAssertionError(
+          `${this.name}.waitForMany: count must be a positive integer, got ${count}`,
+        ),
+      );
     }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const matching = (): T[] => {
@@ -148,17 +152,28 @@ export class TestQueue<M extends object = Message> {
       return found;
     };
     const describe = `${count === 1 ? '' : `${count} x `}${type.name}${options.where ? ' matching the predicate' : ''}`;
-    return this.until(matching, (found) => found.length >= count, timeoutMs, () => {
-      const got = matching().length;
-      return `${this.name}: no ${describe} arrived within ${timeoutMs} ms` + (count > 1 ? ` (got ${got})` : '');
-    });
+    return this.until(
+      matching,
+      (found) => found.length >= count,
+      timeoutMs,
+      () => {
+        const got = matching().length;
+        return (
+          `${this.name}: no ${describe} arrived within ${timeoutMs} ms` + (count > 1 ? ` (got ${got})` : '')
+        );
+      },
+    );
   }
 
   /**
    * Consumes the next pending message, waiting for one if none is pending, and checks it is a `type`.
    * @throws TestQueueTimeoutError when nothing arrives; TestQueueAssertionError when it is something else.
    */
-  async next<T extends M>(type: MessageType<T>, expectation?: NextExpectation<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+  async next<T extends M>(
+    type: MessageType<T>,
+    expectation?: NextExpectation<T>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     await this.until(
       () => this.captured.length > this.cursor,
@@ -226,7 +241,12 @@ export class TestQueue<M extends object = Message> {
   }
 
   /** Resolves when `done(probe())` holds, checking now and after every captured message; rejects on timeout. */
-  private until<R>(probe: () => R, done: (result: R) => boolean, timeoutMs: number, failure: () => string): Promise<R> {
+  private until<R>(
+    probe: () => R,
+    done: (result: R) => boolean,
+    timeoutMs: number,
+    failure: () => string,
+  ): Promise<R> {
     const first = probe();
     if (done(first)) return Promise.resolve(first);
     return new Promise<R>((resolve, reject) => {
@@ -242,7 +262,11 @@ export class TestQueue<M extends object = Message> {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new TestQueueTimeoutError(`${failure()}. Seen ${this.captured.length} message(s):\n${this.list(this.captured)}`));
+        reject(
+          new TestQueueTimeoutError(
+            `${failure()}. Seen ${this.captured.length} message(s):\n${this.list(this.captured)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(waiter);
     });

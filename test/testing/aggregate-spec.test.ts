@@ -119,7 +119,9 @@ describe('aggregateSpec', () => {
         .when((a) => a.withdraw(10))
         .thenThrows(InsufficientFundsError),
     );
-    expect(nothing).toContain(`Account "${id}": expected InsufficientFundsError to be thrown, but nothing was thrown`);
+    expect(nothing).toContain(
+      `Account "${id}": expected InsufficientFundsError to be thrown, but nothing was thrown`,
+    );
     expect(nothing).toContain('#0 Withdrawn { accountId');
     const other = await failure(
       aggregateSpec(Account, id)
@@ -157,7 +159,9 @@ describe('aggregateSpec', () => {
         .when((a) => a.withdraw(1))
         .then(new Withdrawn(id, 1)),
     );
-    expect(message).toContain(`Account "${id}": expected 1 event(s), but the when step threw InsufficientFundsError`);
+    expect(message).toContain(
+      `Account "${id}": expected 1 event(s), but the when step threw InsufficientFundsError`,
+    );
   });
 
   it('whenCreating tests creation, with the given command as source', async () => {
@@ -184,7 +188,9 @@ describe('aggregateSpec', () => {
         .when(deposit, (a, c) => a.deposit(c.amount))
         .then(MessageBuilder.from(other).build(() => new Deposited(id, 2))),
     );
-    expect(message).toContain(`#0 Deposited.correlationId: expected "${other.msgId}", got "${deposit.msgId}"`);
+    expect(message).toContain(
+      `#0 Deposited.correlationId: expected "${other.msgId}", got "${deposit.msgId}"`,
+    );
     expect(message).toContain('#0 Deposited.causationId');
   });
 
@@ -205,7 +211,9 @@ describe('aggregateSpec', () => {
         .when((a) => a.audit(new Date()))
         .thenNothing(),
     );
-    expect(noSchema).toMatch(/event #0 AuditNoted .* raised by Account ".*" would not survive storage: EventSerializationError/);
+    expect(noSchema).toMatch(
+      /event #0 AuditNoted .* raised by Account ".*" would not survive storage: EventSerializationError/,
+    );
     const unregistered = await failure(
       aggregateSpec(Account, id)
         .given(new AccountOpened(id, 'ada'))
@@ -241,21 +249,33 @@ describe('aggregateSpec', () => {
         .when(() => undefined)
         .thenNothing(),
     );
-    expect(unapplicable).toContain(`Account "${id}": the given events could not be applied: InvalidEventError`);
+    expect(unapplicable).toContain(
+      `Account "${id}": the given events could not be applied: InvalidEventError`,
+    );
     expect(unapplicable).toContain('#1 null');
   });
 
   it('reports usage errors: acting without an id, creating with history, awaiting without an outcome', async () => {
-    await expect(aggregateSpec(Account).when((a) => a.deposit(1)).thenNothing()).rejects.toThrow(
+    await expect(
+      aggregateSpec(Account)
+        .when((a) => a.deposit(1))
+        .thenNothing(),
+    ).rejects.toThrow(
       new SpecificationUsageError(
         'aggregateSpec(Account): when() acts on an existing aggregate, so it needs its id: aggregateSpec(Account, id) (use whenCreating() to test creation)',
       ),
     );
-    expect(() => aggregateSpec(Account, id).given(new AccountOpened(id, 'a')).whenCreating((s) => Account.open(id, 'a', s))).toThrow(
-      SpecificationUsageError,
-    );
-    const stage = aggregateSpec(Account, id).given(new AccountOpened(id, 'a')).when((a) => a.deposit(1));
+    expect(() =>
+      aggregateSpec(Account, id)
+        .given(new AccountOpened(id, 'a'))
+        .whenCreating((s) => Account.open(id, 'a', s)),
+    ).toThrow(SpecificationUsageError);
+    const stage = aggregateSpec(Account, id)
+      .given(new AccountOpened(id, 'a'))
+      .when((a) => a.deposit(1));
     // Awaiting the stage itself (forgetting `then(...)`) must not pass silently.
-    await expect((async () => await (stage as unknown as Promise<unknown>))()).rejects.toThrow(/awaited without an outcome/);
+    await expect((async () => await (stage as unknown as Promise<unknown>))()).rejects.toThrow(
+      /awaited without an outcome/,
+    );
   });
 });

@@ -51,7 +51,9 @@ describe('commandSpec', () => {
         .when(new Deposit(id, 5))
         .then(appended(Account, id, new Deposited(id, 6))),
     );
-    expect(message).toContain(`commandSpec(Deposit { accountId: "${id}", amount: 5 }): the appended events differ from the expected ones`);
+    expect(message).toContain(
+      `commandSpec(Deposit { accountId: "${id}", amount: 5 }): the appended events differ from the expected ones`,
+    );
     expect(message).toContain(`Stream "account-${id}":`);
     expect(message).toContain('#0 Deposited.amount: expected 6, got 5');
   });
@@ -63,7 +65,9 @@ describe('commandSpec', () => {
         .when(new Deposit(id, 5))
         .then(),
     );
-    expect(message).toContain(`Stream "account-${id}": unexpected appends:\n  #0 Deposited { accountId: "${id}", amount: 5 }`);
+    expect(message).toContain(
+      `Stream "account-${id}": unexpected appends:\n  #0 Deposited { accountId: "${id}", amount: 5 }`,
+    );
   });
 
   it('thenFails checks the handler error and that nothing was appended', async () => {
@@ -90,8 +94,14 @@ describe('commandSpec', () => {
         .then(appended(Account, id, new Withdrawn(id, 5))),
     );
     expect(message).toContain('expected success, got Fail: InsufficientFundsError: Account');
-    const unhandled = await failure(commandSpec(() => undefined, { registry }).when(new Deposit(id, 1)).then());
-    expect(unhandled).toContain('expected success, got Fail: CommandNotHandledError: No handler is registered for command Deposit');
+    const unhandled = await failure(
+      commandSpec(() => undefined, { registry })
+        .when(new Deposit(id, 1))
+        .then(),
+    );
+    expect(unhandled).toContain(
+      'expected success, got Fail: CommandNotHandledError: No handler is registered for command Deposit',
+    );
   });
 
   it('checks that appended events belong to the command conversation', async () => {
@@ -99,10 +109,16 @@ describe('commandSpec', () => {
       env.dispatcher.register(Deposit, async (c) => {
         // Written outside the correlated repository: a new conversation, not the command's.
         const event = MessageBuilder.new(() => new Deposited(c.accountId, c.amount));
-        await env.store.appendToStream(env.streamOf(Account, c.accountId), ExpectedVersion.Any, [env.serializer.serialize(event)]);
+        await env.store.appendToStream(env.streamOf(Account, c.accountId), ExpectedVersion.Any, [
+          env.serializer.serialize(event),
+        ]);
       });
     const command = new Deposit(id, 1);
-    const message = await failure(commandSpec(stray, { registry }).when(command).then(appended(Account, id, new Deposited(id, 1))));
+    const message = await failure(
+      commandSpec(stray, { registry })
+        .when(command)
+        .then(appended(Account, id, new Deposited(id, 1))),
+    );
     expect(message).toContain(`expected the command's conversation "${command.msgId}"`);
     await commandSpec(stray, { registry, checkCorrelation: false })
       .when(new Deposit(id, 1))
@@ -114,6 +130,21 @@ describe('commandSpec', () => {
     await commandSpec(setup, { registry })
       .given(Account, id, new AccountOpened(id, 'ada'))
       .when(command)
-      .then(appended(Account, id, MessageBuilder.from(command).build(() => new Deposited(id, 3))));
+      .then(
+        appended(
+          Account,
+          id,
+          MessageBuilder.from(command).build(() => new Deposited(id, 3)),
+        ),
+      );
+  });
+});
+
+describe('commandSpec usage', () => {
+  it('awaiting a specification without an outcome is reported', async () => {
+    const stage = commandSpec(setup, { registry }).when(new Deposit(AccountId.create(), 1));
+    await expect((async () => await (stage as unknown as Promise<unknown>))()).rejects.toThrow(
+      /awaited without an outcome/,
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { AggregateRoot, Command, Event, EventTypeRegistry, Query, ReactiveDomainError, type Id, defineId } from '../../src/core';
+import {
+  AggregateRoot,
+  Command,
+  Event,
+  EventTypeRegistry,
+  Query,
+  ReactiveDomainError,
+  type Id,
+  defineId,
+} from '../../src/core';
 import type { CorrelatedMessage } from '../../src/core';
 import type { CorrelatedRepository } from '../../src/foundation';
 import { ReadModelBase, type ReadModelOptions } from '../../src/foundation/listeners/read-model-base';
@@ -145,7 +154,10 @@ export class Account extends AggregateRoot<AccountId> {
 }
 
 /** Command handlers over a correlated repository. */
-export function registerAccountHandlers(dispatcher: CommandDispatcher, repository: CorrelatedRepository): void {
+export function registerAccountHandlers(
+  dispatcher: CommandDispatcher,
+  repository: CorrelatedRepository,
+): void {
   dispatcher.register(OpenAccount, async (c) => {
     await repository.save(Account.open(c.accountId, c.owner, c));
   });

@@ -1,7 +1,16 @@
 import { Canceled, CommandNotHandledError, Fail, MessageBuilder, Success } from '../../src/messaging';
 import { CommandTimedOutError } from '../../src/messaging';
 import { TestQueue, createTestEnvironment, reactiveDomainMatchers } from '../../src/testing';
-import { Account, AccountId, AccountOpened, Deposit, Deposited, InsufficientFundsError, registerAccountHandlers, registry } from './fixtures';
+import {
+  Account,
+  AccountId,
+  AccountOpened,
+  Deposit,
+  Deposited,
+  InsufficientFundsError,
+  registerAccountHandlers,
+  registry,
+} from './fixtures';
 
 expect.extend(reactiveDomainMatchers);
 
@@ -24,7 +33,7 @@ describe('Jest matchers', () => {
     return account;
   };
 
-  it('toHaveRaised compares an aggregate\'s pending events (or an array)', () => {
+  it("toHaveRaised compares an aggregate's pending events (or an array)", () => {
     const account = opened();
     expect(account).toHaveRaised();
     account.deposit(2);
@@ -34,11 +43,15 @@ describe('Jest matchers', () => {
     const message = failureOf(() => expect(account).toHaveRaised(new Deposited(id, 3)));
     expect(message).toContain(`toHaveRaised (Account "${id}"): the events differ`);
     expect(message).toContain('#0 Deposited.amount: expected 3, got 2');
-    expect(failureOf(() => expect(account).not.toHaveRaised(new Deposited(id, 2)))).toContain('expected the events not to be exactly');
-    expect(failureOf(() => expect(42).toHaveRaised())).toBe('toHaveRaised: expected an aggregate or an array of events, received 42');
+    expect(failureOf(() => expect(account).not.toHaveRaised(new Deposited(id, 2)))).toContain(
+      'expected the events not to be exactly',
+    );
+    expect(failureOf(() => expect(42).toHaveRaised())).toBe(
+      'toHaveRaised: expected an aggregate or an array of events, received 42',
+    );
   });
 
-  it('toHaveAppended reads the environment\'s stream (async)', async () => {
+  it("toHaveAppended reads the environment's stream (async)", async () => {
     const env = createTestEnvironment({ registry });
     try {
       registerAccountHandlers(env.dispatcher, env.correlated);
@@ -50,7 +63,9 @@ describe('Jest matchers', () => {
       const error = await expect(env)
         .toHaveAppended(Account, id, new AccountOpened(id, 'ada'))
         .catch((e: unknown) => e as Error);
-      expect((error as Error).message).toContain(`toHaveAppended (stream of Account ${id}): the events differ`);
+      expect((error as Error).message).toContain(
+        `toHaveAppended (stream of Account ${id}): the events differ`,
+      );
       expect((error as Error).message).toContain('#1: unexpected Deposited');
     } finally {
       await env.dispose();
@@ -76,7 +91,9 @@ describe('Jest matchers', () => {
     expect(queue).toHaveReceived(Deposited, (d) => d.amount > 4);
     expect(queue).not.toHaveReceived(AccountOpened);
     const message = failureOf(() => expect(queue).toHaveReceived(Deposited, { amount: 6 }));
-    expect(message).toBe(`toHaveReceived: no Deposited with { amount: 6 } among 1 captured message(s):\n  #0 Deposited { accountId: "${id}", amount: 5 }`);
+    expect(message).toBe(
+      `toHaveReceived: no Deposited with { amount: 6 } among 1 captured message(s):\n  #0 Deposited { accountId: "${id}", amount: 5 }`,
+    );
   });
 
   it('toSucceed and toFailWith read command responses', () => {
@@ -93,9 +110,17 @@ describe('Jest matchers', () => {
     expect(failureOf(() => expect(failed).toSucceed())).toBe(
       `toSucceed: the command Deposit { accountId: "${id}", amount: 1 } failed with InsufficientFundsError: Account ${id}: cannot withdraw 1, balance is 0`,
     );
-    expect(failureOf(() => expect(canceled).toSucceed())).toContain('was canceled (timeout): CommandTimedOutError');
-    expect(failureOf(() => expect(failed).toFailWith(CommandNotHandledError))).toContain('toFailWith: expected CommandNotHandledError; the command');
-    expect(failureOf(() => expect(ok).toFailWith(InsufficientFundsError))).toContain('expected InsufficientFundsError, but the command');
-    expect(failureOf(() => expect(failed).toFailWith(InsufficientFundsError, 'nope'))).toContain('does not contain "nope"');
+    expect(failureOf(() => expect(canceled).toSucceed())).toContain(
+      'was canceled (timeout): CommandTimedOutError',
+    );
+    expect(failureOf(() => expect(failed).toFailWith(CommandNotHandledError))).toContain(
+      'toFailWith: expected CommandNotHandledError; the command',
+    );
+    expect(failureOf(() => expect(ok).toFailWith(InsufficientFundsError))).toContain(
+      'expected InsufficientFundsError, but the command',
+    );
+    expect(failureOf(() => expect(failed).toFailWith(InsufficientFundsError, 'nope'))).toContain(
+      'does not contain "nope"',
+    );
   });
 });

@@ -15,7 +15,15 @@ describe('message diff', () => {
     const event = new Deposited(id, 5);
     expect(formatValue(event)).toBe(`Deposited { accountId: "${id}", amount: 5 }`);
     expect(formatValue(event, { withIds: true })).toContain(`msgId: "${event.msgId}"`);
-    expect(formatValue({ at: new Date('2026-01-01T00:00:00Z'), n: 10n, m: new Map([['a', 1]]), s: new Set([1]), l: [new Line('x', 1)] })).toBe(
+    expect(
+      formatValue({
+        at: new Date('2026-01-01T00:00:00Z'),
+        n: 10n,
+        m: new Map([['a', 1]]),
+        s: new Set([1]),
+        l: [new Line('x', 1)],
+      }),
+    ).toBe(
       '{ at: Date(2026-01-01T00:00:00.000Z), n: 10n, m: Map { "a" => 1 }, s: Set { 1 }, l: [Line { sku: "x", quantity: 1 }] }',
     );
     const cyclic: { self?: unknown } = {};
@@ -30,11 +38,17 @@ describe('message diff', () => {
     expect(diffValues({ a: [1, 2] }, { a: [1] })).toEqual(['.a: expected 2 element(s), got 1: [1]']);
     expect(diffValues({ a: 1 }, { a: 1, b: 2 })).toEqual(['.b: unexpected field (got 2)']);
     expect(diffValues({ a: 1, b: 2 }, { a: 1 })).toEqual(['.b: missing (expected 2)']);
-    expect(diffValues(new Date(1), new Date(2))).toEqual(['value: expected Date(1970-01-01T00:00:00.001Z), got Date(1970-01-01T00:00:00.002Z)']);
+    expect(diffValues(new Date(1), new Date(2))).toEqual([
+      'value: expected Date(1970-01-01T00:00:00.001Z), got Date(1970-01-01T00:00:00.002Z)',
+    ]);
     expect(diffValues(new Date(1), new Date(1))).toEqual([]);
-    expect(diffValues(new Line('x', 1), { sku: 'x', quantity: 1 })).toEqual(['value: expected Line { sku: "x", quantity: 1 }, got { sku: "x", quantity: 1 }']);
+    expect(diffValues(new Line('x', 1), { sku: 'x', quantity: 1 })).toEqual([
+      'value: expected Line { sku: "x", quantity: 1 }, got { sku: "x", quantity: 1 }',
+    ]);
     expect(diffValues({ at: expect.any(Date) }, { at: new Date() })).toEqual([]);
-    expect(diffValues({ at: expect.any(Date) }, { at: 'today' })[0]).toMatch(/^\.at: expected Any<Date>, got "today"$/);
+    expect(diffValues({ at: expect.any(Date) }, { at: 'today' })[0]).toMatch(
+      /^\.at: expected Any<Date>, got "today"$/,
+    );
   });
 
   it('compares message lists ignoring msgId, and ids only when expected', () => {

@@ -1,6 +1,20 @@
 import { ListenerSources } from '../../src/foundation/listeners/listener-source';
-import { SpecificationFailedError, SpecificationUsageError, readModelSpec, type TestEnvironment } from '../../src/testing';
-import { Account, AccountId, AccountOpened, Balances, Deposited, GetBalance, Withdrawn, registry } from './fixtures';
+import {
+  SpecificationFailedError,
+  SpecificationUsageError,
+  readModelSpec,
+  type TestEnvironment,
+} from '../../src/testing';
+import {
+  Account,
+  AccountId,
+  AccountOpened,
+  Balances,
+  Deposited,
+  GetBalance,
+  Withdrawn,
+  registry,
+} from './fixtures';
 
 const sources = [ListenerSources.category('account')];
 const create = (env: TestEnvironment) => new Balances({ store: env.store, serializer: env.serializer });
@@ -36,16 +50,28 @@ describe('readModelSpec', () => {
   });
 
   it('thenQuery fetches through the query bus', async () => {
-    await readModelSpec(create, { registry, sources, queries: (m, env) => Balances.registerQueries(m, env.queries) })
+    await readModelSpec(create, {
+      registry,
+      sources,
+      queries: (m, env) => Balances.registerQueries(m, env.queries),
+    })
       .given(Account, id, new AccountOpened(id, 'ada'))
       .when(Account, id, new Deposited(id, 4))
       .thenQuery(new GetBalance(id), 4);
-    const error = await readModelSpec(create, { registry, sources, queries: (m, env) => Balances.registerQueries(m, env.queries) })
+    const error = await readModelSpec(create, {
+      registry,
+      sources,
+      queries: (m, env) => Balances.registerQueries(m, env.queries),
+    })
       .given(Account, id, new AccountOpened(id, 'ada'))
       .thenQuery(new GetBalance(id), 4)
       .catch((e: unknown) => e);
-    expect((error as Error).message).toContain(`readModelSpec(balances): query GetBalance { accountId: "${id}" } returned an unexpected result`);
-    await expect(readModelSpec(create, { registry, sources }).thenQuery(new GetBalance(id), 0)).rejects.toThrow(/needs options.queries/);
+    expect((error as Error).message).toContain(
+      `readModelSpec(balances): query GetBalance { accountId: "${id}" } returned an unexpected result`,
+    );
+    await expect(
+      readModelSpec(create, { registry, sources }).thenQuery(new GetBalance(id), 0),
+    ).rejects.toThrow(/needs options.queries/);
   });
 
   it('reports a model that fails on an event, and thenFails expects it', async () => {
@@ -54,7 +80,9 @@ describe('readModelSpec', () => {
       .then(() => undefined)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecificationFailedError);
-    expect((error as Error).message).toMatch(/^readModelSpec\(balances\): the model failed while handling the events: .*negative withdrawal/);
+    expect((error as Error).message).toMatch(
+      /^readModelSpec\(balances\): the model failed while handling the events: .*negative withdrawal/,
+    );
     const failure = await readModelSpec(create, { registry, sources })
       .given(Account, id, new AccountOpened(id, 'ada'))
       .when(Account, id, new Withdrawn(id, -1))
@@ -64,10 +92,27 @@ describe('readModelSpec', () => {
       .given(Account, id, new AccountOpened(id, 'ada'))
       .thenFails()
       .catch((e: unknown) => e);
-    expect((notFailing as Error).message).toBe('readModelSpec(balances): expected the model to fail, but it is live');
+    expect((notFailing as Error).message).toBe(
+      'readModelSpec(balances): expected the model to fail, but it is live',
+    );
   });
 
   it('needs sources', () => {
     expect(() => readModelSpec(create, { registry, sources: [] })).toThrow(SpecificationUsageError);
+  });
+});
+
+describe('readModelSpec usage', () => {
+  it('awaiting a specification without an outcome is reported', async () => {
+    const spec = readModelSpec(
+      (env: TestEnvironment) => new Balances({ store: env.store, serializer: env.serializer }),
+      {
+        registry,
+        sources: [ListenerSources.category('account')],
+      },
+    );
+    await expect((async () => await (spec as unknown as Promise<unknown>))()).rejects.toThrow(
+      /awaited without an outcome/,
+    );
   });
 });

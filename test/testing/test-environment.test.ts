@@ -1,7 +1,16 @@
 import { AckCommand, MessageBuilder, Success } from '../../src/messaging';
 import { ExpectedVersion } from '../../src/persistence';
 import { TestQueueTimeoutError, createTestEnvironment, type TestEnvironment } from '../../src/testing';
-import { Account, AccountId, AccountOpened, Deposit, Deposited, OpenAccount, registerAccountHandlers, registry } from './fixtures';
+import {
+  Account,
+  AccountId,
+  AccountOpened,
+  Deposit,
+  Deposited,
+  OpenAccount,
+  registerAccountHandlers,
+  registry,
+} from './fixtures';
 
 describe('TestEnvironment', () => {
   let env: TestEnvironment;
@@ -71,7 +80,9 @@ describe('TestEnvironment', () => {
     await env.store.appendToStream('x-1', ExpectedVersion.Any, [
       { eventId: AccountId.create(), type: 'NoSuchType', data: '{}', metadata: '{}' },
     ]);
-    await expect(env.settle()).rejects.toThrow(/Unknown event type "NoSuchType" in stream "x-1" at revision 0/);
+    await expect(env.settle()).rejects.toThrow(
+      /Unknown event type "NoSuchType" in stream "x-1" at revision 0/,
+    );
     await expect(env.dispose()).rejects.toThrow(/NoSuchType/);
     expect(stopped).toEqual(['b', 'a']);
     await env.dispose();
@@ -82,6 +93,8 @@ describe('TestEnvironment', () => {
     env.bus.subscribe(AccountOpened, () => new Promise<void>(() => undefined)); // never finishes
     await env.given(Account, id, new AccountOpened(id, 'ada'));
     await expect(env.settle(30)).rejects.toThrow(TestQueueTimeoutError);
-    await expect(env.dispose()).rejects.toThrow(/TestEnvironment.dispose: a handler of a stored event was still running after 50 ms/);
+    await expect(env.dispose()).rejects.toThrow(
+      /TestEnvironment.dispose: a handler of a stored event was still running after 50 ms/,
+    );
   });
 });

@@ -18,7 +18,11 @@ describe('TestQueue', () => {
     expect(await queue.waitForMany(Deposited, 2)).toHaveLength(2);
     expect(queue.messages).toHaveLength(3);
     expect(queue.ofType(Deposited).map((d) => d.amount)).toEqual([1, 2]);
-    queue.assertNext(AccountOpened).assertNext(Deposited, (d) => d.amount === 1).assertNext(Deposited).assertEmpty();
+    queue
+      .assertNext(AccountOpened)
+      .assertNext(Deposited, (d) => d.amount === 1)
+      .assertNext(Deposited)
+      .assertEmpty();
   });
 
   it('a timed-out wait names the awaited type and lists what was seen', async () => {
@@ -31,7 +35,9 @@ describe('TestQueue', () => {
     );
     const many = await queue.waitForMany(AccountOpened, 2, { timeoutMs: 10 }).catch((e: unknown) => e);
     expect((many as Error).message).toMatch(/^q: no 2 x AccountOpened arrived within 10 ms \(got 1\)/);
-    const filtered = await queue.waitFor(AccountOpened, { where: () => false, timeoutMs: 10 }).catch((e: unknown) => e);
+    const filtered = await queue
+      .waitFor(AccountOpened, { where: () => false, timeoutMs: 10 })
+      .catch((e: unknown) => e);
     expect((filtered as Error).message).toMatch(/no AccountOpened matching the predicate arrived/);
   });
 
@@ -44,19 +50,25 @@ describe('TestQueue', () => {
         `q: expected next message Deposited, got AccountOpened { accountId: "${id}", owner: "ada" }\nPending:\n  AccountOpened { accountId: "${id}", owner: "ada" }`,
       ),
     );
-    expect(() => queue.assertNext(AccountOpened, (e) => e.owner === 'bob')).toThrow(/does not satisfy the predicate/);
+    expect(() => queue.assertNext(AccountOpened, (e) => e.owner === 'bob')).toThrow(
+      /does not satisfy the predicate/,
+    );
     expect(() => queue.assertNext(AccountOpened, { correlationId: 'other' })).toThrow(
       `q: next message AccountOpened has correlationId "${opened.msgId}", expected "other"`,
     );
     // Failed assertions do not consume.
     expect(queue.dequeueNext(AccountOpened, { correlationId: opened.msgId })).toBe(opened);
-    expect(() => queue.assertNext(AccountOpened)).toThrow('q: expected next message AccountOpened, but no message is pending (1 consumed)');
+    expect(() => queue.assertNext(AccountOpened)).toThrow(
+      'q: expected next message AccountOpened, but no message is pending (1 consumed)',
+    );
   });
 
   it('assertEmpty lists the pending messages; clear forgets everything', () => {
     const queue = new TestQueue({ name: 'q' });
     queue.push(new Deposited(id, 1));
-    expect(() => queue.assertEmpty()).toThrow(`q: expected no pending message, found 1:\n  Deposited { accountId: "${id}", amount: 1 }`);
+    expect(() => queue.assertEmpty()).toThrow(
+      `q: expected no pending message, found 1:\n  Deposited { accountId: "${id}", amount: 1 }`,
+    );
     queue.clear();
     expect(queue.messages).toHaveLength(0);
     queue.assertEmpty();
@@ -66,7 +78,9 @@ describe('TestQueue', () => {
     const queue = new TestQueue({ name: 'q', timeoutMs: 20 });
     setTimeout(() => queue.push(new Deposited(id, 7)), 1);
     expect((await queue.next(Deposited)).amount).toBe(7);
-    await expect(queue.next(Deposited)).rejects.toThrow(/q: expected a next message Deposited, but nothing arrived within 20 ms/);
+    await expect(queue.next(Deposited)).rejects.toThrow(
+      /q: expected a next message Deposited, but nothing arrived within 20 ms/,
+    );
   });
 
   it('captures dispatcher commands and ignores the listed types; detach stops capture', async () => {
