@@ -1,0 +1,280 @@
+/**
+ * Workload 2 — command round trip: commands spread over 1,000 aggregates, each one load -> decide/raise -> save ->
+ * response, sent one after the other (commands/s, with p50/p99 latency per command).
+ */
+import { randomUUID } from 'node:crypto';
+import { assert, emit, percentile, runCase, scaled, type CaseResult, type Contender } from '../lib/harness';
+import {
+  Account,
+  Deposit,
+  InMemoryStreamStore,
+  PassThroughSerializer,
+  Seed,
+  expectedBalance,
+  newCorrelatedRepository,
+  serializeAll,
+  AccountOpened,
+} from '../lib/ours';
+import { CommandDispatcher, Success } from '../../dist/messaging';
+import type { StreamStore } from '../../dist/persistence';
+import { deposit, getInMemoryEventStore, handle, type InMemoryEventStore } from '../lib/emmett';
+import { NestAccountOpened, NestDeposit, NestEventStore, createNestApp } from '../lib/nest';
+
+const AGGREGATES = 1_000;
+const COMMANDS = scaled(100_000, 10_000);
+const PER_AGGREGATE = COMMANDS / AGGREGATES;
+
+const ids = Array.from({ length: AGGREGATES }, () => randomUUID());
+const amountOf = (i: number) => 1 + (Math.floor(i / AGGREGATES) % 7);
+/** Every aggregate receives PER_AGGREGATE deposits; their amounts follow expectedBalance's sequence. */
+const EXPECTED_BALANCE = expectedBalance(PER_AGGREGATE);
+
+/** Commands of a warm-up iteration (enough to get every path optimised; the timed iterations run COMMANDS). */
+const WARMUP_COMMANDS = scaled(10_000, 2_000);
+const latencies = new Float64Array(COMMANDS);
+/** Commands of the current iteration: COMMANDS, or WARMUP_COMMANDS while warming up. */
+let count = COMMANDS;
+
+/** Runs the commands one after the other through `send`, recording each one's latency (ms). */
+async function drive(send: (i: number, id: string, amount: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await send(i, ids[i % AGGREGATES]!, amountOf(i));
+    latencies[i] = performance.now() - t0;
+  }
+}
+
+/** Sets the command count for the coming iteration. */
+const prepare = (mode: 'warmup' | 'run') => {
+  count = mode === 'warmup' ? WARMUP_COMMANDS : COMMANDS;
+};
+
+const latencyExtra = () => ({
+  p50LatencyUs: Math.round(percentile(latencies, 50) * 1000 * 10) / 10,
+  p99LatencyUs: Math.round(percentile(latencies, 99) * 1000 * 10) / 10,
+});
+
+/** A store holding 1,000 opened accounts (written through `serialize`). */
+async function openedStore(serialize: (events: object[]) => ReturnType<typeof serializeAll>): Promise<InMemoryStreamStore> {
+  const store = new InMemoryStreamStore();
+  const source = new Seed();
+  for (const id of ids) {
+    const opened = new AccountOpened(id);
+    opened.correlationId = source.msgId;
+    opened.causationId = source.msgId;
+    await store.appendToStream(`account-${id}`, 'no_stream', serialize([opened]));
+  }
+  return store;
+}
+
+/** Our full path: dispatcher -> handler (correlated repository: load, raise, save) -> Success. */
+function dispatcherOver(store: StreamStore, serializer?: PassThroughSerializer): CommandDispatcher {
+  const repository = newCorrelatedRepository(store, serializer ? { serializer } : {});
+  const dispatcher = new CommandDispatcher();
+  dispatcher.register(Deposit, async (command) => {
+    const account = await repository.getById(Account, command.accountId, command);
+    account.deposit(command.amount);
+    await repository.save(account);
+  });
+  return dispatcher;
+}
+
+async function main(): Promise<void> {
+  let store: InMemoryStreamStore = new InMemoryStreamStore();
+  let dispatcher: CommandDispatcher = new CommandDispatcher();
+  let passStore: InMemoryStreamStore = new InMemoryStreamStore();
+  let passDispatcher: CommandDispatcher = new CommandDispatcher();
+  let directRepository = newCorrelatedRepository(passStore);
+  let emmett: InMemoryEventStore = getInMemoryEventStore();
+  let floorObjects = new Map<string, Array<{ type: string; amount: number }>>();
+  let floorJson = new Map<string, string[]>();
+  const nest = await createNestApp('commands');
+
+  let verify: () => Promise<number> = async () => -1;
+  const checkBalance = (name: string) => async () => {
+    const balance = await verify();
+    assert(balance === EXPECTED_BALANCE, `${name}: balance ${balance}, expected ${EXPECTED_BALANCE}`);
+  };
+
+  const contenders: Contender[] = [
+    {
+      name: 'reactive-domain dispatcher, serialising store',
+      role: 'us',
+      note: 'CommandDispatcher.send -> handler: CorrelatedRepository.getById, raise, save -> Success (ack + response on the bus)',
+      beforeEach: async (mode) => {
+        prepare(mode);
+        store = await openedStore(serializeAll);
+        dispatcher = dispatcherOver(store);
+        verify = async () => (await newCorrelatedRepository(store).getById(Account, ids[0]!, new Seed())).balance;
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const response = await dispatcher.send(new Deposit(id, amount));
+          if (!(response instanceof Success)) throw new Error('not a success');
+        }),
+      extra: latencyExtra,
+    },
+    {
+      name: 'reactive-domain dispatcher, non-serialising',
+      role: 'us',
+      note: 'same, with the bench pass-through serializer (objects, no JSON), like the peers',
+      beforeEach: async (mode) => {
+        prepare(mode);
+        const pass = new PassThroughSerializer({ registry: Account.eventTypes });
+        passStore = await openedStore((events) => events.map((e) => pass.serialize(e)));
+        passDispatcher = dispatcherOver(passStore, pass);
+        verify = async () => (await newCorrelatedRepository(passStore, { serializer: pass }).getById(Account, ids[0]!, new Seed())).balance;
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const response = await passDispatcher.send(new Deposit(id, amount));
+          if (!(response instanceof Success)) throw new Error('not a success');
+        }),
+      extra: latencyExtra,
+    },
+    {
+      name: 'reactive-domain repository, non-serialising',
+      role: 'us',
+      note: 'the handler body called directly (no dispatcher): getById, raise, save; pass-through serializer',
+      beforeEach: async (mode) => {
+        prepare(mode);
+        const pass = new PassThroughSerializer({ registry: Account.eventTypes });
+        passStore = await openedStore((events) => events.map((e) => pass.serialize(e)));
+        directRepository = newCorrelatedRepository(passStore, { serializer: pass });
+        verify = async () => (await directRepository.getById(Account, ids[0]!, new Seed())).balance;
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const command = new Deposit(id, amount);
+          const account = await directRepository.getById(Account, id, command);
+          account.deposit(amount);
+          await directRepository.save(account);
+        }),
+      extra: latencyExtra,
+    },
+    {
+      name: 'Emmett CommandHandler',
+      role: 'peer',
+      note: "CommandHandler({ evolve, initialState })(store, id, decide) over getInMemoryEventStore (Emmett's usual path; objects, no JSON)",
+      beforeEach: async (mode) => {
+        prepare(mode);
+        emmett = getInMemoryEventStore();
+        for (const id of ids) await emmett.appendToStream(id, [{ type: 'AccountOpened', data: { accountId: id } }]);
+        verify = async () => (await handle(emmett, ids[0]!, () => [])).newState.balance;
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const result = await handle(emmett, id, deposit(amount, id));
+          if (result.newEvents.length !== 1) throw new Error('no event');
+        }),
+      extra: latencyExtra,
+    },
+    {
+      name: '@nestjs/cqrs CommandBus',
+      role: 'peer',
+      note: 'CommandBus.execute -> @CommandHandler: load history (hand-written async map store), loadFromHistory, apply, append, commit to the EventBus',
+      beforeEach: (mode) => {
+        prepare(mode);
+        nest.store.streams.clear();
+        for (const id of ids) nest.store.streams.set(id, [new NestAccountOpened(id)]);
+        verify = async () => {
+          const history = await nest.store.read(ids[0]!);
+          return (history as Array<{ amount?: number }>).reduce((sum, e) => sum + (e.amount ?? 0), 0);
+        };
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const balance: number = await nest.commandBus.execute(new NestDeposit(id, amount));
+          if (typeof balance !== 'number') throw new Error('no response');
+        }),
+      extra: latencyExtra,
+    },
+    {
+      name: 'floor: async load-fold-append over objects',
+      role: 'floor',
+      note: 'one awaited async call per command: read the array, fold, decide, push an object',
+      beforeEach: (mode) => {
+        prepare(mode);
+        floorObjects = new Map(ids.map((id) => [id, [{ type: 'AccountOpened', amount: 0 }]]));
+        verify = async () => floorObjects.get(ids[0]!)!.reduce((sum, e) => sum + e.amount, 0);
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const events = await readFloor(floorObjects, id);
+          let balance = 0;
+          for (let k = 0; k < events.length; k++) if (events[k]!.type === 'Deposited') balance += events[k]!.amount;
+          if (!(amount > 0)) throw new Error('amount must be positive');
+          events.push({ type: 'Deposited', amount });
+          return balance + amount;
+        }),
+      extra: latencyExtra,
+    },
+    {
+      name: 'floor: async load-fold-append over JSON',
+      role: 'floor',
+      note: 'same over JSON strings: JSON.parse each stored payload, JSON.stringify the new one',
+      beforeEach: (mode) => {
+        prepare(mode);
+        floorJson = new Map(ids.map((id) => [id, [JSON.stringify({ type: 'AccountOpened', amount: 0 })]]));
+        verify = async () => floorJson.get(ids[0]!)!.reduce((sum, e) => sum + (JSON.parse(e) as { amount: number }).amount, 0);
+      },
+      fn: () =>
+        drive(async (_i, id, amount) => {
+          const events = await readFloor(floorJson, id);
+          let balance = 0;
+          for (let k = 0; k < events.length; k++) {
+            const e = JSON.parse(events[k]!) as { type: string; amount: number };
+            if (e.type === 'Deposited') balance += e.amount;
+          }
+          if (!(amount > 0)) throw new Error('amount must be positive');
+          events.push(JSON.stringify({ type: 'Deposited', accountId: id, amount }));
+          return balance + amount;
+        }),
+      extra: latencyExtra,
+    },
+  ];
+  // Every contender verifies the balance of one account, then drops its state so the next starts on a small heap.
+  const release = () => {
+    store = new InMemoryStreamStore();
+    dispatcher = new CommandDispatcher();
+    passStore = new InMemoryStreamStore();
+    passDispatcher = new CommandDispatcher();
+    directRepository = newCorrelatedRepository(passStore);
+    emmett = getInMemoryEventStore();
+    floorObjects = new Map();
+    floorJson = new Map();
+    nest.store.streams.clear();
+  };
+  const checked = contenders.map((c) => ({ ...c, check: checkBalance(c.name), afterAll: release }));
+  const peers = ['Emmett CommandHandler', '@nestjs/cqrs CommandBus'];
+  const result: CaseResult = await runCase({
+    id: 'command-round-trip',
+    title: `Command round trip: ${COMMANDS.toLocaleString('en')} commands over ${AGGREGATES.toLocaleString('en')} aggregates`,
+    unit: 'commands',
+    units: COMMANDS,
+    contenders: checked,
+    comparisons: [
+      { us: 'reactive-domain dispatcher, non-serialising', peers, floor: 'floor: async load-fold-append over objects' },
+      { us: 'reactive-domain repository, non-serialising', peers, floor: 'floor: async load-fold-append over objects' },
+      { us: 'reactive-domain dispatcher, serialising store', peers, floor: 'floor: async load-fold-append over JSON' },
+    ],
+    iterations: 3,
+    timeMs: 0,
+    warmupIterations: 1,
+    notes: [
+      `Each aggregate starts with one event and receives ${PER_AGGREGATE} deposits, so a load replays ${Math.round(PER_AGGREGATE / 2)} events on average.`,
+      'Commands are sent one after the other (each awaited); latency is per command, from send to response.',
+    ],
+  });
+  await nest.app.close();
+  emit('command-round-trip', [result]);
+}
+
+async function readFloor<T>(map: Map<string, T[]>, id: string): Promise<T[]> {
+  return map.get(id)!;
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
