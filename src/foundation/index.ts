@@ -1,2 +1,3 @@
 export * from './repository';
 export * from './snapshots';
+export * from './listeners';
