@@ -21,7 +21,9 @@ export type StoredCheckpoint =
 /** Checkpoint at a stream revision. */
 export function streamCheckpoint(revision: number): Checkpoint {
   if (!Number.isSafeInteger(revision) || revision < 0) {
-    throw new InvalidArgumentError(`stream checkpoint: revision must be a safe integer >= 0, got ${describeValue(revision)}`);
+    throw new InvalidArgumentError(
+      `stream checkpoint: revision must be a safe integer >= 0, got ${describeValue(revision)}`,
+    );
   }
   return { kind: 'stream', revision };
 }
@@ -29,7 +31,9 @@ export function streamCheckpoint(revision: number): Checkpoint {
 /** Checkpoint at a `$all` position. */
 export function allCheckpoint(position: bigint): Checkpoint {
   if (typeof position !== 'bigint' || position < 0n) {
-    throw new InvalidArgumentError(`$all checkpoint: position must be a bigint >= 0, got ${describeValue(position)}`);
+    throw new InvalidArgumentError(
+      `$all checkpoint: position must be a bigint >= 0, got ${describeValue(position)}`,
+    );
   }
   return { kind: 'all', position };
 }
@@ -42,7 +46,9 @@ export function checkpointOf(event: RecordedEvent, kind: Checkpoint['kind']): Ch
 /** True when `event` comes strictly after `checkpoint` (no checkpoint: every event does). */
 export function isAfterCheckpoint(event: RecordedEvent, checkpoint: Checkpoint | undefined): boolean {
   if (checkpoint === undefined) return true;
-  return checkpoint.kind === 'stream' ? event.revision > checkpoint.revision : event.position > checkpoint.position;
+  return checkpoint.kind === 'stream'
+    ? event.revision > checkpoint.revision
+    : event.position > checkpoint.position;
 }
 
 /** Converts a checkpoint to its JSON-safe form. */
@@ -57,7 +63,8 @@ export function fromStoredCheckpoint(value: unknown): Checkpoint {
   if (typeof value === 'object' && value !== null) {
     const { kind, revision, position } = value as { kind?: unknown; revision?: unknown; position?: unknown };
     if (kind === 'stream' && typeof revision === 'number') return streamCheckpoint(revision);
-    if (kind === 'all' && typeof position === 'string' && /^\d+$/.test(position)) return allCheckpoint(BigInt(position));
+    if (kind === 'all' && typeof position === 'string' && /^\d+$/.test(position))
+      return allCheckpoint(BigInt(position));
   }
   throw new InvalidArgumentError(`not a stored checkpoint: ${safeJson(value)}`);
 }

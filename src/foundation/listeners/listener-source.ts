@@ -33,7 +33,8 @@ export const ListenerSources = {
   },
   /** Every event of the given registered type name(s). */
   eventType(...types: string[]): ListenerSource {
-    if (types.length === 0) throw new InvalidArgumentError('eventType source: give at least one event type name');
+    if (types.length === 0)
+      throw new InvalidArgumentError('eventType source: give at least one event type name');
     for (const type of types) nonBlank(type, 'event type');
     return { kind: 'eventType', types: [...types] };
   },
@@ -61,7 +62,9 @@ export function sourceKeyOf(source: ListenerSource): string {
     case 'eventType':
       return `eventType:${[...source.types].sort().join(',')}`;
     case 'all':
-      return source.filter ? `$all:${source.filter.on}:${[...source.filter.prefixes].sort().join(',')}` : '$all';
+      return source.filter
+        ? `$all:${source.filter.on}:${[...source.filter.prefixes].sort().join(',')}`
+        : '$all';
   }
 }
 
@@ -75,7 +78,9 @@ export function describeSource(source: ListenerSource): string {
     case 'eventType':
       return `event type(s) ${source.types.map((t) => JSON.stringify(t)).join(', ')}`;
     case 'all':
-      return source.filter ? `$all filtered on ${source.filter.on} ${source.filter.prefixes.join(', ')}` : '$all';
+      return source.filter
+        ? `$all filtered on ${source.filter.on} ${source.filter.prefixes.join(', ')}`
+        : '$all';
   }
 }
 

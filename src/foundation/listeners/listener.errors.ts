@@ -17,7 +17,10 @@ export class ListenerFailedError extends ReactiveDomainError {
     readonly attempts: number,
     options?: { cause?: unknown },
   ) {
-    super(`Listener on ${source} failed: subscription dropped and ${attempts} reconnect attempt(s) did not hold`, options);
+    super(
+      `Listener on ${source} failed: subscription dropped and ${attempts} reconnect attempt(s) did not hold`,
+      options,
+    );
   }
 }
 
@@ -45,7 +48,9 @@ export class ListenerStoppedError extends ReactiveDomainError {
 export class ListenerAlreadyStartedError extends ReactiveDomainError {
   readonly code = 'LISTENER_ALREADY_STARTED';
   constructor(readonly source: string) {
-    super(`Listener on ${source} was already started; a StreamListener runs once — create a new one to restart`);
+    super(
+      `Listener on ${source} was already started; a StreamListener runs once — create a new one to restart`,
+    );
   }
 }
 
@@ -62,7 +67,10 @@ export class ReadModelHandlerError extends ReactiveDomainError {
     readonly event: RecordedEvent,
     options?: { cause?: unknown },
   ) {
-    super(`Read model ${JSON.stringify(model)} (${source}) failed on ${at(event)}: ${causeText(options?.cause)}`, options);
+    super(
+      `Read model ${JSON.stringify(model)} (${source}) failed on ${at(event)}: ${causeText(options?.cause)}`,
+      options,
+    );
   }
   /** Stream of the failed event. */
   get streamName(): string {
@@ -105,7 +113,10 @@ export class CheckpointStoreError extends ReactiveDomainError {
     readonly operation: 'load' | 'save' | 'delete',
     options?: { cause?: unknown },
   ) {
-    super(`Checkpoint ${operation} failed for read model ${JSON.stringify(model)}: ${causeText(options?.cause)}`, options);
+    super(
+      `Checkpoint ${operation} failed for read model ${JSON.stringify(model)}: ${causeText(options?.cause)}`,
+      options,
+    );
   }
 }
 

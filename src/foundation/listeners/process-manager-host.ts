@@ -6,7 +6,12 @@ import type { Repository } from '../repository/repository';
 import type { CheckpointStore } from './checkpoint-store';
 import { causeText } from './listener.errors';
 import { registerProcessManagerEvents, type ProcessManager } from './process-manager';
-import { ReadModelBase, type EventContext, type HandlerErrorPolicy, type RecordedEventDeserializer } from './read-model-base';
+import {
+  ReadModelBase,
+  type EventContext,
+  type HandlerErrorPolicy,
+  type RecordedEventDeserializer,
+} from './read-model-base';
 import type { ReconnectOptions } from './stream-listener';
 
 /** Sends commands; `CommandDispatcher` fits. */
@@ -94,12 +99,17 @@ export class ProcessManagerHost<T extends ProcessManager> extends ReadModelBase 
       ...(options.onError ? { onError: options.onError } : {}),
     });
     if (typeof options.type !== 'function' || typeof options.type.typeName !== 'string') {
-      throw new InvalidArgumentError(`ProcessManagerHost: type must be a process manager class with a static typeName, got ${describeValue(options.type)}`);
+      throw new InvalidArgumentError(
+        `ProcessManagerHost: type must be a process manager class with a static typeName, got ${describeValue(options.type)}`,
+      );
     }
-    if (typeof options.correlate !== 'function') throw new InvalidArgumentError('ProcessManagerHost: correlate must be a function');
+    if (typeof options.correlate !== 'function')
+      throw new InvalidArgumentError('ProcessManagerHost: correlate must be a function');
     const delivery = options.delivery ?? 'at-most-once';
     if (delivery !== 'at-most-once' && delivery !== 'at-least-once') {
-      throw new InvalidArgumentError(`ProcessManagerHost: delivery must be 'at-most-once' or 'at-least-once', got ${describeValue(delivery)}`);
+      throw new InvalidArgumentError(
+        `ProcessManagerHost: delivery must be 'at-most-once' or 'at-least-once', got ${describeValue(delivery)}`,
+      );
     }
     const registry = options.serializer.registry;
     if (registry) registerProcessManagerEvents(registry);
@@ -113,7 +123,9 @@ export class ProcessManagerHost<T extends ProcessManager> extends ReadModelBase 
     const id = correlate(input, context);
     if (id === undefined) return;
     if (!isCorrelatedMessage(input)) {
-      throw new InvalidArgumentError(`${type.typeName}: input ${context.recorded.type} is not a correlated message`);
+      throw new InvalidArgumentError(
+        `${type.typeName}: input ${context.recorded.type} is not a correlated message`,
+      );
     }
     const instance = (await repository.tryGetById(type, id)) ?? new type(id);
     if (!instance.acceptInput(input, { recorded: context.recorded, type: context.recorded.type })) return;

@@ -93,7 +93,9 @@ export abstract class ProcessManager<TId extends string = string> extends Aggreg
   protected send<C extends Command>(factory: () => C): C {
     const input = this.#input;
     if (!input) {
-      throw new InvalidArgumentError(`${this.label().aggregateType}: send() is only allowed while handling an input`);
+      throw new InvalidArgumentError(
+        `${this.label().aggregateType}: send() is only allowed while handling an input`,
+      );
     }
     const command = MessageBuilder.from(input).build(factory);
     this.#outbox.push(command);
@@ -107,14 +109,23 @@ export abstract class ProcessManager<TId extends string = string> extends Aggreg
    */
   acceptInput(input: CorrelatedMessage, context: ProcessInputContext): boolean {
     if (typeof input !== 'object' || input === null || typeof input.msgId !== 'string') {
-      throw new InvalidArgumentError(`${this.label().aggregateType}: an input must be a message, got ${describeValue(input)}`);
+      throw new InvalidArgumentError(
+        `${this.label().aggregateType}: an input must be a message, got ${describeValue(input)}`,
+      );
     }
     if (this.#handledInputs.has(input.msgId)) return false;
     this.source = input;
     this.#input = input;
     const queued = this.#outbox.length;
     try {
-      this.raise(new ProcessInputReceived(input.msgId, context.type, context.recorded.streamName, context.recorded.revision));
+      this.raise(
+        new ProcessInputReceived(
+          input.msgId,
+          context.type,
+          context.recorded.streamName,
+          context.recorded.revision,
+        ),
+      );
       this.handle(input, context);
     } catch (error) {
       this.#outbox.length = queued;

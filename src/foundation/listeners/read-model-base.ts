@@ -1,8 +1,16 @@
 import type { Observable } from 'rxjs';
 import { ClassRoutes, classRoutesOf } from '../../core/class-routes';
-import { UnknownEventTypeError, defaultEventTypes, type EventTypeRegistry } from '../../core/event-type-registry';
+import {
+  UnknownEventTypeError,
+  defaultEventTypes,
+  type EventTypeRegistry,
+} from '../../core/event-type-registry';
 import type { MessageType } from '../../core/message';
-import { InvalidArgumentError, describeValue, type ReactiveDomainError } from '../../core/reactive-domain.error';
+import {
+  InvalidArgumentError,
+  describeValue,
+  type ReactiveDomainError,
+} from '../../core/reactive-domain.error';
 import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
 import { isAfterCheckpoint, type Checkpoint } from './checkpoint';
 import type { CheckpointStore } from './checkpoint-store';
@@ -197,7 +205,9 @@ export abstract class ReadModelBase {
   #stopped = false;
   #rebuilding = false;
   #handled = 0;
-  #progress: { every: number; report: (p: RebuildProgress) => void; total: number | undefined; handled: number } | undefined;
+  #progress:
+    | { every: number; report: (p: RebuildProgress) => void; total: number | undefined; handled: number }
+    | undefined;
 
   /** Errors as they happen: failures, parked events, subscription drops. */
   readonly errors$: Observable<ReactiveDomainError>;
@@ -207,26 +217,42 @@ export abstract class ReadModelBase {
     options: ReadModelOptions,
   ) {
     if (typeof name !== 'string' || name.trim().length === 0) {
-      throw new InvalidArgumentError(`ReadModelBase: name must be a non-blank string, got ${describeValue(name)}`);
+      throw new InvalidArgumentError(
+        `ReadModelBase: name must be a non-blank string, got ${describeValue(name)}`,
+      );
     }
-    if (!options || typeof options.store !== 'object' || typeof options.serializer?.deserialize !== 'function') {
-      throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: options need a store and a serializer`);
+    if (
+      !options ||
+      typeof options.store !== 'object' ||
+      typeof options.serializer?.deserialize !== 'function'
+    ) {
+      throw new InvalidArgumentError(
+        `Read model ${JSON.stringify(name)}: options need a store and a serializer`,
+      );
     }
     const every = options.checkpointEvery ?? 1;
     if (!Number.isSafeInteger(every) || every < 1) {
-      throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: checkpointEvery must be a positive integer, got ${describeValue(every)}`);
+      throw new InvalidArgumentError(
+        `Read model ${JSON.stringify(name)}: checkpointEvery must be a positive integer, got ${describeValue(every)}`,
+      );
     }
     const idleMs = options.checkpointIdleMs ?? 50;
     if (!Number.isFinite(idleMs) || idleMs < 0) {
-      throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: checkpointIdleMs must be >= 0, got ${describeValue(idleMs)}`);
+      throw new InvalidArgumentError(
+        `Read model ${JSON.stringify(name)}: checkpointIdleMs must be >= 0, got ${describeValue(idleMs)}`,
+      );
     }
     const policy = options.onHandlerError ?? 'fail';
     if (policy !== 'fail' && policy !== 'park') {
-      throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: onHandlerError must be 'fail' or 'park', got ${describeValue(policy)}`);
+      throw new InvalidArgumentError(
+        `Read model ${JSON.stringify(name)}: onHandlerError must be 'fail' or 'park', got ${describeValue(policy)}`,
+      );
     }
     const unknown = options.unknownEventTypes ?? 'error';
     if (unknown !== 'error' && unknown !== 'skip') {
-      throw new InvalidArgumentError(`Read model ${JSON.stringify(name)}: unknownEventTypes must be 'error' or 'skip', got ${describeValue(unknown)}`);
+      throw new InvalidArgumentError(
+        `Read model ${JSON.stringify(name)}: unknownEventTypes must be 'error' or 'skip', got ${describeValue(unknown)}`,
+      );
     }
     this.#store = options.store;
     this.#serializer = options.serializer;
@@ -299,11 +325,15 @@ export abstract class ReadModelBase {
   /** Registers the handler for events of exactly `type`. Call it in the constructor. */
   protected on<E extends object>(type: MessageType<E>, handler: ReadModelHandler<E>): void {
     if (typeof type !== 'function' || typeof handler !== 'function') {
-      throw new InvalidArgumentError(`Read model ${JSON.stringify(this.name)}: on(type, handler) needs a class and a function`);
+      throw new InvalidArgumentError(
+        `Read model ${JSON.stringify(this.name)}: on(type, handler) needs a class and a function`,
+      );
     }
     const label = this.#registry.nameOfType(type) ?? type.name;
     if (this.#explicit.has(type)) {
-      throw new ReadModelRouteError(`Read model ${JSON.stringify(this.name)}: a handler for ${label} is already registered`);
+      throw new ReadModelRouteError(
+        `Read model ${JSON.stringify(this.name)}: a handler for ${label} is already registered`,
+      );
     }
     const convention = this.#classRoutes.conventionMethodFor(type);
     if (convention) {
@@ -362,11 +392,16 @@ export abstract class ReadModelBase {
   }
 
   #listen(state: SourceState): void {
-    const listener = new StreamListener(this.#store, state.source, (event, checkpoint) => this.#enqueue(state, event, checkpoint), {
-      ...(state.checkpoint ? { after: state.checkpoint } : {}),
-      ...(this.#reconnect ? { reconnect: this.#reconnect } : {}),
-      onError: (error) => this.#onListenerError(error),
-    });
+    const listener = new StreamListener(
+      this.#store,
+      state.source,
+      (event, checkpoint) => this.#enqueue(state, event, checkpoint),
+      {
+        ...(state.checkpoint ? { after: state.checkpoint } : {}),
+        ...(this.#reconnect ? { reconnect: this.#reconnect } : {}),
+        onError: (error) => this.#onListenerError(error),
+      },
+    );
     state.listener = listener;
     listener.start();
     // Save pending checkpoints when the source goes live; failures surface through whenLive()/failure.
@@ -378,7 +413,11 @@ export abstract class ReadModelBase {
 
   #onListenerError(error: ReactiveDomainError): void {
     // The model already reported its own failure; the listener's echo of it would be noise.
-    if (error instanceof ListenerHandlerError && (error.cause instanceof ReadModelHandlerError || error.cause instanceof ReadModelFailedError)) return;
+    if (
+      error instanceof ListenerHandlerError &&
+      (error.cause instanceof ReadModelHandlerError || error.cause instanceof ReadModelFailedError)
+    )
+      return;
     if (error instanceof ListenerHandlerError && error.cause === this.#failure) return;
     if (error instanceof ListenerFailedError) {
       this.#fail(error);
@@ -396,7 +435,9 @@ export abstract class ReadModelBase {
     const pending = [...this.#starting];
     const all = (async () => {
       await Promise.all(pending);
-      const listeners = [...this.#sources.values()].map((s) => s.listener).filter((l): l is StreamListener => l !== undefined);
+      const listeners = [...this.#sources.values()]
+        .map((s) => s.listener)
+        .filter((l): l is StreamListener => l !== undefined);
       try {
         await Promise.all(listeners.map((l) => l.whenLive()));
       } catch (error) {
@@ -429,7 +470,8 @@ export abstract class ReadModelBase {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     await this.#queue.run(() => this.#flush()).catch(() => undefined);
-    for (const waiter of this.#waiters) waiter.deferred.reject(new ListenerStoppedError(`read model ${JSON.stringify(this.name)}`));
+    for (const waiter of this.#waiters)
+      waiter.deferred.reject(new ListenerStoppedError(`read model ${JSON.stringify(this.name)}`));
     this.#waiters = [];
   }
 
@@ -449,7 +491,9 @@ export abstract class ReadModelBase {
   async rebuild(options: RebuildOptions = {}): Promise<RebuildProgress> {
     const every = options.progressEvery ?? 1000;
     if (!Number.isSafeInteger(every) || every < 1) {
-      throw new InvalidArgumentError(`rebuild: progressEvery must be a positive integer, got ${describeValue(every)}`);
+      throw new InvalidArgumentError(
+        `rebuild: progressEvery must be a positive integer, got ${describeValue(every)}`,
+      );
     }
     const sources = [...this.#sources.values()].map((s) => s.source);
     this.#rebuilding = true;
@@ -501,7 +545,8 @@ export abstract class ReadModelBase {
     const route = this.#routeOf(recorded.type);
     if (route !== null && !(route === 'unknown' && this.#skipUnknown)) {
       try {
-        if (route === 'unknown') throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
+        if (route === 'unknown')
+          throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
         const { event } = this.#serializer.deserialize(recorded);
         const result = route.call(this, event, { recorded, source: state.key, checkpoint });
         if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') await result;
@@ -523,7 +568,8 @@ export abstract class ReadModelBase {
     state.unsaved++;
     this.#handled++;
     const progress = this.#progress;
-    if (progress && ++progress.handled % progress.every === 0) progress.report({ handled: progress.handled, total: progress.total });
+    if (progress && ++progress.handled % progress.every === 0)
+      progress.report({ handled: progress.handled, total: progress.total });
     if (state.unsaved >= this.#checkpointEvery) await this.#save(state);
     else this.#scheduleIdleSave();
     if (this.#waiters.length > 0) this.#release(state);
@@ -547,7 +593,11 @@ export abstract class ReadModelBase {
     if (route === undefined) {
       const entry = this.#registry.entryOfName(typeName);
       if (!entry) route = 'unknown';
-      else route = this.#explicit.get(entry.type) ?? (this.#classRoutes.routeFor(entry.type) as Route | undefined) ?? null;
+      else
+        route =
+          this.#explicit.get(entry.type) ??
+          (this.#classRoutes.routeFor(entry.type) as Route | undefined) ??
+          null;
       this.#routes.set(typeName, route);
     }
     return route;
@@ -613,11 +663,17 @@ function routesOf(ctor: Function, registry: EventTypeRegistry): ClassRoutes {
   let byRegistry = foreignRoutes.get(ctor);
   if (!byRegistry) foreignRoutes.set(ctor, (byRegistry = new WeakMap()));
   let routes = byRegistry.get(registry);
-  if (!routes) byRegistry.set(registry, (routes = new ClassRoutes(ctor.prototype as object, ReadModelBase.prototype, registry, false)));
+  if (!routes)
+    byRegistry.set(
+      registry,
+      (routes = new ClassRoutes(ctor.prototype as object, ReadModelBase.prototype, registry, false)),
+    );
   return routes;
 }
 
 function reached(current: Checkpoint | undefined, target: Checkpoint): boolean {
   if (!current || current.kind !== target.kind) return false;
-  return current.kind === 'stream' ? current.revision >= (target as { revision: number }).revision : current.position >= (target as { position: bigint }).position;
+  return current.kind === 'stream'
+    ? current.revision >= (target as { revision: number }).revision
+    : current.position >= (target as { position: bigint }).position;
 }

@@ -80,7 +80,11 @@ export function storedEvents$(
   });
 }
 
-async function resolveAfter(store: StreamStore, source: ListenerSource, after: Checkpoint | 'start' | 'end'): Promise<Checkpoint | undefined> {
+async function resolveAfter(
+  store: StreamStore,
+  source: ListenerSource,
+  after: Checkpoint | 'start' | 'end',
+): Promise<Checkpoint | undefined> {
   if (after === 'start') return undefined;
   if (after !== 'end') return after;
   if (source.kind === 'stream') {

@@ -1,11 +1,31 @@
-import { InvalidArgumentError, describeValue, type ReactiveDomainError } from '../../core/reactive-domain.error';
+import {
+  InvalidArgumentError,
+  describeValue,
+  type ReactiveDomainError,
+} from '../../core/reactive-domain.error';
 import { categoryFilter } from '../../persistence/stream-name-builder';
 import { SubscriptionDroppedError } from '../../persistence/stream-store.errors';
-import type { AllFilter, RecordedEvent, StoreSubscription, StreamStore, SubscriptionHandlers } from '../../persistence/stream-store';
+import type {
+  AllFilter,
+  RecordedEvent,
+  StoreSubscription,
+  StreamStore,
+  SubscriptionHandlers,
+} from '../../persistence/stream-store';
 import { checkpointOf, isAfterCheckpoint, type Checkpoint } from './checkpoint';
 import { Deferred, ErrorChannel } from './error-channel';
-import { ListenerAlreadyStartedError, ListenerFailedError, ListenerHandlerError, ListenerStoppedError } from './listener.errors';
-import { assertCheckpointFits, checkpointKindOf, describeSource, type ListenerSource } from './listener-source';
+import {
+  ListenerAlreadyStartedError,
+  ListenerFailedError,
+  ListenerHandlerError,
+  ListenerStoppedError,
+} from './listener.errors';
+import {
+  assertCheckpointFits,
+  checkpointKindOf,
+  describeSource,
+  type ListenerSource,
+} from './listener-source';
 import type { Observable } from 'rxjs';
 
 /**
@@ -45,7 +65,12 @@ export interface StreamListenerOptions {
  */
 export type ListenerStatus = 'idle' | 'catching-up' | 'live' | 'reconnecting' | 'failed' | 'stopped';
 
-const DEFAULT_RECONNECT: Required<ReconnectOptions> = { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 10_000, factor: 2 };
+const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
+  maxAttempts: 10,
+  initialDelayMs: 100,
+  maxDelayMs: 10_000,
+  factor: 2,
+};
 
 /**
  * Follows one source (a stream, a category, an event type or `$all`) of a {@link StreamStore}: catch-up from a
@@ -104,7 +129,10 @@ export class StreamListener {
     handler: ListenerEventHandler,
     options: StreamListenerOptions = {},
   ) {
-    if (typeof handler !== 'function') throw new InvalidArgumentError(`StreamListener: handler must be a function, got ${describeValue(handler)}`);
+    if (typeof handler !== 'function')
+      throw new InvalidArgumentError(
+        `StreamListener: handler must be a function, got ${describeValue(handler)}`,
+      );
     assertCheckpointFits(source, options.after);
     this.#store = store;
     this.#handler = handler;
@@ -198,7 +226,10 @@ export class StreamListener {
       }
     } catch (error) {
       // A store that throws on subscribe (e.g. connection refused) is treated like a drop: retried with backoff.
-      this.#onDropped(generation, new SubscriptionDroppedError(this.#description, 'server_error', { cause: error }));
+      this.#onDropped(
+        generation,
+        new SubscriptionDroppedError(this.#description, 'server_error', { cause: error }),
+      );
     }
   }
 
@@ -289,8 +320,15 @@ function validReconnect(options: ReconnectOptions | undefined): Required<Reconne
   const merged = { ...DEFAULT_RECONNECT, ...stripUndefined(options) };
   const check = (name: keyof ReconnectOptions, min: number, integer: boolean): void => {
     const value = merged[name];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isSafeInteger(value))) {
-      throw new InvalidArgumentError(`reconnect.${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describeValue(value)}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      (integer && !Number.isSafeInteger(value))
+    ) {
+      throw new InvalidArgumentError(
+        `reconnect.${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describeValue(value)}`,
+      );
     }
   };
   check('maxAttempts', 0, true);

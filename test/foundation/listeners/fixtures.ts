@@ -9,11 +9,7 @@ import type {
   SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../../../src/persistence/stream-store';
-import {
-  ReadModelBase,
-  type EventContext,
-  type ReadModelOptions,
-} from '../../../src/foundation/listeners';
+import { ReadModelBase, type EventContext, type ReadModelOptions } from '../../../src/foundation/listeners';
 
 export class AccountOpened extends Event {
   constructor(readonly accountId: string) {
@@ -54,21 +50,33 @@ export function newStore(): InMemoryStreamStore {
 
 /** Appends `events` to `stream` (expected version Any). */
 export async function append(store: StreamStore, stream: string, ...events: object[]): Promise<void> {
-  await store.appendToStream(stream, 'any', events.map((e) => serializer.serialize(e)));
+  await store.appendToStream(
+    stream,
+    'any',
+    events.map((e) => serializer.serialize(e)),
+  );
 }
 
 /** Appends `count` deposits of 1..count to `stream`, in batches. */
-export async function appendDeposits(store: StreamStore, stream: string, count: number, batch = 500): Promise<void> {
+export async function appendDeposits(
+  store: StreamStore,
+  stream: string,
+  count: number,
+  batch = 500,
+): Promise<void> {
   for (let i = 0; i < count; i += batch) {
     const events: EventData[] = [];
-    for (let j = i; j < Math.min(count, i + batch); j++) events.push(serializer.serialize(new Deposited(stream, j + 1)));
+    for (let j = i; j < Math.min(count, i + batch); j++)
+      events.push(serializer.serialize(new Deposited(stream, j + 1)));
     await store.appendToStream(stream, 'any', events);
   }
 }
 
 /** An event the registry does not know (written as raw data). */
 export async function appendUnknown(store: StreamStore, stream: string, type = 'Mystery'): Promise<void> {
-  await store.appendToStream(stream, 'any', [{ eventId: new Noted('x').msgId, type, data: '{}', metadata: '{}' }]);
+  await store.appendToStream(stream, 'any', [
+    { eventId: new Noted('x').msgId, type, data: '{}', metadata: '{}' },
+  ]);
 }
 
 /** Convention-routed model: sums deposits per stream and records every handled (stream, revision). */
@@ -123,7 +131,11 @@ export class DelegatingStore implements StreamStore {
   deleteStream: StreamStore['deleteStream'] = (...args) => this.inner.deleteStream(...args);
   tombstoneStream: StreamStore['tombstoneStream'] = (...args) => this.inner.tombstoneStream(...args);
   close: StreamStore['close'] = () => this.inner.close();
-  subscribeToStream(streamName: string, options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+  subscribeToStream(
+    streamName: string,
+    options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     return this.inner.subscribeToStream(streamName, options, handlers);
   }
   subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
@@ -136,10 +148,17 @@ export class DelegatingStore implements StreamStore {
  * checkpoint it was given (as a server may re-deliver events around a reconnect).
  */
 export class RedeliveringStore extends DelegatingStore {
-  override subscribeToStream(streamName: string, _options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+  override subscribeToStream(
+    streamName: string,
+    _options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     return this.inner.subscribeToStream(streamName, { after: 'start' }, handlers);
   }
   override subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
-    return this.inner.subscribeToAll(options.filter ? { after: 'start', filter: options.filter } : { after: 'start' }, handlers);
+    return this.inner.subscribeToAll(
+      options.filter ? { after: 'start', filter: options.filter } : { after: 'start' },
+      handlers,
+    );
   }
 }

@@ -94,7 +94,8 @@ describe('ProcessManager', () => {
       ...(onError ? { onError } : {}),
       reconnect: { initialDelayMs: 1 },
     });
-  const publish = (stream: string, event: Event) => store.appendToStream(stream, 'any', [serializer.serialize(event)]);
+  const publish = (stream: string, event: Event) =>
+    store.appendToStream(stream, 'any', [serializer.serialize(event)]);
 
   it('sends commands with correlation carried forward and records its inputs in its own stream', async () => {
     const placed = MessageBuilder.new(() => new OrderPlaced('o1'));
@@ -110,7 +111,9 @@ describe('ProcessManager', () => {
     const instance = await repository.getById(Fulfillment, 'o1');
     expect(instance.hasHandled(placed.msgId)).toBe(true);
     const stream = await store.readStream('fulfillment-o1');
-    expect(stream.status === 'ok' && stream.events.map((e) => e.type)).toEqual(['ProcessManager.InputReceived']);
+    expect(stream.status === 'ok' && stream.events.map((e) => e.type)).toEqual([
+      'ProcessManager.InputReceived',
+    ]);
     await running.stop();
   });
 
@@ -144,7 +147,10 @@ describe('ProcessManager', () => {
 
   it('resumes from a checkpoint store when given one', async () => {
     const checkpoints = new InMemoryCheckpointStore();
-    await publish('order-o1', MessageBuilder.new(() => new OrderPlaced('o1')));
+    await publish(
+      'order-o1',
+      MessageBuilder.new(() => new OrderPlaced('o1')),
+    );
     const make = () =>
       new ProcessManagerHost({
         type: Fulfillment,
@@ -169,7 +175,10 @@ describe('ProcessManager', () => {
   });
 
   it('at-most-once: a failed save sends nothing; after the restart the input is handled and sent once', async () => {
-    await publish('order-o1', MessageBuilder.new(() => new OrderPlaced('o1')));
+    await publish(
+      'order-o1',
+      MessageBuilder.new(() => new OrderPlaced('o1')),
+    );
     store.failNextAppend();
     const first = host(undefined, () => undefined);
     await first.start(ListenerSources.category('order'));
@@ -184,7 +193,10 @@ describe('ProcessManager', () => {
   });
 
   it('at-least-once: a failed save after the send re-sends after the restart (handlers must be idempotent)', async () => {
-    await publish('order-o1', MessageBuilder.new(() => new OrderPlaced('o1')));
+    await publish(
+      'order-o1',
+      MessageBuilder.new(() => new OrderPlaced('o1')),
+    );
     store.failNextAppend();
     const first = host('at-least-once', () => undefined);
     await first.start(ListenerSources.category('order'));
@@ -215,8 +227,14 @@ describe('ProcessManager', () => {
       dispatcher: failing,
       onError: (e) => errors.push(e),
     });
-    await publish('order-o1', MessageBuilder.new(() => new OrderPlaced('o1')));
-    await publish('order-o2', MessageBuilder.new(() => new OrderPlaced('o2')));
+    await publish(
+      'order-o1',
+      MessageBuilder.new(() => new OrderPlaced('o1')),
+    );
+    await publish(
+      'order-o2',
+      MessageBuilder.new(() => new OrderPlaced('o2')),
+    );
     await running.start(ListenerSources.category('order'));
     await running.whenLive();
     expect(errors).toHaveLength(2);

@@ -49,7 +49,14 @@ describe('ReadModelBase', () => {
   });
 
   it('routes by convention (apply<TypeName>) and ignores registered types it has no handler for', async () => {
-    await append(store, 'account-1', new AccountOpened('account-1'), new Deposited('account-1', 5), new Noted('x'), new Deposited('account-1', 7));
+    await append(
+      store,
+      'account-1',
+      new AccountOpened('account-1'),
+      new Deposited('account-1', 5),
+      new Noted('x'),
+      new Deposited('account-1', 7),
+    );
     const model = new Balances({ store });
     expect(model.status).toBe('idle');
     await model.start(stream1);
@@ -69,7 +76,11 @@ describe('ReadModelBase', () => {
       readonly texts: string[] = [];
       constructor() {
         super('notes', { store, serializer });
-        this.on(Noted, (event, context) => void this.texts.push(`${event.text}@${context.recorded.revision}:${context.source}`));
+        this.on(
+          Noted,
+          (event, context) =>
+            void this.texts.push(`${event.text}@${context.recorded.revision}:${context.source}`),
+        );
       }
     }
     await append(store, 'notes-1', new Noted('a'), new Noted('b'));
@@ -102,9 +113,9 @@ describe('ReadModelBase', () => {
   });
 
   it('refuses a serializer whose registry differs from the model registry', () => {
-    expect(() => new Balances({ store, serializer: new EventSerializer({ registry: new EventTypeRegistry() }) })).toThrow(
-      /another event-type registry/,
-    );
+    expect(
+      () => new Balances({ store, serializer: new EventSerializer({ registry: new EventTypeRegistry() }) }),
+    ).toThrow(/another event-type registry/);
   });
 
   it('resumes from a stored checkpoint 8: skips exactly 9 events, then reports checkpoint 19', async () => {
@@ -117,7 +128,9 @@ describe('ReadModelBase', () => {
     expect(model.seen).toEqual(Array.from({ length: 11 }, (_, i) => `account-1@${i + 9}`));
     expect(model.total('account-1')).toBe(triangle(20) - triangle(9));
     expect(model.checkpointOf(stream1)).toEqual(streamCheckpoint(19));
-    expect(await checkpoints.load('balances')).toEqual(new Map([[sourceKeyOf(stream1), streamCheckpoint(19)]]));
+    expect(await checkpoints.load('balances')).toEqual(
+      new Map([[sourceKeyOf(stream1), streamCheckpoint(19)]]),
+    );
     await model.stop();
   });
 
@@ -130,8 +143,12 @@ describe('ReadModelBase', () => {
     await model.whenLive();
     const checkpoint = model.checkpointOf(category) as Extract<Checkpoint, { kind: 'all' }>;
     expect(checkpoint.kind).toBe('all');
-    expect(checkpoints.rawOf('balances', 'category:account')).toBe(JSON.stringify({ kind: 'all', position: checkpoint.position.toString() }));
-    expect((await checkpoints.load('balances')).get('category:account')).toEqual(allCheckpoint(checkpoint.position));
+    expect(checkpoints.rawOf('balances', 'category:account')).toBe(
+      JSON.stringify({ kind: 'all', position: checkpoint.position.toString() }),
+    );
+    expect((await checkpoints.load('balances')).get('category:account')).toEqual(
+      allCheckpoint(checkpoint.position),
+    );
     await model.stop();
   });
 
@@ -156,7 +173,11 @@ describe('ReadModelBase', () => {
     await appendDeposits(store, 'account-1', 10);
     const checkpoints = new InMemoryCheckpointStore();
     await checkpoints.save('balances', sourceKeyOf(stream1), streamCheckpoint(4));
-    const model = new Balances({ store: new RedeliveringStore(store), checkpoints, reconnect: quickReconnect });
+    const model = new Balances({
+      store: new RedeliveringStore(store),
+      checkpoints,
+      reconnect: quickReconnect,
+    });
     await model.start(stream1);
     await model.whenLive();
     await store.dropSubscriptions();
@@ -207,7 +228,10 @@ describe('ReadModelBase', () => {
     await eventually(() => model.seen.length > 3 * perStream);
     await store.dropSubscriptions(); // while live
     await appendDeposits(store, 'account-2', 100);
-    await model.waitFor(category, allCheckpoint((await store.readAll({ direction: 'backwards', maxCount: 1 })).events[0]!.position));
+    await model.waitFor(
+      category,
+      allCheckpoint((await store.readAll({ direction: 'backwards', maxCount: 1 })).events[0]!.position),
+    );
     expect(model.total('account-1')).toBe(2 * triangle(perStream));
     expect(model.total('account-2')).toBe(triangle(perStream) + 2 * triangle(100));
     const fromCategory = model.seen.filter((s) => s.startsWith('account-2'));
@@ -377,7 +401,9 @@ describe('ReadModelBase', () => {
     const model = new Balances({ store });
     await model.start(stream1);
     await model.whenLive();
-    const result = await store.appendToStream('account-1', 'any', [serializer.serialize(new Deposited('account-1', 42))]);
+    const result = await store.appendToStream('account-1', 'any', [
+      serializer.serialize(new Deposited('account-1', 42)),
+    ]);
     await model.waitFor(stream1, streamCheckpoint(result.nextExpectedVersion));
     expect(model.total('account-1')).toBe(42);
     await model.stop();
@@ -392,7 +418,12 @@ describe('ReadModelBase', () => {
       const model = new Balances({ store, checkpoints });
       await model.start(category);
       await model.whenLive();
-      const before = { totals: new Map(model.totals), seen: [...model.seen], opened: model.opened, checkpoint: model.checkpointOf(category) };
+      const before = {
+        totals: new Map(model.totals),
+        seen: [...model.seen],
+        opened: model.opened,
+        checkpoint: model.checkpointOf(category),
+      };
 
       const progress: RebuildProgress[] = [];
       const result = await model.rebuild({ onProgress: (p) => progress.push(p), progressEvery: 1_000 });

@@ -23,7 +23,9 @@ class ReserveStock extends Command {
     super();
   }
 }
-const registry = new EventTypeRegistry().register(OrderPlaced, 'OrderPlaced').register(OrderCancelled, 'OrderCancelled');
+const registry = new EventTypeRegistry()
+  .register(OrderPlaced, 'OrderPlaced')
+  .register(OrderCancelled, 'OrderCancelled');
 const serializer = new EventSerializer({ registry });
 
 describe('stateless sagas', () => {
@@ -39,7 +41,8 @@ describe('stateless sagas', () => {
   afterEach(async () => {
     await store.close();
   });
-  const publish = (stream: string, event: Event) => store.appendToStream(stream, 'any', [serializer.serialize(event)]);
+  const publish = (stream: string, event: Event) =>
+    store.appendToStream(stream, 'any', [serializer.serialize(event)]);
 
   it('over the bus: ofType + buildFrom turns published events into correlated commands', async () => {
     const subscription = runSaga(dispatcher, (messages$) =>
@@ -76,18 +79,25 @@ describe('stateless sagas', () => {
     fromEnd.unsubscribe();
     await eventually(() => store.subscriptionCount === 0, 'listener stopped on unsubscribe');
 
-    const all = await lastValueFrom(storedEvents$(store, ListenerSources.category('order'), serializer).pipe(take(2), toArray()));
+    const all = await lastValueFrom(
+      storedEvents$(store, ListenerSources.category('order'), serializer).pipe(take(2), toArray()),
+    );
     expect(all.map((e) => (e as OrderPlaced).orderId)).toEqual(['old', 'o2']);
   });
 
   it('errors the observable when an event cannot be read, instead of skipping it silently', async () => {
-    await store.appendToStream('order-x', 'any', [{ eventId: new OrderPlaced('x').msgId, type: 'Mystery', data: '{}', metadata: '{}' }]);
-    await expect(lastValueFrom(storedEvents$(store, ListenerSources.stream('order-x'), serializer))).rejects.toBeInstanceOf(
-      ListenerHandlerError,
-    );
+    await store.appendToStream('order-x', 'any', [
+      { eventId: new OrderPlaced('x').msgId, type: 'Mystery', data: '{}', metadata: '{}' },
+    ]);
+    await expect(
+      lastValueFrom(storedEvents$(store, ListenerSources.stream('order-x'), serializer)),
+    ).rejects.toBeInstanceOf(ListenerHandlerError);
     await publish('order-x', new OrderPlaced('x'));
     const skipped = await lastValueFrom(
-      storedEvents$(store, ListenerSources.stream('order-x'), serializer, { unknownEventTypes: 'skip' }).pipe(take(1), toArray()),
+      storedEvents$(store, ListenerSources.stream('order-x'), serializer, { unknownEventTypes: 'skip' }).pipe(
+        take(1),
+        toArray(),
+      ),
     );
     expect(skipped).toHaveLength(1);
   });

@@ -10,7 +10,7 @@ import {
   streamCheckpoint,
   type Checkpoint,
 } from '../../../src/foundation/listeners';
-import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
+import { type InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
 import type {
   RecordedEvent,
   StoreSubscription,
@@ -20,7 +20,17 @@ import type {
   SubscriptionHandlers,
 } from '../../../src/persistence/stream-store';
 import { SubscriptionDroppedError } from '../../../src/persistence/stream-store.errors';
-import { AccountOpened, Deposited, DepositedV2, Noted, RedeliveringStore, append, appendDeposits, eventually, newStore } from './fixtures';
+import {
+  AccountOpened,
+  Deposited,
+  DepositedV2,
+  Noted,
+  RedeliveringStore,
+  append,
+  appendDeposits,
+  eventually,
+  newStore,
+} from './fixtures';
 
 const quickReconnect = { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 };
 
@@ -85,7 +95,9 @@ describe('StreamListener', () => {
   it('resuming from checkpoint 8 skips exactly revisions 0..8 and handles the rest', async () => {
     await appendDeposits(store, 'account-1', 20);
     const { events, handler } = collect();
-    const listener = new StreamListener(store, ListenerSources.stream('account-1'), handler, { after: streamCheckpoint(8) }).start();
+    const listener = new StreamListener(store, ListenerSources.stream('account-1'), handler, {
+      after: streamCheckpoint(8),
+    }).start();
     await listener.whenLive();
     expect(events.map((e) => e.revision)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     expect(listener.checkpoint).toEqual(streamCheckpoint(19));
@@ -123,12 +135,21 @@ describe('StreamListener', () => {
   });
 
   it('follows an event type by exact name (the $all prefix filter alone would also match DepositedV2)', async () => {
-    await append(store, 'account-1', new Deposited('account-1', 1), new DepositedV2('account-1'), new Noted('n'));
+    await append(
+      store,
+      'account-1',
+      new Deposited('account-1', 1),
+      new DepositedV2('account-1'),
+      new Noted('n'),
+    );
     await append(store, 'account-2', new Deposited('account-2', 2));
     const { events, handler } = collect();
     const listener = new StreamListener(store, ListenerSources.eventType('Deposited'), handler).start();
     await listener.whenLive();
-    expect(events.map((e) => `${e.streamName}:${e.type}`)).toEqual(['account-1:Deposited', 'account-2:Deposited']);
+    expect(events.map((e) => `${e.streamName}:${e.type}`)).toEqual([
+      'account-1:Deposited',
+      'account-2:Deposited',
+    ]);
     await listener.stop();
   });
 
@@ -144,7 +165,12 @@ describe('StreamListener', () => {
     const resumed = collect();
     const after = all.checkpoint as Extract<Checkpoint, { kind: 'all' }>;
     await append(store, 'a-1', new Noted('4'));
-    const again = new StreamListener(store, ListenerSources.all({ on: 'streamName', prefixes: ['a-'] }), resumed.handler, { after }).start();
+    const again = new StreamListener(
+      store,
+      ListenerSources.all({ on: 'streamName', prefixes: ['a-'] }),
+      resumed.handler,
+      { after },
+    ).start();
     await again.whenLive();
     expect(resumed.events.map((e) => e.streamName)).toEqual(['a-1']);
     expect(resumed.events[0]!.position > after.position).toBe(true);
@@ -229,10 +255,15 @@ describe('StreamListener', () => {
     await appendDeposits(store, 'account-1', 5);
     const handled: number[] = [];
     const errors: ReactiveDomainError[] = [];
-    const listener = new StreamListener(store, ListenerSources.stream('account-1'), (e) => {
-      if (e.revision === 2) throw new Error('boom');
-      handled.push(e.revision);
-    }, { onError: (e) => errors.push(e) }).start();
+    const listener = new StreamListener(
+      store,
+      ListenerSources.stream('account-1'),
+      (e) => {
+        if (e.revision === 2) throw new Error('boom');
+        handled.push(e.revision);
+      },
+      { onError: (e) => errors.push(e) },
+    ).start();
     const failure = await listener.whenLive().then(
       () => undefined,
       (e: unknown) => e,
@@ -281,7 +312,11 @@ describe('StreamListener', () => {
 
   it('stop() before going live rejects whenLive() with ListenerStoppedError', async () => {
     await appendDeposits(store, 'account-1', 3);
-    const listener = new StreamListener(store, ListenerSources.stream('account-1'), () => new Promise<void>(() => undefined));
+    const listener = new StreamListener(
+      store,
+      ListenerSources.stream('account-1'),
+      () => new Promise<void>(() => undefined),
+    );
     listener.start();
     const live = listener.whenLive();
     const stopping = listener.stop();
@@ -309,15 +344,24 @@ describe('StreamListener', () => {
     listener.start();
     expect(() => listener.start()).toThrow(ListenerAlreadyStartedError);
     void listener.stop();
-    expect(() => new StreamListener(store, ListenerSources.stream('s-1'), () => undefined, { after: allCheckpoint(5n) })).toThrow(
-      /takes a stream checkpoint/,
-    );
-    expect(() => new StreamListener(store, ListenerSources.category('account'), () => undefined, { after: streamCheckpoint(5) })).toThrow(
-      /takes an \$all checkpoint/,
-    );
-    expect(() => new StreamListener(store, ListenerSources.stream('s-1'), () => undefined, { reconnect: { maxAttempts: -1 } })).toThrow(
-      /maxAttempts/,
-    );
+    expect(
+      () =>
+        new StreamListener(store, ListenerSources.stream('s-1'), () => undefined, {
+          after: allCheckpoint(5n),
+        }),
+    ).toThrow(/takes a stream checkpoint/);
+    expect(
+      () =>
+        new StreamListener(store, ListenerSources.category('account'), () => undefined, {
+          after: streamCheckpoint(5),
+        }),
+    ).toThrow(/takes an \$all checkpoint/);
+    expect(
+      () =>
+        new StreamListener(store, ListenerSources.stream('s-1'), () => undefined, {
+          reconnect: { maxAttempts: -1 },
+        }),
+    ).toThrow(/maxAttempts/);
   });
 });
 
@@ -331,7 +375,11 @@ class AlwaysDroppingStore implements StreamStore {
   deleteStream: StreamStore['deleteStream'] = (...args) => this.inner.deleteStream(...args);
   tombstoneStream: StreamStore['tombstoneStream'] = (...args) => this.inner.tombstoneStream(...args);
   close: StreamStore['close'] = () => this.inner.close();
-  subscribeToStream(streamName: string, _options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+  subscribeToStream(
+    streamName: string,
+    _options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     return this.dropping(`stream ${streamName}`, handlers);
   }
   subscribeToAll(_options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
