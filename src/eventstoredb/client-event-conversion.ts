@@ -97,6 +97,46 @@ function parseJsonData(event: EsdbProposedEvent): unknown {
   }
 }
 
+/**
+ * Converts a client read (esdb: a Node `Readable`; kurrent: an async generator) to the port's events.
+ *
+ * When the consumer stops early, the rest of the read is drained in the background instead of abandoning it: the
+ * esdb client keeps every call in a set that its `dispose()` waits on, and a gRPC call whose remaining messages were
+ * never consumed never finishes — `dispose()` would hang. Reads always carry a `maxCount`, so draining is bounded.
+ */
+export async function* convertClientRead(source: AsyncIterable<ClientResolvedEventShape>): AsyncGenerator<EsdbRecordedEvent> {
+  const iterator = source[Symbol.asyncIterator]();
+  let settled = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<ClientResolvedEventShape>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        settled = true;
+        throw error;
+      }
+      if (next.done) {
+        settled = true;
+        return;
+      }
+      yield toEsdbRecordedEvent(next.value);
+    }
+  } finally {
+    if (!settled) void drain(iterator);
+  }
+}
+
+async function drain(iterator: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await iterator.next()).done) {
+      // discard
+    }
+  } catch {
+    // The read was abandoned: its failure concerns nobody any more.
+  }
+}
+
 /** The subscription object both clients return: a Node stream of resolved events with `unsubscribe()`. */
 export interface ClientSubscriptionShape extends AsyncIterable<ClientResolvedEventShape> {
   unsubscribe(): Promise<void>;

@@ -26,8 +26,8 @@ import type {
   EsdbServerFilter,
 } from './esdb-client-port';
 import {
+  convertClientRead,
   toClientJsonEvent,
-  toEsdbRecordedEvent,
   wrapClientSubscription,
   type ClientResolvedEventShape,
   type ClientSubscriptionShape,
@@ -87,7 +87,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
       fromRevision: toReadRevision(options.from),
       maxCount: options.maxCount,
     });
-    for await (const resolved of stream as AsyncIterable<ClientResolvedEventShape>) yield toEsdbRecordedEvent(resolved);
+    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
   }
 
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
@@ -96,7 +96,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
       fromPosition: toReadPosition(options.from),
       maxCount: options.maxCount,
     });
-    for await (const resolved of stream as AsyncIterable<ClientResolvedEventShape>) yield toEsdbRecordedEvent(resolved);
+    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
   }
 
   subscribeToStream(streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription {

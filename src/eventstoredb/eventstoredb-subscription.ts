@@ -52,8 +52,10 @@ export class EventStoreDBSubscription implements StoreSubscription {
     private readonly handlers: SubscriptionHandlers,
     private readonly onStopped: (subscription: EventStoreDBSubscription) => void,
   ) {
-    // Never on the caller's stack: start on a later macrotask, like every store.
-    this.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run());
+    // The first read is issued right away, so that it reaches the server ahead of any append the caller makes
+    // after subscribing (what "existed when the subscription started" means for a remote store). Handlers still
+    // never run on the caller's stack: the first delivery comes after that read's response.
+    this.done = this.run();
   }
 
   get isLive(): boolean {
