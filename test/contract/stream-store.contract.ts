@@ -528,6 +528,7 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         await subscription.close();
         const barrier = new Recorder();
         track(store.subscribeToStream(stream(), { after: 'start' }, barrier.handlers()));
+        await barrier.waitForLog(1);
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(2));
         await barrier.waitForLog(3);
         expect(recorder.log).toEqual(['live']);
@@ -541,6 +542,9 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         track(store.subscribeToStream(stream(), { after: 'start' }, slow.handlers(() => gate)));
         const fast = new Recorder();
         track(store.subscribeToStream(stream(), { after: 'start' }, fast.handlers()));
+        // Both live before the first append, so the expected logs do not depend on subscription start-up time.
+        await slow.waitForLog(1);
+        await fast.waitForLog(1);
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(1));
         await slow.waitForLog(2); // 'live', '0' (its handler now hangs)
         for (let i = 1; i <= 3; i++) await store.appendToStream(stream(), i - 1, events(1));
