@@ -31,7 +31,11 @@ export class StreamDeletedError extends ReactiveDomainError {
   }
 }
 
-/** An operation needed an existing stream (e.g. delete with `StreamExists`) and there is none. */
+/**
+ * An operation needed an existing stream and there is none (e.g. `readStreamEvents` with `ifMissing: 'throw'`).
+ * Stores report a version check on a missing stream (append or delete with `StreamExists` or a revision) as
+ * {@link WrongExpectedVersionError} with actual `no_stream`, as EventStoreDB does, not with this error.
+ */
 export class StreamNotFoundError extends ReactiveDomainError {
   readonly code = 'STREAM_NOT_FOUND';
   constructor(

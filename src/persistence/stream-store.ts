@@ -33,7 +33,10 @@ export interface RecordedEvent {
 
 /** Outcome of a successful append. */
 export interface AppendResult {
-  /** Revision of the stream's last event after the append: pass it as the next expected version. */
+  /**
+   * Revision of the stream's last event after the append: pass it as the next expected version. -1 only after an
+   * empty append to a stream that does not exist (then expect `ExpectedVersion.NoStream`).
+   */
   readonly nextExpectedVersion: number;
   /** Global position of the last appended event (or the current end of `$all` for an empty append). */
   readonly position: bigint;
@@ -44,8 +47,9 @@ export interface ReadStreamOptions {
   /** `forwards` (default) or `backwards`. */
   readonly direction?: 'forwards' | 'backwards';
   /**
-   * First revision to return (inclusive). Default: `'start'` forwards, `'end'` backwards. A revision past the end
-   * returns an empty slice (not an error).
+   * First revision to return (inclusive). Default: `'start'` forwards, `'end'` backwards. Forwards, a revision past
+   * the end returns an empty slice (not an error). Backwards, start from `'end'` (a revision past the end is not
+   * pinned down by the contract).
    */
   readonly fromRevision?: number | 'start' | 'end';
   /** At most this many events (positive safe integer; default 500). */
@@ -153,8 +157,10 @@ export interface StreamStore {
   /** Catch-up then live subscription to `$all`, optionally filtered. */
   subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription;
   /**
-   * Soft-deletes a stream: it reads as not found; a later append recreates it and continues the revision
-   * numbering. Throws `WrongExpectedVersionError` on mismatch.
+   * Soft-deletes a stream: it reads as not found; a later append (with `Any`, `NoStream` or the last revision
+   * before the delete) recreates it and continues the revision numbering. Throws `WrongExpectedVersionError` on
+   * mismatch; a stream that does not exist cannot be deleted (`WrongExpectedVersionError`, actual `no_stream`, as on
+   * EventStoreDB); `StreamDeletedError` for a tombstoned stream.
    */
   deleteStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void>;
   /** Hard-deletes a stream: it can never be read or written again (`StreamDeletedError`). */
