@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,6 +48,18 @@ describe('built package', () => {
       `import * as m from 'reactive-domain${subpath}'; console.log(Object.keys(m).filter((k) => k !== 'default').length)`,
     ]);
     expect(Number(out)).toBeGreaterThan(0);
+  });
+
+  it('exports every public folder', () => {
+    expect(SUBPATHS).toEqual([
+      '',
+      '/core',
+      '/messaging',
+      '/persistence',
+      '/foundation',
+      '/testing',
+      '/eventstoredb',
+    ]);
   });
 
   it('ESM named imports resolve to working classes', () => {
