@@ -23,14 +23,18 @@ export function compileAllFilter(filter: AllFilter | undefined): AllFilterPredic
   }
   const { on, prefixes } = filter;
   if (on !== 'streamName' && on !== 'eventType') {
-    throw new InvalidArgumentError(`$all filter: "on" must be 'streamName' or 'eventType', got ${describeValue(on)}`);
+    throw new InvalidArgumentError(
+      `$all filter: "on" must be 'streamName' or 'eventType', got ${describeValue(on)}`,
+    );
   }
   if (!Array.isArray(prefixes) || prefixes.length === 0) {
     throw new InvalidArgumentError(`$all filter on ${on}: prefixes must be a non-empty array of strings`);
   }
   for (const prefix of prefixes) {
     if (typeof prefix !== 'string' || prefix.length === 0) {
-      throw new InvalidArgumentError(`$all filter on ${on}: every prefix must be a non-empty string, got ${describeValue(prefix)}`);
+      throw new InvalidArgumentError(
+        `$all filter on ${on}: every prefix must be a non-empty string, got ${describeValue(prefix)}`,
+      );
     }
   }
   // Copy so later mutation of the caller's array cannot change a running subscription.

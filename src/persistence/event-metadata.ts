@@ -1,5 +1,6 @@
 /** A JSON value (what user-supplied headers may contain). */
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** The current version of the {@link EventMetadata} format, stored as `rdMetaVersion`. */
 export const EVENT_METADATA_VERSION = 1;

@@ -15,7 +15,10 @@ export class EventSerializationError extends ReactiveDomainError {
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`Cannot serialize event ${typeName}${field !== undefined ? ` field ${field}` : ''}: ${reason}`, options);
+    super(
+      `Cannot serialize event ${typeName}${field !== undefined ? ` field ${field}` : ''}: ${reason}`,
+      options,
+    );
   }
 }
 

@@ -1,15 +1,25 @@
 import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { isUuid } from '../core/id';
 import {
-  EventTypeRegistry,
+  type EventTypeRegistry,
   UnknownEventTypeError,
   defaultEventTypes,
   type EventTypeEntry,
 } from '../core/event-type-registry';
 import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
 import { EVENT_METADATA_VERSION, type EventMetadata, type JsonValue } from './event-metadata';
-import { EventDeserializationError, EventSchemaVersionError, EventSerializationError } from './event-serializer.errors';
-import { FORBIDDEN_KEYS, FieldCodecError, assertPlainJson, compileObjectCodec, type ObjectCodec } from './field-codec';
+import {
+  EventDeserializationError,
+  EventSchemaVersionError,
+  EventSerializationError,
+} from './event-serializer.errors';
+import {
+  FORBIDDEN_KEYS,
+  FieldCodecError,
+  assertPlainJson,
+  compileObjectCodec,
+  type ObjectCodec,
+} from './field-codec';
 import type { EventData, RecordedEvent } from './stream-store';
 
 /** Options of {@link EventSerializer}. */
@@ -56,7 +66,8 @@ const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/;
  * (`registry.register(T, name, { fields: { at: Date, amount: BigInt, lines: { arrayOf: Line } } })`): `Date` is
  * stored as an ISO-8601 string, `bigint` as a decimal string, value objects as their fields. A `Date`, `bigint`,
  * class instance, `Map`, `Set`, `NaN`/`Infinity` or function in a field WITHOUT a schema throws
- * {@link EventSerializationError} at serialize time: nothing is stored that would read back differently.
+ * {@link EventSerializationError} at serialize time: nothing is stored that would read back differently (the one
+ * exception is `-0`, which JSON stores as `0`; refusing it would make ordinary arithmetic fail saves).
  * Types registered with `useClassTransformer` use class-transformer's `instanceToPlain` / `plainToInstance`
  * instead (and their own decorators; the field schema is then not used).
  *
@@ -92,7 +103,11 @@ export class EventSerializer {
     const { codec } = this.compile(entry);
     const source = event as { msgId?: unknown; correlationId?: unknown; causationId?: unknown };
     if (!isUuid(source.msgId)) {
-      throw new EventSerializationError(entry.name, 'msgId', `the message id must be a UUID (it becomes the event id), got ${describeValue(source.msgId)}`);
+      throw new EventSerializationError(
+        entry.name,
+        'msgId',
+        `the message id must be a UUID (it becomes the event id), got ${describeValue(source.msgId)}`,
+      );
     }
     const correlationId = optionalString(source.correlationId, entry.name, 'correlationId');
     const causationId = optionalString(source.causationId, entry.name, 'causationId');
@@ -115,24 +130,39 @@ export class EventSerializer {
       data = JSON.stringify(payload);
     } catch (error) {
       // Only reachable on the class-transformer path (e.g. a bigint without a @Transform): still loud and typed.
-      throw new EventSerializationError(entry.name, undefined, `the payload is not serialisable as JSON (${String(error)})`, { cause: error });
+      throw new EventSerializationError(
+        entry.name,
+        undefined,
+        `the payload is not serialisable as JSON (${String(error)})`,
+        { cause: error },
+      );
     }
 
     const metadata: Record<string, unknown> = {};
     if (correlationId !== undefined) metadata.$correlationId = correlationId;
     if (causationId !== undefined) metadata.$causationId = causationId;
     metadata.schemaVersion = entry.version;
-    if (context.aggregateType !== undefined) metadata.aggregateType = contextString(context.aggregateType, entry.name, 'aggregateType');
-    if (context.commitId !== undefined) metadata.commitId = contextString(context.commitId, entry.name, 'commitId');
+    if (context.aggregateType !== undefined)
+      metadata.aggregateType = contextString(context.aggregateType, entry.name, 'aggregateType');
+    if (context.commitId !== undefined)
+      metadata.commitId = contextString(context.commitId, entry.name, 'commitId');
     if (context.headers !== undefined) {
       if (typeof context.headers !== 'object' || context.headers === null || Array.isArray(context.headers)) {
-        throw new EventSerializationError(entry.name, undefined, `headers must be an object of JSON values, got ${describeValue(context.headers)}`);
+        throw new EventSerializationError(
+          entry.name,
+          undefined,
+          `headers must be an object of JSON values, got ${describeValue(context.headers)}`,
+        );
       }
       try {
         assertPlainJson(context.headers);
       } catch (error) {
         const failure = toSerializationError(error, entry.name);
-        throw new EventSerializationError(entry.name, undefined, `header ${failure.field ?? ''}: ${failure.reason}`);
+        throw new EventSerializationError(
+          entry.name,
+          undefined,
+          `header ${failure.field ?? ''}: ${failure.reason}`,
+        );
       }
       metadata.headers = context.headers;
     }
@@ -164,20 +194,38 @@ export class EventSerializer {
   readMetadata(recorded: RecordedEvent): EventMetadata {
     const metadata = recorded.metadata === '' ? {} : parseObject(recorded, recorded.metadata, 'metadata');
     const fail = (reason: string): never => {
-      throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `metadata ${reason}`);
+      throw new EventDeserializationError(
+        recorded.streamName,
+        recorded.revision,
+        recorded.type,
+        `metadata ${reason}`,
+      );
     };
-    const { rdMetaVersion, $correlationId, $causationId, schemaVersion, aggregateType, commitId, headers } = metadata;
+    const { rdMetaVersion, $correlationId, $causationId, schemaVersion, aggregateType, commitId, headers } =
+      metadata;
     if (rdMetaVersion !== undefined && rdMetaVersion !== EVENT_METADATA_VERSION) {
-      fail(`format version ${describeValue(rdMetaVersion)} is not supported (this release reads ${EVENT_METADATA_VERSION})`);
+      fail(
+        `format version ${describeValue(rdMetaVersion)} is not supported (this release reads ${EVENT_METADATA_VERSION})`,
+      );
     }
-    if ($correlationId !== undefined && typeof $correlationId !== 'string') fail(`$correlationId must be a string, got ${describeValue($correlationId)}`);
-    if ($causationId !== undefined && typeof $causationId !== 'string') fail(`$causationId must be a string, got ${describeValue($causationId)}`);
-    if (schemaVersion !== undefined && !(typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1)) {
+    if ($correlationId !== undefined && typeof $correlationId !== 'string')
+      fail(`$correlationId must be a string, got ${describeValue($correlationId)}`);
+    if ($causationId !== undefined && typeof $causationId !== 'string')
+      fail(`$causationId must be a string, got ${describeValue($causationId)}`);
+    if (
+      schemaVersion !== undefined &&
+      !(typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1)
+    ) {
       fail(`schemaVersion must be a positive integer, got ${describeValue(schemaVersion)}`);
     }
-    if (aggregateType !== undefined && typeof aggregateType !== 'string') fail(`aggregateType must be a string, got ${describeValue(aggregateType)}`);
-    if (commitId !== undefined && typeof commitId !== 'string') fail(`commitId must be a string, got ${describeValue(commitId)}`);
-    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
+    if (aggregateType !== undefined && typeof aggregateType !== 'string')
+      fail(`aggregateType must be a string, got ${describeValue(aggregateType)}`);
+    if (commitId !== undefined && typeof commitId !== 'string')
+      fail(`commitId must be a string, got ${describeValue(commitId)}`);
+    if (
+      headers !== undefined &&
+      (typeof headers !== 'object' || headers === null || Array.isArray(headers))
+    ) {
       fail(`headers must be an object, got ${describeValue(headers)}`);
     }
     return metadata as EventMetadata;
@@ -188,7 +236,13 @@ export class EventSerializer {
     let payload = parseObject(recorded, recorded.data, 'payload');
     const stored = (metadata.schemaVersion as number | undefined) ?? 1;
     if (stored > entry.version) {
-      throw new EventSchemaVersionError(recorded.streamName, recorded.revision, recorded.type, stored, entry.version);
+      throw new EventSchemaVersionError(
+        recorded.streamName,
+        recorded.revision,
+        recorded.type,
+        stored,
+        entry.version,
+      );
     }
     for (let version = stored; version < entry.version; version++) {
       const upcaster = entry.upcasters[version]!;
@@ -196,9 +250,15 @@ export class EventSerializer {
       try {
         next = upcaster(payload);
       } catch (error) {
-        throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `upcaster from version ${version} failed`, {
-          cause: error,
-        });
+        throw new EventDeserializationError(
+          recorded.streamName,
+          recorded.revision,
+          recorded.type,
+          `upcaster from version ${version} failed`,
+          {
+            cause: error,
+          },
+        );
       }
       if (typeof next !== 'object' || next === null || Array.isArray(next)) {
         throw new EventDeserializationError(
@@ -216,9 +276,15 @@ export class EventSerializer {
       try {
         event = plainToInstance(entry.type as new () => object, payload) as Record<string, unknown>;
       } catch (error) {
-        throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, 'class-transformer failed', {
-          cause: error,
-        });
+        throw new EventDeserializationError(
+          recorded.streamName,
+          recorded.revision,
+          recorded.type,
+          'class-transformer failed',
+          {
+            cause: error,
+          },
+        );
       }
       event.msgId = recorded.eventId;
       event.correlationId = metadata.$correlationId;
@@ -233,7 +299,12 @@ export class EventSerializer {
         this.compile(entry).codec.decodeInto(event, payload);
       } catch (error) {
         if (!(error instanceof FieldCodecError)) throw error;
-        throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `field ${error.pathText}: ${error.reason}`);
+        throw new EventDeserializationError(
+          recorded.streamName,
+          recorded.revision,
+          recorded.type,
+          `field ${error.pathText}: ${error.reason}`,
+        );
       }
     }
     return { event, metadata, recorded };
@@ -260,25 +331,42 @@ export class EventSerializer {
 
 function optionalString(value: unknown, typeName: string, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new EventSerializationError(typeName, field, `expected a string, got ${describeValue(value)}`);
+  if (typeof value !== 'string')
+    throw new EventSerializationError(typeName, field, `expected a string, got ${describeValue(value)}`);
   return value;
 }
 
 function contextString(value: unknown, typeName: string, key: string): string {
-  if (typeof value !== 'string') throw new EventSerializationError(typeName, undefined, `context.${key} must be a string, got ${describeValue(value)}`);
+  if (typeof value !== 'string')
+    throw new EventSerializationError(
+      typeName,
+      undefined,
+      `context.${key} must be a string, got ${describeValue(value)}`,
+    );
   return value;
 }
 
 function toSerializationError(error: unknown, typeName: string): EventSerializationError {
-  if (error instanceof FieldCodecError) return new EventSerializationError(typeName, error.pathText || undefined, error.reason);
+  if (error instanceof FieldCodecError)
+    return new EventSerializationError(typeName, error.pathText || undefined, error.reason);
   if (error instanceof EventSerializationError) return error;
   return new EventSerializationError(typeName, undefined, String(error), { cause: error });
 }
 
 /** Parses stored JSON that must be an object and must not hold prototype-touching keys. */
-function parseObject(recorded: RecordedEvent, text: string, what: 'payload' | 'metadata'): Record<string, unknown> {
+function parseObject(
+  recorded: RecordedEvent,
+  text: string,
+  what: 'payload' | 'metadata',
+): Record<string, unknown> {
   const fail = (reason: string, cause?: unknown): never => {
-    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, `${what} ${reason}`, cause === undefined ? undefined : { cause });
+    throw new EventDeserializationError(
+      recorded.streamName,
+      recorded.revision,
+      recorded.type,
+      `${what} ${reason}`,
+      cause === undefined ? undefined : { cause },
+    );
   };
   if (typeof text !== 'string') fail(`must be a JSON string, got ${describeValue(text)}`);
   let value: unknown;
@@ -288,7 +376,9 @@ function parseObject(recorded: RecordedEvent, text: string, what: 'payload' | 'm
     fail('is not valid JSON', error);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    fail(
+      `must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   if (MAY_HOLD_FORBIDDEN_KEY.test(text)) {
     const path = findForbiddenKey(value);

@@ -19,7 +19,12 @@ export type ExpectedVersion = number | (typeof ExpectedVersion)[keyof typeof Exp
 
 /** Throws {@link InvalidArgumentError} unless `value` is a valid {@link ExpectedVersion}. */
 export function assertExpectedVersion(value: unknown, streamName: string): asserts value is ExpectedVersion {
-  if (value === ExpectedVersion.Any || value === ExpectedVersion.NoStream || value === ExpectedVersion.StreamExists) return;
+  if (
+    value === ExpectedVersion.Any ||
+    value === ExpectedVersion.NoStream ||
+    value === ExpectedVersion.StreamExists
+  )
+    return;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return;
   throw new InvalidArgumentError(
     `Stream ${JSON.stringify(streamName)}: expected version must be a revision (safe integer >= 0) or ` +

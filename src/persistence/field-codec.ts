@@ -18,7 +18,8 @@ export class FieldCodecError extends Error {
   /** `lines[2].price` */
   get pathText(): string {
     let text = '';
-    for (const part of this.path) text += typeof part === 'number' ? `[${part}]` : text === '' ? part : `.${part}`;
+    for (const part of this.path)
+      text += typeof part === 'number' ? `[${part}]` : text === '' ? part : `.${part}`;
     return text;
   }
 }
@@ -86,12 +87,16 @@ export function assertPlainJson(value: unknown): void {
         }
         return;
       }
-      if (value instanceof Date) throw new FieldCodecError('a Date needs a field schema ({ field: Date }) to round-trip');
+      if (value instanceof Date)
+        throw new FieldCodecError('a Date needs a field schema ({ field: Date }) to round-trip');
       if (!isPlainObject(value)) {
-        throw new FieldCodecError(`${describeKind(value)} needs a field schema (its class, or { type, fields }) to round-trip`);
+        throw new FieldCodecError(
+          `${describeKind(value)} needs a field schema (its class, or { type, fields }) to round-trip`,
+        );
       }
       for (const key of Object.keys(value)) {
-        if (FORBIDDEN_KEYS.has(key)) throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
+        if (FORBIDDEN_KEYS.has(key))
+          throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
         try {
           assertPlainJson((value as Record<string, unknown>)[key]);
         } catch (error) {
@@ -112,7 +117,8 @@ export function compileObjectCodec(schema: FieldSchema | undefined, skipMessageI
   let hasDecoders = false;
   if (schema) {
     for (const key of Object.keys(schema)) {
-      if (FORBIDDEN_KEYS.has(key)) throw new FieldCodecError(`the field name ${JSON.stringify(key)} is not allowed in a schema`);
+      if (FORBIDDEN_KEYS.has(key))
+        throw new FieldCodecError(`the field name ${JSON.stringify(key)} is not allowed in a schema`);
       const spec = schema[key]!;
       encoders[key] = compileEncoder(spec);
       decoders[key] = compileDecoder(spec);
@@ -124,7 +130,8 @@ export function compileObjectCodec(schema: FieldSchema | undefined, skipMessageI
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(source)) {
         if (skipMessageIds && ID_FIELDS.has(key)) continue;
-        if (FORBIDDEN_KEYS.has(key)) throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
+        if (FORBIDDEN_KEYS.has(key))
+          throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
         const value = (source as Record<string, unknown>)[key];
         const encoder = encoders[key];
         try {
@@ -163,7 +170,9 @@ function isArraySpec(spec: FieldSpec): spec is { readonly arrayOf: FieldSpec } {
   return typeof spec === 'object' && spec !== null && 'arrayOf' in spec;
 }
 
-function isNestedSpec(spec: FieldSpec): spec is { readonly type?: MessageType; readonly fields: FieldSchema } {
+function isNestedSpec(
+  spec: FieldSpec,
+): spec is { readonly type?: MessageType; readonly fields: FieldSchema } {
   return typeof spec === 'object' && spec !== null && 'fields' in spec;
 }
 
@@ -179,7 +188,8 @@ function compileEncoder(spec: FieldSpec): Encoder {
   if (spec === BigInt) {
     return (value) => {
       if (value === undefined || value === null) return value;
-      if (typeof value !== 'bigint') throw new FieldCodecError(`expected a bigint, got ${describeKind(value)}`);
+      if (typeof value !== 'bigint')
+        throw new FieldCodecError(`expected a bigint, got ${describeKind(value)}`);
       return value.toString();
     };
   }
@@ -203,7 +213,8 @@ function compileEncoder(spec: FieldSpec): Encoder {
   const codec = compileObjectCodec(isNestedSpec(spec) ? spec.fields : undefined, false);
   return (value) => {
     if (value === undefined || value === null) return value;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new FieldCodecError(`expected an object, got ${describeKind(value)}`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new FieldCodecError(`expected an object, got ${describeKind(value)}`);
     return codec.encode(value);
   };
 }
@@ -212,9 +223,11 @@ function compileDecoder(spec: FieldSpec): Decoder {
   if (spec === Date) {
     return (value) => {
       if (value === undefined || value === null) return value;
-      if (typeof value !== 'string') throw new FieldCodecError(`expected an ISO date string, got ${describeKind(value)}`);
+      if (typeof value !== 'string')
+        throw new FieldCodecError(`expected an ISO date string, got ${describeKind(value)}`);
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new FieldCodecError(`${JSON.stringify(value)} is not a valid date`);
+      if (Number.isNaN(date.getTime()))
+        throw new FieldCodecError(`${JSON.stringify(value)} is not a valid date`);
       return date;
     };
   }
@@ -224,7 +237,9 @@ function compileDecoder(spec: FieldSpec): Decoder {
       if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
       // Accepted so that a field can move from number to bigint without an upcaster.
       if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-      throw new FieldCodecError(`expected an integer string, got ${typeof value === 'string' ? JSON.stringify(value) : describeKind(value)}`);
+      throw new FieldCodecError(
+        `expected an integer string, got ${typeof value === 'string' ? JSON.stringify(value) : describeKind(value)}`,
+      );
     };
   }
   if (isArraySpec(spec)) {
@@ -250,7 +265,8 @@ function compileDecoder(spec: FieldSpec): Decoder {
   const codec = compileObjectCodec(nested ? spec.fields : undefined, false);
   return (value) => {
     if (value === undefined || value === null) return value;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new FieldCodecError(`expected an object, got ${describeKind(value)}`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new FieldCodecError(`expected an object, got ${describeKind(value)}`);
     // The constructor is not run: value objects are restored from their fields, as events are.
     const target = Object.create(prototype) as Record<string, unknown>;
     codec.decodeInto(target, value as Record<string, unknown>);

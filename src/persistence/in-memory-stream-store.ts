@@ -115,17 +115,25 @@ export class InMemoryStreamStore implements StreamStore {
   constructor(options: InMemoryStreamStoreOptions = {}) {
     const delay = options.deliveryDelayMs ?? 0;
     if (!Number.isFinite(delay) || delay < 0) {
-      throw new InvalidArgumentError(`InMemoryStreamStore: deliveryDelayMs must be >= 0, got ${describeValue(delay)}`);
+      throw new InvalidArgumentError(
+        `InMemoryStreamStore: deliveryDelayMs must be >= 0, got ${describeValue(delay)}`,
+      );
     }
     this.deliveryDelayMs = delay;
   }
 
-  async appendToStream(streamName: string, expectedVersion: ExpectedVersion, events: readonly EventData[]): Promise<AppendResult> {
+  async appendToStream(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+  ): Promise<AppendResult> {
     this.assertOpen();
     assertStreamName(streamName);
     assertExpectedVersion(expectedVersion, streamName);
     if (!Array.isArray(events)) {
-      throw new InvalidArgumentError(`appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`);
+      throw new InvalidArgumentError(
+        `appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`,
+      );
     }
     // Validate everything before writing anything: an append is all or nothing.
     for (let i = 0; i < events.length; i++) assertEventData(events[i], streamName, i);
@@ -223,7 +231,11 @@ export class InMemoryStreamStore implements StreamStore {
     return { events, isEnd: i < 0 };
   }
 
-  subscribeToStream(streamName: string, options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+  subscribeToStream(
+    streamName: string,
+    options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     this.assertOpen();
     assertStreamName(streamName);
     assertHandlers(handlers, streamName);
@@ -247,12 +259,15 @@ export class InMemoryStreamStore implements StreamStore {
       accept: (event) => event.revision >= this.streams.get(streamName)!.truncateBefore,
       failure: () =>
         this.streams.get(streamName)?.tombstoned
-          ? new SubscriptionDroppedError(description, 'server_error', { cause: new StreamDeletedError(streamName) })
+          ? new SubscriptionDroppedError(description, 'server_error', {
+              cause: new StreamDeletedError(streamName),
+            })
           : undefined,
       schedule: (task) => this.schedule(task),
       unregister: (subscription) => {
         set.delete(subscription);
-        if (set.size === 0 && this.streamSubscriptions.get(streamName) === set) this.streamSubscriptions.delete(streamName);
+        if (set.size === 0 && this.streamSubscriptions.get(streamName) === set)
+          this.streamSubscriptions.delete(streamName);
       },
     };
     const subscription = new InMemorySubscription(description, source, handlers, cursor, length);
@@ -383,7 +398,8 @@ export class InMemoryStreamStore implements StreamStore {
 
   private runningSubscriptions(): InMemorySubscription[] {
     const running: InMemorySubscription[] = [...this.allSubscriptions];
-    for (const set of this.streamSubscriptions.values()) for (const subscription of set) running.push(subscription);
+    for (const set of this.streamSubscriptions.values())
+      for (const subscription of set) running.push(subscription);
     return running;
   }
 
@@ -410,7 +426,11 @@ export class InMemoryStreamStore implements StreamStore {
 }
 
 /** Throws unless `expected` matches the stream's state (the stream is not tombstoned). */
-function checkExpectedVersion(streamName: string, record: StreamRecord | undefined, expected: ExpectedVersion): void {
+function checkExpectedVersion(
+  streamName: string,
+  record: StreamRecord | undefined,
+  expected: ExpectedVersion,
+): void {
   if (expected === ExpectedVersion.Any) return;
   const exists = record !== undefined && record.events.length > record.truncateBefore;
   const last = record ? record.events.length - 1 : -1;
@@ -427,43 +447,64 @@ function checkExpectedVersion(streamName: string, record: StreamRecord | undefin
 
 function assertStreamName(streamName: unknown): asserts streamName is string {
   if (typeof streamName !== 'string' || streamName.length === 0 || streamName.trim() !== streamName) {
-    throw new InvalidArgumentError(`Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`);
+    throw new InvalidArgumentError(
+      `Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`,
+    );
   }
-  if (streamName === '$all') throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
+  if (streamName === '$all')
+    throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
 }
 
 function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
   const where = `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
-  if (typeof event !== 'object' || event === null) throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
+  if (typeof event !== 'object' || event === null)
+    throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
   const { eventId, type, data, metadata } = event as Partial<EventData>;
-  if (!isUuid(eventId)) throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
-  if (typeof type !== 'string' || type.length === 0) throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
-  if (typeof data !== 'string') throw new InvalidArgumentError(`${where} (${type}): data must be a JSON string, got ${describeValue(data)}`);
+  if (!isUuid(eventId))
+    throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
+  if (typeof type !== 'string' || type.length === 0)
+    throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
+  if (typeof data !== 'string')
+    throw new InvalidArgumentError(
+      `${where} (${type}): data must be a JSON string, got ${describeValue(data)}`,
+    );
   if (typeof metadata !== 'string') {
-    throw new InvalidArgumentError(`${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`);
+    throw new InvalidArgumentError(
+      `${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
+    );
   }
 }
 
 function assertDirection(direction: unknown, target: string): 'forwards' | 'backwards' {
   if (direction === undefined) return 'forwards';
   if (direction === 'forwards' || direction === 'backwards') return direction;
-  throw new InvalidArgumentError(`Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`);
+  throw new InvalidArgumentError(
+    `Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`,
+  );
 }
 
 function assertMaxCount(maxCount: unknown, target: string): number {
   if (maxCount === undefined) return DEFAULT_MAX_COUNT;
   if (typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount > 0) return maxCount;
-  throw new InvalidArgumentError(`Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`);
+  throw new InvalidArgumentError(
+    `Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`,
+  );
 }
 
 function assertPosition(position: unknown, operation: string): asserts position is bigint | 'start' | 'end' {
   if (position === 'start' || position === 'end') return;
   if (typeof position === 'bigint' && position >= 0n) return;
-  throw new InvalidArgumentError(`${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`);
+  throw new InvalidArgumentError(
+    `${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`,
+  );
 }
 
 function assertHandlers(handlers: unknown, target: string): asserts handlers is SubscriptionHandlers {
-  if (typeof handlers !== 'object' || handlers === null || typeof (handlers as SubscriptionHandlers).onEvent !== 'function') {
+  if (
+    typeof handlers !== 'object' ||
+    handlers === null ||
+    typeof (handlers as SubscriptionHandlers).onEvent !== 'function'
+  ) {
     throw new InvalidArgumentError(`Subscribing to ${target}: handlers.onEvent must be a function`);
   }
 }

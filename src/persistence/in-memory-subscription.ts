@@ -140,7 +140,10 @@ function reportDrop(handlers: SubscriptionHandlers, error: SubscriptionDroppedEr
       handlers.onDropped(error);
       return;
     } catch (callbackError) {
-      warn(new SubscriptionDroppedError(error.subscription, error.reason, { cause: callbackError }), 'onDropped threw: ');
+      warn(
+        new SubscriptionDroppedError(error.subscription, error.reason, { cause: callbackError }),
+        'onDropped threw: ',
+      );
     }
   }
   warn(error, '');
@@ -155,6 +158,11 @@ function warn(error: SubscriptionDroppedError, prefix: string): void {
   process.emitWarning(prefix + error.message, {
     type: error.name,
     code: error.code,
-    detail: cause instanceof Error ? (cause.stack ?? cause.message) : cause === undefined ? undefined : String(cause),
+    detail:
+      cause instanceof Error
+        ? (cause.stack ?? cause.message)
+        : cause === undefined
+          ? undefined
+          : String(cause),
   });
 }

@@ -55,7 +55,9 @@ export class PrefixedCamelCaseStreamNameBuilder implements StreamNameBuilder {
       return;
     }
     if (typeof prefix !== 'string' || prefix.trim().length === 0) {
-      throw new InvalidArgumentError(`Stream name prefix must not be blank (omit it for no prefix), got ${describeValue(prefix)}`);
+      throw new InvalidArgumentError(
+        `Stream name prefix must not be blank (omit it for no prefix), got ${describeValue(prefix)}`,
+      );
     }
     const lower = prefix.toLowerCase();
     if (!PREFIX.test(lower)) {
@@ -68,7 +70,9 @@ export class PrefixedCamelCaseStreamNameBuilder implements StreamNameBuilder {
 
   forAggregate(aggregateTypeName: string, id: string): string {
     if (typeof id !== 'string' || id.trim().length === 0) {
-      throw new InvalidArgumentError(`Stream name for ${describeValue(aggregateTypeName)}: id must be a non-blank string, got ${describeValue(id)}`);
+      throw new InvalidArgumentError(
+        `Stream name for ${describeValue(aggregateTypeName)}: id must be a non-blank string, got ${describeValue(id)}`,
+      );
     }
     return `${this.forCategory(aggregateTypeName)}-${id}`;
   }
@@ -81,7 +85,9 @@ export class PrefixedCamelCaseStreamNameBuilder implements StreamNameBuilder {
 
   forEventType(eventTypeName: string): string {
     if (typeof eventTypeName !== 'string' || eventTypeName.trim().length === 0) {
-      throw new InvalidArgumentError(`Event type name must be a non-blank string, got ${describeValue(eventTypeName)}`);
+      throw new InvalidArgumentError(
+        `Event type name must be a non-blank string, got ${describeValue(eventTypeName)}`,
+      );
     }
     return `$et-${eventTypeName}`;
   }
@@ -94,7 +100,9 @@ export class PrefixedCamelCaseStreamNameBuilder implements StreamNameBuilder {
 
 function assertTypeName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || !TYPE_NAME.test(name)) {
-    throw new InvalidArgumentError(`${what} must be an identifier (letters, digits, '_', '$', '.'; no '-'), got ${describeValue(name)}`);
+    throw new InvalidArgumentError(
+      `${what} must be an identifier (letters, digits, '_', '$', '.'; no '-'), got ${describeValue(name)}`,
+    );
   }
 }
 
@@ -104,7 +112,9 @@ function assertTypeName(name: unknown, what: string): asserts name is string {
  */
 export function categoryFilter(category: string): AllFilter {
   if (typeof category !== 'string' || category.length === 0 || category.includes('-')) {
-    throw new InvalidArgumentError(`Category must be a non-empty string without '-', got ${describeValue(category)}`);
+    throw new InvalidArgumentError(
+      `Category must be a non-empty string without '-', got ${describeValue(category)}`,
+    );
   }
   return { on: 'streamName', prefixes: [`${category}-`] };
 }
@@ -115,10 +125,13 @@ export function categoryFilter(category: string): AllFilter {
  * exact type (see {@link exactEventTypes}).
  */
 export function eventTypeFilter(...eventTypeNames: string[]): AllFilter {
-  if (eventTypeNames.length === 0) throw new InvalidArgumentError('eventTypeFilter: give at least one event type name');
+  if (eventTypeNames.length === 0)
+    throw new InvalidArgumentError('eventTypeFilter: give at least one event type name');
   for (const name of eventTypeNames) {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new InvalidArgumentError(`eventTypeFilter: event type names must be non-empty strings, got ${describeValue(name)}`);
+      throw new InvalidArgumentError(
+        `eventTypeFilter: event type names must be non-empty strings, got ${describeValue(name)}`,
+      );
     }
   }
   return { on: 'eventType', prefixes: [...eventTypeNames] };

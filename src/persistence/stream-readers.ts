@@ -50,10 +50,14 @@ export async function* readStreamEvents(
   const from = options.fromRevision ?? 0;
   const to = options.toRevision;
   if (!Number.isSafeInteger(from) || from < 0) {
-    throw new InvalidArgumentError(`readStreamEvents(${JSON.stringify(streamName)}): fromRevision must be a safe integer >= 0, got ${describeValue(from)}`);
+    throw new InvalidArgumentError(
+      `readStreamEvents(${JSON.stringify(streamName)}): fromRevision must be a safe integer >= 0, got ${describeValue(from)}`,
+    );
   }
   if (to !== undefined && (!Number.isSafeInteger(to) || to < 0)) {
-    throw new InvalidArgumentError(`readStreamEvents(${JSON.stringify(streamName)}): toRevision must be a safe integer >= 0, got ${describeValue(to)}`);
+    throw new InvalidArgumentError(
+      `readStreamEvents(${JSON.stringify(streamName)}): toRevision must be a safe integer >= 0, got ${describeValue(to)}`,
+    );
   }
   let next = from;
   while (to === undefined || next <= to) {
@@ -77,7 +81,10 @@ export async function* readStreamEvents(
  * Yields `$all` forwards (optionally filtered) page by page, resuming each page after the last position seen, so
  * nothing is skipped or repeated. Ends at the end of `$all` as it was when the last page was read.
  */
-export async function* readAllEvents(store: StreamStore, options: ReadAllEventsOptions = {}): AsyncGenerator<RecordedEvent, void, undefined> {
+export async function* readAllEvents(
+  store: StreamStore,
+  options: ReadAllEventsOptions = {},
+): AsyncGenerator<RecordedEvent, void, undefined> {
   const maxCount = assertPageSize(options.pageSize);
   let after: bigint | 'start' = options.after ?? 'start';
   for (;;) {

@@ -27,7 +27,10 @@ export class StreamDeletedError extends ReactiveDomainError {
     readonly streamName: string,
     options?: { cause?: unknown },
   ) {
-    super(`Stream ${JSON.stringify(streamName)} is deleted (tombstoned) and cannot be read or written`, options);
+    super(
+      `Stream ${JSON.stringify(streamName)} is deleted (tombstoned) and cannot be read or written`,
+      options,
+    );
   }
 }
 

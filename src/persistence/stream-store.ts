@@ -147,13 +147,21 @@ export interface StreamStore {
    * Appends `events` atomically (all or none). Throws `WrongExpectedVersionError` on a version mismatch and
    * `StreamDeletedError` for a tombstoned stream.
    */
-  appendToStream(streamName: string, expectedVersion: ExpectedVersion, events: readonly EventData[]): Promise<AppendResult>;
+  appendToStream(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+  ): Promise<AppendResult>;
   /** Reads one page of a stream. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<ReadStreamResult>;
   /** Reads one page of `$all`. */
   readAll(options?: ReadAllOptions): Promise<AllSlice>;
   /** Catch-up then live subscription to one stream (the stream need not exist yet). */
-  subscribeToStream(streamName: string, options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription;
+  subscribeToStream(
+    streamName: string,
+    options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription;
   /** Catch-up then live subscription to `$all`, optionally filtered. */
   subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription;
   /**

@@ -17,7 +17,11 @@ import type {
   StreamStore,
   SubscriptionHandlers,
 } from '../../src/persistence/stream-store';
-import { StreamDeletedError, SubscriptionDroppedError, WrongExpectedVersionError } from '../../src/persistence/stream-store.errors';
+import {
+  StreamDeletedError,
+  SubscriptionDroppedError,
+  WrongExpectedVersionError,
+} from '../../src/persistence/stream-store.errors';
 
 /** Creates the store under test; `dispose` runs after the suite. */
 export type StreamStoreFactory = () => Promise<{ store: StreamStore; dispose?: () => Promise<void> }>;
@@ -38,7 +42,12 @@ export function uniquePrefix(): string {
 
 /** An event to append; `data` records `n` so tests can tell events apart. */
 export function anEvent(type = 'ContractEvent', n = 0): EventData {
-  return { eventId: newId(), type, data: JSON.stringify({ n }), metadata: JSON.stringify({ source: 'contract', n }) };
+  return {
+    eventId: newId(),
+    type,
+    data: JSON.stringify({ n }),
+    metadata: JSON.stringify({ source: 'contract', n }),
+  };
 }
 
 export function events(count: number, type = 'ContractEvent'): EventData[] {
@@ -66,12 +75,16 @@ export class Recorder {
   }
 
   async waitForLog(length: number): Promise<void> {
-    await eventually(() => this.log.length >= length, `${length} log entries (have ${JSON.stringify(this.log)})`);
+    await eventually(
+      () => this.log.length >= length,
+      `${length} log entries (have ${JSON.stringify(this.log)})`,
+    );
   }
 }
 
 function slice(result: ReadStreamResult): StreamSlice {
-  if (result.status !== 'ok') throw new Error(`expected a slice of ${result.streamName}, got ${result.status}`);
+  if (result.status !== 'ok')
+    throw new Error(`expected a slice of ${result.streamName}, got ${result.status}`);
   return result;
 }
 
@@ -139,8 +152,12 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
       });
 
       it('appends to a new and to an existing stream with Any', async () => {
-        expect((await store.appendToStream(stream(), ExpectedVersion.Any, events(2))).nextExpectedVersion).toBe(1);
-        expect((await store.appendToStream(stream(), ExpectedVersion.Any, events(1))).nextExpectedVersion).toBe(2);
+        expect(
+          (await store.appendToStream(stream(), ExpectedVersion.Any, events(2))).nextExpectedVersion,
+        ).toBe(1);
+        expect(
+          (await store.appendToStream(stream(), ExpectedVersion.Any, events(1))).nextExpectedVersion,
+        ).toBe(2);
       });
 
       it('appends with the exact revision of the last event', async () => {
@@ -153,16 +170,25 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(2));
         const error = await rejectionOf(store.appendToStream(stream(), ExpectedVersion.NoStream, events(1)));
         expect(error).toBeInstanceOf(WrongExpectedVersionError);
-        expect(error).toMatchObject({ code: 'WRONG_EXPECTED_VERSION', streamName: stream(), expected: 'no_stream', actual: 1 });
+        expect(error).toMatchObject({
+          code: 'WRONG_EXPECTED_VERSION',
+          streamName: stream(),
+          expected: 'no_stream',
+          actual: 1,
+        });
       });
 
       it('StreamExists succeeds on an existing stream', async () => {
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(1));
-        expect((await store.appendToStream(stream(), ExpectedVersion.StreamExists, events(2))).nextExpectedVersion).toBe(2);
+        expect(
+          (await store.appendToStream(stream(), ExpectedVersion.StreamExists, events(2))).nextExpectedVersion,
+        ).toBe(2);
       });
 
       it('StreamExists fails on a missing stream (actual no_stream)', async () => {
-        const error = await rejectionOf(store.appendToStream(stream(), ExpectedVersion.StreamExists, events(1)));
+        const error = await rejectionOf(
+          store.appendToStream(stream(), ExpectedVersion.StreamExists, events(1)),
+        );
         expect(error).toBeInstanceOf(WrongExpectedVersionError);
         expect(error).toMatchObject({ streamName: stream(), expected: 'stream_exists', actual: 'no_stream' });
         expect((await store.readStream(stream())).status).toBe('not_found');
@@ -176,7 +202,10 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
           expected: 1,
           actual: 2,
         });
-        expect(await rejectionOf(store.appendToStream(stream(), 7, events(1)))).toMatchObject({ expected: 7, actual: 2 });
+        expect(await rejectionOf(store.appendToStream(stream(), 7, events(1)))).toMatchObject({
+          expected: 7,
+          actual: 2,
+        });
         expect(await rejectionOf(store.appendToStream(stream('missing'), 0, events(1)))).toMatchObject({
           constructor: WrongExpectedVersionError,
           streamName: stream('missing'),
@@ -188,7 +217,9 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
       it('concurrent appends with the same expected version: exactly one wins, the others get WrongExpectedVersionError', async () => {
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(1));
         const contenders = events(5);
-        const outcomes = await Promise.allSettled(contenders.map((event) => store.appendToStream(stream(), 0, [event])));
+        const outcomes = await Promise.allSettled(
+          contenders.map((event) => store.appendToStream(stream(), 0, [event])),
+        );
         const won = outcomes.filter((o) => o.status === 'fulfilled');
         const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         expect(won).toHaveLength(1);
@@ -205,7 +236,9 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
 
       it('a multi-event append is atomic: a failed check writes none of the events, not even to $all', async () => {
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(1));
-        await expect(store.appendToStream(stream(), 5, events(3))).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        await expect(store.appendToStream(stream(), 5, events(3))).rejects.toBeInstanceOf(
+          WrongExpectedVersionError,
+        );
         expect(slice(await store.readStream(stream())).events).toHaveLength(1);
         const all = await store.readAll({ filter: ownStreams() });
         expect(all.events).toHaveLength(1);
@@ -243,13 +276,19 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         const all = slice(await store.readStream(stream(), { direction: 'backwards' }));
         expect(all.events.map((e) => e.revision)).toEqual([4, 3, 2, 1, 0]);
         expect(all.isEndOfStream).toBe(true);
-        const page = slice(await store.readStream(stream(), { direction: 'backwards', fromRevision: 3, maxCount: 2 }));
+        const page = slice(
+          await store.readStream(stream(), { direction: 'backwards', fromRevision: 3, maxCount: 2 }),
+        );
         expect(page.events.map((e) => e.revision)).toEqual([3, 2]);
         expect(page.isEndOfStream).toBe(false);
-        const last = slice(await store.readStream(stream(), { direction: 'backwards', fromRevision: 1, maxCount: 2 }));
+        const last = slice(
+          await store.readStream(stream(), { direction: 'backwards', fromRevision: 1, maxCount: 2 }),
+        );
         expect(last.events.map((e) => e.revision)).toEqual([1, 0]);
         expect(last.isEndOfStream).toBe(true);
-        const end = slice(await store.readStream(stream(), { direction: 'backwards', fromRevision: 'end', maxCount: 1 }));
+        const end = slice(
+          await store.readStream(stream(), { direction: 'backwards', fromRevision: 'end', maxCount: 1 }),
+        );
         expect(end.events.map((e) => e.revision)).toEqual([4]);
       });
 
@@ -264,7 +303,10 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
       });
 
       it('a stream that was never written reads as not_found', async () => {
-        expect(await store.readStream(stream('never'))).toEqual({ status: 'not_found', streamName: stream('never') });
+        expect(await store.readStream(stream('never'))).toEqual({
+          status: 'not_found',
+          streamName: stream('never'),
+        });
         expect(await store.readStream(stream('never'), { direction: 'backwards' })).toEqual({
           status: 'not_found',
           streamName: stream('never'),
@@ -290,7 +332,9 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
       it('a later append with Any also continues the numbering', async () => {
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(2));
         await store.deleteStream(stream(), ExpectedVersion.Any);
-        expect((await store.appendToStream(stream(), ExpectedVersion.Any, events(1))).nextExpectedVersion).toBe(2);
+        expect(
+          (await store.appendToStream(stream(), ExpectedVersion.Any, events(1))).nextExpectedVersion,
+        ).toBe(2);
         expect(slice(await store.readStream(stream())).events.map((e) => e.revision)).toEqual([2]);
       });
 
@@ -320,14 +364,26 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         await store.appendToStream(stream(), ExpectedVersion.NoStream, events(2));
         await store.tombstoneStream(stream(), 1);
         expect(await store.readStream(stream())).toEqual({ status: 'deleted', streamName: stream() });
-        expect(await store.readStream(stream(), { direction: 'backwards' })).toEqual({ status: 'deleted', streamName: stream() });
-        for (const expected of [ExpectedVersion.Any, ExpectedVersion.NoStream, ExpectedVersion.StreamExists, 1]) {
+        expect(await store.readStream(stream(), { direction: 'backwards' })).toEqual({
+          status: 'deleted',
+          streamName: stream(),
+        });
+        for (const expected of [
+          ExpectedVersion.Any,
+          ExpectedVersion.NoStream,
+          ExpectedVersion.StreamExists,
+          1,
+        ]) {
           const error = await rejectionOf(store.appendToStream(stream(), expected, events(1)));
           expect(error).toBeInstanceOf(StreamDeletedError);
           expect(error).toMatchObject({ code: 'STREAM_DELETED', streamName: stream() });
         }
-        await expect(store.deleteStream(stream(), ExpectedVersion.Any)).rejects.toBeInstanceOf(StreamDeletedError);
-        await expect(store.tombstoneStream(stream(), ExpectedVersion.Any)).rejects.toBeInstanceOf(StreamDeletedError);
+        await expect(store.deleteStream(stream(), ExpectedVersion.Any)).rejects.toBeInstanceOf(
+          StreamDeletedError,
+        );
+        await expect(store.tombstoneStream(stream(), ExpectedVersion.Any)).rejects.toBeInstanceOf(
+          StreamDeletedError,
+        );
       });
 
       it('with a wrong version fails with WrongExpectedVersionError and leaves the stream intact', async () => {
@@ -367,7 +423,8 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
           written.map((w) => [w.streamName, w.eventId, w.position]),
         );
         expect(read.isEnd).toBe(true);
-        for (let i = 1; i < read.events.length; i++) expect(read.events[i - 1]!.position < read.events[i]!.position).toBe(true);
+        for (let i = 1; i < read.events.length; i++)
+          expect(read.events[i - 1]!.position < read.events[i]!.position).toBe(true);
       });
 
       it('resumes exclusively after a position: pages neither skip nor repeat events', async () => {
@@ -393,7 +450,12 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         const written = await interleaved();
         const read = await store.readAll({ direction: 'backwards', filter: ownStreams() });
         expect(read.events.map((e) => e.eventId)).toEqual(written.map((w) => w.eventId).reverse());
-        const before = await store.readAll({ direction: 'backwards', after: written[3]!.position, maxCount: 2, filter: ownStreams() });
+        const before = await store.readAll({
+          direction: 'backwards',
+          after: written[3]!.position,
+          maxCount: 2,
+          filter: ownStreams(),
+        });
         expect(before.events.map((e) => e.eventId)).toEqual([written[2]!.eventId, written[1]!.eventId]);
         expect(before.isEnd).toBe(false);
       });
@@ -402,7 +464,9 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         await store.appendToStream(stream('x1'), ExpectedVersion.Any, [anEvent('ContractEvent', 1)]);
         await store.appendToStream(stream('y1'), ExpectedVersion.Any, [anEvent('ContractEvent', 2)]);
         await store.appendToStream(stream('z1'), ExpectedVersion.Any, [anEvent('ContractEvent', 3)]);
-        const read = await store.readAll({ filter: { on: 'streamName', prefixes: [stream('x'), stream('z')] } });
+        const read = await store.readAll({
+          filter: { on: 'streamName', prefixes: [stream('x'), stream('z')] },
+        });
         expect(read.events.map((e) => e.streamName)).toEqual([stream('x1'), stream('z1')]);
       });
 
@@ -522,7 +586,9 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
 
       it('close() stops delivery without a drop report and is idempotent', async () => {
         const recorder = new Recorder();
-        const subscription = track(store.subscribeToStream(stream(), { after: 'start' }, recorder.handlers()));
+        const subscription = track(
+          store.subscribeToStream(stream(), { after: 'start' }, recorder.handlers()),
+        );
         await recorder.waitForLog(1);
         await subscription.close();
         await subscription.close();
@@ -539,7 +605,13 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
         let release!: () => void;
         const gate = new Promise<void>((resolve) => (release = resolve));
         const slow = new Recorder();
-        track(store.subscribeToStream(stream(), { after: 'start' }, slow.handlers(() => gate)));
+        track(
+          store.subscribeToStream(
+            stream(),
+            { after: 'start' },
+            slow.handlers(() => gate),
+          ),
+        );
         const fast = new Recorder();
         track(store.subscribeToStream(stream(), { after: 'start' }, fast.handlers()));
         // Both live before the first append, so the expected logs do not depend on subscription start-up time.
@@ -558,14 +630,17 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
     });
 
     describe('subscribeToAll', () => {
-      const byStream = (event: RecordedEvent) => `${event.streamName.slice(prefix.length + 1)}:${event.revision}`;
+      const byStream = (event: RecordedEvent) =>
+        `${event.streamName.slice(prefix.length + 1)}:${event.revision}`;
 
       it('catches up after an exclusive position with a stream-name filter, signals live, then delivers new events', async () => {
         const first = await store.appendToStream(stream('a'), ExpectedVersion.NoStream, events(1));
         await store.appendToStream(stream('b'), ExpectedVersion.NoStream, events(2));
         await store.appendToStream(`other${prefix}-a`, ExpectedVersion.NoStream, events(1)); // outside the filter
         const recorder = new Recorder(byStream);
-        const subscription = track(store.subscribeToAll({ after: first.position, filter: ownStreams() }, recorder.handlers()));
+        const subscription = track(
+          store.subscribeToAll({ after: first.position, filter: ownStreams() }, recorder.handlers()),
+        );
         await recorder.waitForLog(3);
         expect(recorder.log).toEqual(['b:0', 'b:1', 'live']);
         expect(subscription.isLive).toBe(true);
@@ -591,9 +666,18 @@ export function describeStreamStoreContract(label: string, createStore: StreamSt
 
       it('filters by event-type prefix', async () => {
         const recorder = new Recorder((event) => event.type.slice(prefix.length));
-        track(store.subscribeToAll({ after: 'end', filter: { on: 'eventType', prefixes: [`${prefix}A`] } }, recorder.handlers()));
+        track(
+          store.subscribeToAll(
+            { after: 'end', filter: { on: 'eventType', prefixes: [`${prefix}A`] } },
+            recorder.handlers(),
+          ),
+        );
         await recorder.waitForLog(1);
-        await store.appendToStream(stream(), ExpectedVersion.NoStream, [anEvent(`${prefix}A1`), anEvent(`${prefix}B`), anEvent(`${prefix}A2`)]);
+        await store.appendToStream(stream(), ExpectedVersion.NoStream, [
+          anEvent(`${prefix}A1`),
+          anEvent(`${prefix}B`),
+          anEvent(`${prefix}A2`),
+        ]);
         await recorder.waitForLog(3);
         expect(recorder.log).toEqual(['live', 'A1', 'A2']);
       });

@@ -1,7 +1,11 @@
 import { Transform } from 'class-transformer';
 import { newId } from '../../src/core/id';
 import { Event, MessageBase } from '../../src/core/message';
-import { EventTypeRegistry, UnknownEventTypeError, UnregisteredEventTypeError } from '../../src/core/event-type-registry';
+import {
+  EventTypeRegistry,
+  UnknownEventTypeError,
+  UnregisteredEventTypeError,
+} from '../../src/core/event-type-registry';
 import {
   EventDeserializationError,
   EventSchemaVersionError,
@@ -91,7 +95,12 @@ function registry(): EventTypeRegistry {
       fields: {
         placedAt: Date,
         total: BigInt,
-        lines: { arrayOf: { type: Line, fields: { price: { type: Money, fields: { amount: BigInt } }, addedAt: Date } } },
+        lines: {
+          arrayOf: {
+            type: Line,
+            fields: { price: { type: Money, fields: { amount: BigInt } }, addedAt: Date },
+          },
+        },
         note: { fields: { editedAt: Date } },
         dueDates: { arrayOf: Date },
       },
@@ -152,7 +161,11 @@ describe('EventSerializer.serialize', () => {
     const event = new AccountOpened('acc-1', 'Ada');
     event.correlationId = 'corr-1';
     event.causationId = 'cause-1';
-    const data = serializer.serialize(event, { aggregateType: 'Account', commitId: 'commit-1', headers: { userId: 'u-1', n: 2 } });
+    const data = serializer.serialize(event, {
+      aggregateType: 'Account',
+      commitId: 'commit-1',
+      headers: { userId: 'u-1', n: 2 },
+    });
     expect(JSON.parse(data.metadata)).toEqual({
       $correlationId: 'corr-1',
       $causationId: 'cause-1',
@@ -165,7 +178,10 @@ describe('EventSerializer.serialize', () => {
   });
 
   it('omits absent correlation ids and context keys', () => {
-    expect(JSON.parse(serializer.serialize(new AccountOpened('a', 'b')).metadata)).toEqual({ schemaVersion: 1, rdMetaVersion: 1 });
+    expect(JSON.parse(serializer.serialize(new AccountOpened('a', 'b')).metadata)).toEqual({
+      schemaVersion: 1,
+      rdMetaVersion: 1,
+    });
   });
 
   it('stores Date as ISO-8601 and bigint as a decimal string, nested and in arrays', () => {
@@ -182,7 +198,9 @@ describe('EventSerializer.serialize', () => {
       orderId: 'o-1',
       placedAt: '2026-01-02T03:04:05.678Z',
       total: '12345678901234567890',
-      lines: [{ sku: 'sku-1', price: { amount: '-5', currency: 'EUR' }, addedAt: '2026-01-01T00:00:00.000Z' }],
+      lines: [
+        { sku: 'sku-1', price: { amount: '-5', currency: 'EUR' }, addedAt: '2026-01-01T00:00:00.000Z' },
+      ],
       tags: ['a'],
       note: { text: 'hi', editedAt: '2026-03-01T00:00:00.000Z' },
       dueDates: ['2026-04-01T00:00:00.000Z'],
@@ -192,7 +210,12 @@ describe('EventSerializer.serialize', () => {
   it.each([
     ['a Date without a schema', new Date(), 'value', 'a Date needs a field schema'],
     ['a bigint without a schema', 5n, 'value', 'a bigint needs a field schema'],
-    ['a nested Date without a schema', { when: [new Date()] }, 'value.when[0]', 'a Date needs a field schema'],
+    [
+      'a nested Date without a schema',
+      { when: [new Date()] },
+      'value.when[0]',
+      'a Date needs a field schema',
+    ],
     ['a class instance without a schema', new Money(1n, 'EUR'), 'value', 'a Money needs a field schema'],
     ['a Map', new Map([['a', 1]]), 'value', 'a Map needs a field schema'],
     ['NaN', Number.NaN, 'value', 'NaN is not representable in JSON'],
@@ -208,11 +231,19 @@ describe('EventSerializer.serialize', () => {
   it('refuses values that do not fit their schema', () => {
     const bad = (patch: Partial<Record<keyof OrderPlaced, unknown>>) =>
       Object.assign(new OrderPlaced('o', new Date(0), 1n, [], [], null, []), patch);
-    expect(errorOf(() => serializer.serialize(bad({ placedAt: '2026-01-01' })))).toMatchObject({ field: 'placedAt' });
-    expect(errorOf(() => serializer.serialize(bad({ placedAt: new Date('nope') })))).toMatchObject({ field: 'placedAt' });
+    expect(errorOf(() => serializer.serialize(bad({ placedAt: '2026-01-01' })))).toMatchObject({
+      field: 'placedAt',
+    });
+    expect(errorOf(() => serializer.serialize(bad({ placedAt: new Date('nope') })))).toMatchObject({
+      field: 'placedAt',
+    });
     expect(errorOf(() => serializer.serialize(bad({ total: 5 })))).toMatchObject({ field: 'total' });
     expect(errorOf(() => serializer.serialize(bad({ lines: {} })))).toMatchObject({ field: 'lines' });
-    expect(errorOf(() => serializer.serialize(bad({ lines: [{ sku: 's', price: { amount: 1, currency: 'x' } }] })))).toMatchObject({
+    expect(
+      errorOf(() =>
+        serializer.serialize(bad({ lines: [{ sku: 's', price: { amount: 1, currency: 'x' } }] })),
+      ),
+    ).toMatchObject({
       field: 'lines[0].price.amount',
     });
   });
@@ -236,7 +267,11 @@ describe('EventSerializer.deserialize', () => {
     event.causationId = 'cause-1';
     const data = serializer.serialize(event, { aggregateType: 'Account' });
     const runs = constructorRuns;
-    const { event: restored, metadata, recorded: record } = serializer.deserialize<AccountOpened>(recorded(data));
+    const {
+      event: restored,
+      metadata,
+      recorded: record,
+    } = serializer.deserialize<AccountOpened>(recorded(data));
     expect(constructorRuns).toBe(runs);
     expect(restored).toBeInstanceOf(AccountOpened);
     expect(restored).toEqual(event);
@@ -280,7 +315,9 @@ describe('EventSerializer.deserialize', () => {
   });
 
   it('reads events written by other tools: empty metadata, no schema version', () => {
-    const restored = serializer.deserialize<AccountOpened>(raw('AccountOpened', '{"accountId":"x","owner":"y"}', ''));
+    const restored = serializer.deserialize<AccountOpened>(
+      raw('AccountOpened', '{"accountId":"x","owner":"y"}', ''),
+    );
     expect(restored.event).toMatchObject({ accountId: 'x', owner: 'y', correlationId: undefined });
     expect(restored.metadata).toEqual({});
   });
@@ -291,7 +328,9 @@ describe('EventSerializer.deserialize', () => {
     expect(error).toBeInstanceOf(UnknownEventTypeError);
     expect(error).toMatchObject({ typeName: 'NoSuchType', streamName: 'test-1', revision: 7 });
     expect(serializer.tryDeserialize(record)).toBeUndefined();
-    expect(serializer.tryDeserialize(raw('AccountOpened', '{"accountId":"a"}'))?.event).toBeInstanceOf(AccountOpened);
+    expect(serializer.tryDeserialize(raw('AccountOpened', '{"accountId":"a"}'))?.event).toBeInstanceOf(
+      AccountOpened,
+    );
     expect(() => serializer.tryDeserialize(raw('AccountOpened', '{oops'))).toThrow(EventDeserializationError);
   });
 
@@ -303,26 +342,87 @@ describe('EventSerializer.deserialize', () => {
       ['a number payload', raw('AccountOpened', '42'), 'payload must be a JSON object, got number'],
       ['malformed metadata JSON', raw('AccountOpened', '{}', '{x'), 'metadata is not valid JSON'],
       ['array metadata', raw('AccountOpened', '{}', '[]'), 'metadata must be a JSON object'],
-      ['a newer metadata format', raw('AccountOpened', '{}', '{"rdMetaVersion":2}'), 'format version 2 is not supported'],
-      ['a non-string correlation id', raw('AccountOpened', '{}', '{"$correlationId":5}'), '$correlationId must be a string'],
-      ['a bad schema version', raw('AccountOpened', '{}', '{"schemaVersion":0}'), 'schemaVersion must be a positive integer'],
+      [
+        'a newer metadata format',
+        raw('AccountOpened', '{}', '{"rdMetaVersion":2}'),
+        'format version 2 is not supported',
+      ],
+      [
+        'a non-string correlation id',
+        raw('AccountOpened', '{}', '{"$correlationId":5}'),
+        '$correlationId must be a string',
+      ],
+      [
+        'a bad schema version',
+        raw('AccountOpened', '{}', '{"schemaVersion":0}'),
+        'schemaVersion must be a positive integer',
+      ],
       ['non-object headers', raw('AccountOpened', '{}', '{"headers":"x"}'), 'headers must be an object'],
-      ['__proto__ at the top', raw('AccountOpened', '{"__proto__":{"polluted":true}}'), 'forbidden key "__proto__"'],
-      ['__proto__ nested in an array', raw('Untyped', '{"value":[1,{"a":{"__proto__":{"x":1}}}]}'), 'value[1].a."__proto__"'],
-      ['an escaped __proto__', raw('AccountOpened', '{"\\u005f_proto__":{"polluted":true}}'), 'forbidden key "__proto__"'],
-      ['a constructor key', raw('Untyped', '{"value":{"constructor":{"prototype":{"x":1}}}}'), 'forbidden key value."constructor"'],
+      [
+        '__proto__ at the top',
+        raw('AccountOpened', '{"__proto__":{"polluted":true}}'),
+        'forbidden key "__proto__"',
+      ],
+      [
+        '__proto__ nested in an array',
+        raw('Untyped', '{"value":[1,{"a":{"__proto__":{"x":1}}}]}'),
+        'value[1].a."__proto__"',
+      ],
+      [
+        'an escaped __proto__',
+        raw('AccountOpened', '{"\\u005f_proto__":{"polluted":true}}'),
+        'forbidden key "__proto__"',
+      ],
+      [
+        'a constructor key',
+        raw('Untyped', '{"value":{"constructor":{"prototype":{"x":1}}}}'),
+        'forbidden key value."constructor"',
+      ],
       ['a prototype key', raw('AccountOpened', '{"prototype":1}'), 'forbidden key "prototype"'],
-      ['__proto__ in metadata headers', raw('AccountOpened', '{}', '{"headers":{"__proto__":{"x":1}}}'), 'metadata holds the forbidden key'],
-      ['a Date field that is not a date', raw('OrderPlaced', '{"placedAt":"yesterday"}'), 'field placedAt: "yesterday" is not a valid date'],
-      ['a Date field that is a number', raw('OrderPlaced', '{"placedAt":5}'), 'field placedAt: expected an ISO date string'],
-      ['a bigint field that is not an integer', raw('OrderPlaced', '{"total":"12.5"}'), 'field total: expected an integer string, got "12.5"'],
-      ['a bigint field that is text', raw('OrderPlaced', '{"total":"abc"}'), 'field total: expected an integer string'],
-      ['a nested field of the wrong shape', raw('OrderPlaced', '{"lines":[{"price":"x"}]}'), 'field lines[0].price: expected an object'],
-      ['an array field that is not an array', raw('OrderPlaced', '{"dueDates":{}}'), 'field dueDates: expected an array'],
+      [
+        '__proto__ in metadata headers',
+        raw('AccountOpened', '{}', '{"headers":{"__proto__":{"x":1}}}'),
+        'metadata holds the forbidden key',
+      ],
+      [
+        'a Date field that is not a date',
+        raw('OrderPlaced', '{"placedAt":"yesterday"}'),
+        'field placedAt: "yesterday" is not a valid date',
+      ],
+      [
+        'a Date field that is a number',
+        raw('OrderPlaced', '{"placedAt":5}'),
+        'field placedAt: expected an ISO date string',
+      ],
+      [
+        'a bigint field that is not an integer',
+        raw('OrderPlaced', '{"total":"12.5"}'),
+        'field total: expected an integer string, got "12.5"',
+      ],
+      [
+        'a bigint field that is text',
+        raw('OrderPlaced', '{"total":"abc"}'),
+        'field total: expected an integer string',
+      ],
+      [
+        'a nested field of the wrong shape',
+        raw('OrderPlaced', '{"lines":[{"price":"x"}]}'),
+        'field lines[0].price: expected an object',
+      ],
+      [
+        'an array field that is not an array',
+        raw('OrderPlaced', '{"dueDates":{}}'),
+        'field dueDates: expected an array',
+      ],
     ])('%s', (_, record, reason) => {
       const error = errorOf(() => serializer.deserialize(record));
       expect(error).toBeInstanceOf(EventDeserializationError);
-      expect(error).toMatchObject({ code: 'EVENT_DESERIALIZATION_FAILED', streamName: 'test-1', revision: 7, typeName: record.type });
+      expect(error).toMatchObject({
+        code: 'EVENT_DESERIALIZATION_FAILED',
+        streamName: 'test-1',
+        revision: 7,
+        typeName: record.type,
+      });
       expect((error as Error).message).toContain(reason);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(({} as Record<string, unknown>).x).toBeUndefined();
@@ -331,7 +431,9 @@ describe('EventSerializer.deserialize', () => {
   });
 
   it('accepts forbidden words inside string values (only keys are dangerous)', () => {
-    const restored = serializer.deserialize<Untyped>(raw('Untyped', '{"value":"constructor __proto__ prototype"}'));
+    const restored = serializer.deserialize<Untyped>(
+      raw('Untyped', '{"value":"constructor __proto__ prototype"}'),
+    );
     expect(restored.event.value).toBe('constructor __proto__ prototype');
   });
 
@@ -342,15 +444,21 @@ describe('EventSerializer.deserialize', () => {
 
 describe('upcasting', () => {
   it('applies upcasters from the stored version to the current one, in order', () => {
-    const restored = serializer.deserialize<Renamed>(raw('Renamed', '{"first":"Ada","last":"Lovelace"}', '{"schemaVersion":1}'));
+    const restored = serializer.deserialize<Renamed>(
+      raw('Renamed', '{"first":"Ada","last":"Lovelace"}', '{"schemaVersion":1}'),
+    );
     expect(restored.event).toBeInstanceOf(Renamed);
     expect(restored.event).toMatchObject({ fullName: 'Ada Lovelace', age: 0 });
-    const fromV2 = serializer.deserialize<Renamed>(raw('Renamed', '{"fullName":"Grace Hopper"}', '{"schemaVersion":2}'));
+    const fromV2 = serializer.deserialize<Renamed>(
+      raw('Renamed', '{"fullName":"Grace Hopper"}', '{"schemaVersion":2}'),
+    );
     expect(fromV2.event).toMatchObject({ fullName: 'Grace Hopper', age: 0 });
   });
 
   it('no metadata schema version means version 1', () => {
-    expect(serializer.deserialize<Renamed>(raw('Renamed', '{"first":"A","last":"B"}', '{}')).event.fullName).toBe('A B');
+    expect(
+      serializer.deserialize<Renamed>(raw('Renamed', '{"first":"A","last":"B"}', '{}')).event.fullName,
+    ).toBe('A B');
   });
 
   it('writes the current version and reads it back without upcasting', () => {
@@ -363,20 +471,34 @@ describe('upcasting', () => {
     const error = errorOf(() => serializer.deserialize(raw('Renamed', '{}', '{"schemaVersion":4}')));
     expect(error).toBeInstanceOf(EventSchemaVersionError);
     expect(error).toBeInstanceOf(EventDeserializationError);
-    expect(error).toMatchObject({ code: 'EVENT_SCHEMA_VERSION_UNSUPPORTED', storedVersion: 4, currentVersion: 3, revision: 7 });
+    expect(error).toMatchObject({
+      code: 'EVENT_SCHEMA_VERSION_UNSUPPORTED',
+      storedVersion: 4,
+      currentVersion: 3,
+      revision: 7,
+    });
   });
 
   it('a failing upcaster, or one returning a non-object, throws EventDeserializationError', () => {
     const failure = new Error('bad data');
     const local = new EventSerializer({
       registry: new EventTypeRegistry()
-        .register(Renamed, 'Renamed', { version: 2, upcasters: { 1: () => { throw failure; } } })
+        .register(Renamed, 'Renamed', {
+          version: 2,
+          upcasters: {
+            1: () => {
+              throw failure;
+            },
+          },
+        })
         .register(Untyped, 'Untyped', { version: 2, upcasters: { 1: () => null as never } }),
     });
     const error = errorOf(() => local.deserialize(raw('Renamed', '{}', '{"schemaVersion":1}')));
     expect(error).toBeInstanceOf(EventDeserializationError);
     expect(error).toMatchObject({ cause: failure });
-    expect(() => local.deserialize(raw('Untyped', '{}', '{"schemaVersion":1}'))).toThrow('returned null instead of an object');
+    expect(() => local.deserialize(raw('Untyped', '{}', '{"schemaVersion":1}'))).toThrow(
+      'returned null instead of an object',
+    );
   });
 });
 

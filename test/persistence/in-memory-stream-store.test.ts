@@ -76,7 +76,10 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
 
   describe('EventStoreDB details the contract does not pin down', () => {
     it('an empty append checks the version, writes nothing and reports -1 for a missing stream', async () => {
-      expect(await store.appendToStream('s-1', ExpectedVersion.NoStream, [])).toEqual({ nextExpectedVersion: -1, position: 0n });
+      expect(await store.appendToStream('s-1', ExpectedVersion.NoStream, [])).toEqual({
+        nextExpectedVersion: -1,
+        position: 0n,
+      });
       expect((await store.readStream('s-1')).status).toBe('not_found');
       await store.appendToStream('s-1', ExpectedVersion.NoStream, events(2));
       await expect(store.appendToStream('s-1', 0, [])).rejects.toBeInstanceOf(WrongExpectedVersionError);
@@ -84,7 +87,12 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
     });
 
     it('soft-deleting a stream that was never written fails, whatever the expected version (actual no_stream)', async () => {
-      for (const expected of [ExpectedVersion.Any, ExpectedVersion.NoStream, ExpectedVersion.StreamExists, 0]) {
+      for (const expected of [
+        ExpectedVersion.Any,
+        ExpectedVersion.NoStream,
+        ExpectedVersion.StreamExists,
+        0,
+      ]) {
         await expect(store.deleteStream('never-1', expected)).rejects.toMatchObject({
           constructor: WrongExpectedVersionError,
           streamName: 'never-1',
@@ -98,21 +106,32 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
       await store.appendToStream('s-1', ExpectedVersion.NoStream, events(2));
       await store.deleteStream('s-1', 1);
       await store.deleteStream('s-1', ExpectedVersion.Any);
-      await expect(store.appendToStream('s-1', ExpectedVersion.StreamExists, events(1))).rejects.toMatchObject({
+      await expect(
+        store.appendToStream('s-1', ExpectedVersion.StreamExists, events(1)),
+      ).rejects.toMatchObject({
         expected: 'stream_exists',
         actual: 'no_stream',
       });
-      await expect(store.appendToStream('s-1', 0, events(1))).rejects.toMatchObject({ expected: 0, actual: 'no_stream' });
+      await expect(store.appendToStream('s-1', 0, events(1))).rejects.toMatchObject({
+        expected: 0,
+        actual: 'no_stream',
+      });
       expect((await store.appendToStream('s-1', 1, events(3))).nextExpectedVersion).toBe(4);
-      expect(slice(await store.readStream('s-1', { fromRevision: 0 })).events.map((e) => e.revision)).toEqual([2, 3, 4]);
+      expect(slice(await store.readStream('s-1', { fromRevision: 0 })).events.map((e) => e.revision)).toEqual(
+        [2, 3, 4],
+      );
     });
 
     it('tombstones a stream that was never written with Any or NoStream, not with StreamExists', async () => {
-      await expect(store.tombstoneStream('never-1', ExpectedVersion.StreamExists)).rejects.toMatchObject({ actual: 'no_stream' });
+      await expect(store.tombstoneStream('never-1', ExpectedVersion.StreamExists)).rejects.toMatchObject({
+        actual: 'no_stream',
+      });
       await store.tombstoneStream('never-1', ExpectedVersion.NoStream);
       await store.tombstoneStream('never-2', ExpectedVersion.Any);
       expect((await store.readStream('never-1')).status).toBe('deleted');
-      await expect(store.appendToStream('never-2', ExpectedVersion.NoStream, events(1))).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(
+        store.appendToStream('never-2', ExpectedVersion.NoStream, events(1)),
+      ).rejects.toBeInstanceOf(StreamDeletedError);
     });
 
     it('soft-deleted and tombstoned events stay in $all; system event types ($...) never appear there', async () => {
@@ -128,7 +147,9 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
 
     it('a backward read from past the end starts at the last event', async () => {
       await store.appendToStream('s-1', ExpectedVersion.NoStream, events(3));
-      const read = slice(await store.readStream('s-1', { direction: 'backwards', fromRevision: 100, maxCount: 2 }));
+      const read = slice(
+        await store.readStream('s-1', { direction: 'backwards', fromRevision: 100, maxCount: 2 }),
+      );
       expect(read.events.map((e) => e.revision)).toEqual([2, 1]);
     });
 
@@ -176,10 +197,14 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
   describe('fault injection', () => {
     it('failNextAppend fails exactly the next append (default StoreUnavailableError), writing nothing', async () => {
       store.failNextAppend();
-      await expect(store.appendToStream('s-1', ExpectedVersion.NoStream, events(2))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.appendToStream('s-1', ExpectedVersion.NoStream, events(2))).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
       expect((await store.readStream('s-1')).status).toBe('not_found');
       expect((await store.readAll()).events).toEqual([]);
-      expect((await store.appendToStream('s-1', ExpectedVersion.NoStream, events(1))).nextExpectedVersion).toBe(0);
+      expect(
+        (await store.appendToStream('s-1', ExpectedVersion.NoStream, events(1))).nextExpectedVersion,
+      ).toBe(0);
     });
 
     it('failNextAppend takes a custom error, and calls queue up', async () => {
@@ -197,7 +222,11 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const busy = new Recorder();
-      store.subscribeToStream('s-1', { after: 'start' }, busy.handlers(() => gate));
+      store.subscribeToStream(
+        's-1',
+        { after: 'start' },
+        busy.handlers(() => gate),
+      );
       const idle = new Recorder((e) => e.streamName);
       store.subscribeToAll({ after: 'end' }, idle.handlers());
       await busy.waitForLog(1);
@@ -233,15 +262,22 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
     it('a drop without onDropped is reported with process.emitWarning', async () => {
       const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
       try {
-        store.subscribeToStream('s-1', { after: 'start' }, {
-          onEvent: () => {
-            throw new Error('boom');
+        store.subscribeToStream(
+          's-1',
+          { after: 'start' },
+          {
+            onEvent: () => {
+              throw new Error('boom');
+            },
           },
-        });
+        );
         await store.appendToStream('s-1', ExpectedVersion.NoStream, events(1));
         await eventually(() => emitWarning.mock.calls.length > 0, 'the warning');
         expect(emitWarning).toHaveBeenCalledTimes(1);
-        const [message, options] = emitWarning.mock.calls[0]! as [string, { type: string; code: string; detail: string }];
+        const [message, options] = emitWarning.mock.calls[0]! as [
+          string,
+          { type: string; code: string; detail: string },
+        ];
         expect(message).toBe('Subscription to stream "s-1" dropped (handler_error)');
         expect(options).toMatchObject({ type: 'SubscriptionDroppedError', code: 'SUBSCRIPTION_DROPPED' });
         expect(options.detail).toContain('boom');
@@ -253,12 +289,15 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
     it('an onDropped that throws is itself reported, and the drop too', async () => {
       const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
       try {
-        store.subscribeToAll({}, {
-          onEvent: () => undefined,
-          onDropped: () => {
-            throw new Error('bad callback');
+        store.subscribeToAll(
+          {},
+          {
+            onEvent: () => undefined,
+            onDropped: () => {
+              throw new Error('bad callback');
+            },
           },
-        });
+        );
         await store.dropSubscriptions('connection_lost');
         expect(emitWarning.mock.calls.map((call) => call[0])).toEqual([
           'onDropped threw: Subscription to $all dropped (connection_lost)',
@@ -279,7 +318,9 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
       await store.close();
       expect(recorder.drops).toEqual([]);
       expect(store.subscriptionCount).toBe(0);
-      await expect(store.appendToStream('s-1', ExpectedVersion.Any, events(1))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.appendToStream('s-1', ExpectedVersion.Any, events(1))).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
       await expect(store.readStream('s-1')).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(() => store.subscribeToAll({}, { onEvent: () => undefined })).toThrow(StoreUnavailableError);
     });
@@ -291,9 +332,15 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
       ['an empty stream name', () => store.appendToStream('', ExpectedVersion.Any, [valid])],
       ['$all as a stream', () => store.appendToStream('$all', ExpectedVersion.Any, [valid])],
       ['a negative expected version', () => store.appendToStream('s-1', -1 as never, [valid])],
-      ['a non-UUID event id', () => store.appendToStream('s-1', ExpectedVersion.Any, [{ ...valid, eventId: 'x' }])],
+      [
+        'a non-UUID event id',
+        () => store.appendToStream('s-1', ExpectedVersion.Any, [{ ...valid, eventId: 'x' }]),
+      ],
       ['an empty type', () => store.appendToStream('s-1', ExpectedVersion.Any, [{ ...valid, type: '' }])],
-      ['non-string data', () => store.appendToStream('s-1', ExpectedVersion.Any, [{ ...valid, data: {} as never }])],
+      [
+        'non-string data',
+        () => store.appendToStream('s-1', ExpectedVersion.Any, [{ ...valid, data: {} as never }]),
+      ],
       ['maxCount 0', () => store.readStream('s-1', { maxCount: 0 })],
       ['a fractional revision', () => store.readStream('s-1', { fromRevision: 1.5 })],
       ['a negative position', () => store.readAll({ after: -1n })],
@@ -310,7 +357,9 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
     });
 
     it('subscribe rejects bad arguments synchronously', () => {
-      expect(() => store.subscribeToStream('s-1', { after: -2 }, { onEvent: () => undefined })).toThrow(InvalidArgumentError);
+      expect(() => store.subscribeToStream('s-1', { after: -2 }, { onEvent: () => undefined })).toThrow(
+        InvalidArgumentError,
+      );
       expect(() => store.subscribeToAll({}, {} as never)).toThrow(InvalidArgumentError);
     });
   });
@@ -318,17 +367,25 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
   it('handles a long catch-up without deep recursion and in order', async () => {
     const count = 20_000;
     for (let i = 0; i < count; i += 1000) {
-      await store.appendToStream('big-1', ExpectedVersion.Any, Array.from({ length: 1000 }, () => ({ ...anEvent(), eventId: newId() })));
+      await store.appendToStream(
+        'big-1',
+        ExpectedVersion.Any,
+        Array.from({ length: 1000 }, () => ({ ...anEvent(), eventId: newId() })),
+      );
     }
     let expected = 0;
     let ordered = true;
     let live = false;
-    store.subscribeToStream('big-1', { after: 'start' }, {
-      onEvent: (event) => {
-        if (event.revision !== expected++) ordered = false;
+    store.subscribeToStream(
+      'big-1',
+      { after: 'start' },
+      {
+        onEvent: (event) => {
+          if (event.revision !== expected++) ordered = false;
+        },
+        onLive: () => (live = true),
       },
-      onLive: () => (live = true),
-    });
+    );
     await eventually(() => live, 'live');
     expect(expected).toBe(count);
     expect(ordered).toBe(true);

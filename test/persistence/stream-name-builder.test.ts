@@ -32,7 +32,9 @@ describe('PrefixedCamelCaseStreamNameBuilder', () => {
     expect(names.forCategory('TestAggregate')).toBe('testAggregate');
     expect(names.forCategory('ABCThing')).toBe('aBCThing');
     expect(names.forEventType('AccountOpened')).toBe('$et-AccountOpened');
-    expect(new PrefixedCamelCaseStreamNameBuilder('x').forEventType('AccountOpened')).toBe('$et-AccountOpened');
+    expect(new PrefixedCamelCaseStreamNameBuilder('x').forEventType('AccountOpened')).toBe(
+      '$et-AccountOpened',
+    );
   });
 
   it.each([[''], ['   '], ['has-dash'], ['has space'], ['a..b']])('rejects the prefix %j', (prefix) => {
@@ -71,10 +73,17 @@ describe('$all filters for categories and event types', () => {
 
   it('an event-type filter is a prefix filter; exactEventTypes completes it', async () => {
     const store = new InMemoryStreamStore();
-    await store.appendToStream('s-1', ExpectedVersion.Any, [anEvent('Deposited'), anEvent('DepositedV2'), anEvent('Withdrawn')]);
+    await store.appendToStream('s-1', ExpectedVersion.Any, [
+      anEvent('Deposited'),
+      anEvent('DepositedV2'),
+      anEvent('Withdrawn'),
+    ]);
     const read = await store.readAll({ filter: eventTypeFilter('Deposited', 'Withdrawn') });
     expect(read.events.map((e) => e.type)).toEqual(['Deposited', 'DepositedV2', 'Withdrawn']);
-    expect(read.events.filter(exactEventTypes('Deposited', 'Withdrawn')).map((e) => e.type)).toEqual(['Deposited', 'Withdrawn']);
+    expect(read.events.filter(exactEventTypes('Deposited', 'Withdrawn')).map((e) => e.type)).toEqual([
+      'Deposited',
+      'Withdrawn',
+    ]);
     expect(() => eventTypeFilter()).toThrow(InvalidArgumentError);
   });
 });

@@ -52,14 +52,17 @@ describe('readStreamEvents', () => {
 
   it('honours fromRevision and an inclusive toRevision, reading no more than needed', async () => {
     const { store, stats } = counting(memory);
-    const read = await collect(readStreamEvents(store, 's-1', { fromRevision: 2, toRevision: 6, pageSize: 4 }));
+    const read = await collect(
+      readStreamEvents(store, 's-1', { fromRevision: 2, toRevision: 6, pageSize: 4 }),
+    );
     expect(read.map((e) => e.revision)).toEqual([2, 3, 4, 5, 6]);
     expect(stats.calls).toBe(2);
   });
 
   it('stops early when the consumer breaks (no further reads)', async () => {
     const { store, stats } = counting(memory);
-    for await (const event of readStreamEvents(store, 's-1', { pageSize: 2 })) if (event.revision === 1) break;
+    for await (const event of readStreamEvents(store, 's-1', { pageSize: 2 }))
+      if (event.revision === 1) break;
     expect(stats.calls).toBe(1);
   });
 
@@ -67,19 +70,29 @@ describe('readStreamEvents', () => {
     await expect(collect(readStreamEvents(memory, 'nope-1'))).rejects.toBeInstanceOf(StreamNotFoundError);
     expect(await collect(readStreamEvents(memory, 'nope-1', { ifMissing: 'empty' }))).toEqual([]);
     await memory.tombstoneStream('s-1', ExpectedVersion.Any);
-    await expect(collect(readStreamEvents(memory, 's-1', { ifMissing: 'empty' }))).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(collect(readStreamEvents(memory, 's-1', { ifMissing: 'empty' }))).rejects.toBeInstanceOf(
+      StreamDeletedError,
+    );
   });
 
   it('after a soft delete yields the events after the truncation point', async () => {
     await memory.deleteStream('s-1', 9);
     await memory.appendToStream('s-1', ExpectedVersion.NoStream, events(2));
-    expect((await collect(readStreamEvents(memory, 's-1', { pageSize: 1 }))).map((e) => e.revision)).toEqual([10, 11]);
+    expect((await collect(readStreamEvents(memory, 's-1', { pageSize: 1 }))).map((e) => e.revision)).toEqual([
+      10, 11,
+    ]);
   });
 
   it('validates its options', async () => {
-    await expect(collect(readStreamEvents(memory, 's-1', { pageSize: 0 }))).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(collect(readStreamEvents(memory, 's-1', { fromRevision: -1 }))).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(collect(readStreamEvents(memory, 's-1', { toRevision: 1.5 }))).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(collect(readStreamEvents(memory, 's-1', { pageSize: 0 }))).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(collect(readStreamEvents(memory, 's-1', { fromRevision: -1 }))).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(collect(readStreamEvents(memory, 's-1', { toRevision: 1.5 }))).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
   });
 });
 
@@ -91,10 +104,22 @@ describe('readAllEvents', () => {
       await memory.appendToStream(`b-${i}`, ExpectedVersion.Any, events(1));
     }
     const { store, stats } = counting(memory);
-    const read = await collect(readAllEvents(store, { pageSize: 3, filter: { on: 'streamName', prefixes: ['a-'] } }));
-    expect(read.map((e) => `${e.streamName}:${e.revision}`)).toEqual(['a-0:0', 'a-1:0', 'a-0:1', 'a-1:1', 'a-0:2', 'a-1:2', 'a-0:3']);
+    const read = await collect(
+      readAllEvents(store, { pageSize: 3, filter: { on: 'streamName', prefixes: ['a-'] } }),
+    );
+    expect(read.map((e) => `${e.streamName}:${e.revision}`)).toEqual([
+      'a-0:0',
+      'a-1:0',
+      'a-0:1',
+      'a-1:1',
+      'a-0:2',
+      'a-1:2',
+      'a-0:3',
+    ]);
     expect(stats.largestPage).toBe(3);
-    const after = await collect(readAllEvents(store, { after: read[2]!.position, filter: { on: 'streamName', prefixes: ['a-'] } }));
+    const after = await collect(
+      readAllEvents(store, { after: read[2]!.position, filter: { on: 'streamName', prefixes: ['a-'] } }),
+    );
     expect(after.map((e) => e.eventId)).toEqual(read.slice(3).map((e) => e.eventId));
     expect(await collect(readAllEvents(store))).toHaveLength(14);
   });
