@@ -8,11 +8,9 @@ class Anything extends Event {}
 class Dated extends Event {}
 
 const serializer = new EventSerializer({
-  registry: new EventTypeRegistry()
-    .register(Anything, 'Anything')
-    .register(Dated, 'Dated', {
-      fields: { at: Date, n: BigInt, items: { arrayOf: { fields: { at: Date } } } },
-    }),
+  registry: new EventTypeRegistry().register(Anything, 'Anything').register(Dated, 'Dated', {
+    fields: { at: Date, n: BigInt, items: { arrayOf: { fields: { at: Date } } } },
+  }),
 });
 
 function record(type: string, data: string, metadata: string): RecordedEvent {
