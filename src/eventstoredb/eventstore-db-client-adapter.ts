@@ -1,16 +1,9 @@
-import {
-  BACKWARDS,
-  END,
+import type {
+  AppendExpectedRevision,
   EventStoreDBClient,
-  FORWARDS,
-  START,
-  eventTypeFilter,
-  jsonEvent,
-  streamNameFilter,
-  type AppendExpectedRevision,
-  type ExpectedRevision,
-  type ReadPosition,
-  type ReadRevision,
+  ExpectedRevision,
+  ReadPosition,
+  ReadRevision,
 } from '@eventstore/db-client';
 import type {
   EsdbAppendResult,
@@ -33,16 +26,34 @@ import {
   type ClientSubscriptionShape,
 } from './client-event-conversion';
 
+type EventStoreDBModule = typeof import('@eventstore/db-client');
+let eventStoreDBModule: EventStoreDBModule | undefined;
+
+/**
+ * Loads `@eventstore/db-client` on first use. It is a dependency, but loading it only when an adapter needs it keeps
+ * it out of processes that use the Kurrent client: the two packages' generated protobuf code registers classes in
+ * one global `proto.event_store.client` namespace, and the package loaded last rewires the other's nested-message
+ * serializers (measured: after loading `@kurrent/kurrentdb-client`, serializing an `@eventstore/db-client`
+ * `ReadResp` with `caught_up` throws). Avoid loading both client packages in one process.
+ */
+function loadEventStoreDBClientModule(): EventStoreDBModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  eventStoreDBModule ??= require('@eventstore/db-client') as EventStoreDBModule;
+  return eventStoreDBModule;
+}
+
+// The package's constants are these literal strings ('start', 'end', 'forwards', 'backwards').
 function toReadRevision(point: EsdbRevisionPoint): ReadRevision {
-  return point === 'start' ? START : point === 'end' ? END : point;
+  return point;
 }
 
 function toReadPosition(point: EsdbPositionPoint): ReadPosition {
   // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
-  return point === 'start' ? START : point === 'end' ? END : { commit: point, prepare: point };
+  return point === 'start' || point === 'end' ? point : { commit: point, prepare: point };
 }
 
 function toClientFilter(filter: EsdbServerFilter) {
+  const { eventTypeFilter, streamNameFilter } = loadEventStoreDBClientModule();
   if ('regex' in filter) return eventTypeFilter({ regex: filter.regex });
   const prefixes = [...filter.prefixes];
   return filter.on === 'streamName' ? streamNameFilter({ prefixes }) : eventTypeFilter({ prefixes });
@@ -68,10 +79,12 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
 
   /** Creates a client from an `esdb://` connection string; the adapter owns (and disposes) it. */
   static fromConnectionString(connectionString: string): EventStoreDBClientAdapter {
-    return new EventStoreDBClientAdapter(EventStoreDBClient.connectionString(connectionString), true);
+    const { EventStoreDBClient: Client } = loadEventStoreDBClientModule();
+    return new EventStoreDBClientAdapter(Client.connectionString(connectionString), true);
   }
 
   async append(streamName: string, expected: EsdbExpectedState, events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult> {
+    const { jsonEvent } = loadEventStoreDBClientModule();
     const expectedRevision: AppendExpectedRevision = expected;
     const result = await this.client.appendToStream(
       streamName,
@@ -83,7 +96,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
 
   async *readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent> {
     const stream = this.client.readStream(streamName, {
-      direction: options.direction === 'forwards' ? FORWARDS : BACKWARDS,
+      direction: options.direction,
       fromRevision: toReadRevision(options.from),
       maxCount: options.maxCount,
     });
@@ -92,7 +105,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
 
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
     const stream = this.client.readAll({
-      direction: options.direction === 'forwards' ? FORWARDS : BACKWARDS,
+      direction: options.direction,
       fromPosition: toReadPosition(options.from),
       maxCount: options.maxCount,
     });

@@ -42,14 +42,43 @@ import { ExpectedVersion } from '../../../src/persistence/expected-version';
 import type { AllFilter, EventData, RecordedEvent, StoreSubscription, StreamStore } from '../../../src/persistence/stream-store';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../../src/persistence/stream-store.errors';
 
-// The client package's own generated code (CommonJS, no package "exports" map): the same module instances the
-// client registers, so `instanceof` checks in the serializers pass.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const streamsGrpc = require('@eventstore/db-client/generated/streams_grpc_pb') as typeof import('@eventstore/db-client/generated/streams_grpc_pb');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pb = require('@eventstore/db-client/generated/streams_pb') as typeof import('@eventstore/db-client/generated/streams_pb');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const shared = require('@eventstore/db-client/generated/shared_pb') as typeof import('@eventstore/db-client/generated/shared_pb');
+// The client package's own generated code (CommonJS, no package "exports" map). Both packages' generated files
+// register their classes in the SAME global `proto.event_store.client.*` namespace (google-protobuf's CommonJS
+// output), and nested-message serializers look classes up there at call time: once `@kurrent/kurrentdb-client` is
+// loaded, `@eventstore/db-client`'s `ReadResp` serializer calls Kurrent's `CaughtUp` writer and fails
+// ("message.getTimestamp is not a function"). So the server uses the generated code of the package whose client
+// it serves, and each client runs in its own Jest test file (its own global).
+type StreamsPbModule = typeof import('@eventstore/db-client/generated/streams_pb');
+type SharedPbModule = typeof import('@eventstore/db-client/generated/shared_pb');
+interface GeneratedModules {
+  readonly streamsGrpc: { readonly StreamsService: unknown };
+  readonly pb: StreamsPbModule;
+  readonly shared: SharedPbModule;
+}
+
+/** Which client package's generated definitions the server is built from. */
+export type EsdbTestServerProtocol = '@eventstore/db-client' | '@kurrent/kurrentdb-client';
+
+function loadGenerated(protocol: EsdbTestServerProtocol): GeneratedModules {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (protocol === '@kurrent/kurrentdb-client') {
+    // Kurrent's v1 protocol is the same schema with added fields; its classes have the same accessors.
+    return {
+      streamsGrpc: require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb') as GeneratedModules['streamsGrpc'],
+      pb: require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_pb') as StreamsPbModule,
+      shared: require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb') as SharedPbModule,
+    };
+  }
+  return {
+    streamsGrpc: require('@eventstore/db-client/generated/streams_grpc_pb') as GeneratedModules['streamsGrpc'],
+    pb: require('@eventstore/db-client/generated/streams_pb') as StreamsPbModule,
+    shared: require('@eventstore/db-client/generated/shared_pb') as SharedPbModule,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+let pb: StreamsPbModule;
+let shared: SharedPbModule;
 
 type ReadReq = import('@eventstore/db-client/generated/streams_pb').ReadReq;
 type ReadResp = import('@eventstore/db-client/generated/streams_pb').ReadResp;
@@ -85,14 +114,20 @@ export interface EsdbTestServer {
 export interface EsdbTestServerOptions {
   /** Port to bind (default 0: a random free port). */
   readonly port?: number;
+  /** Whose generated definitions to serve with (default `@eventstore/db-client`); match the client under test. */
+  readonly protocol?: EsdbTestServerProtocol;
 }
 
 /** Starts a test server on 127.0.0.1 backed by `backing`. */
 export async function startEsdbTestServer(backing: StreamStore, options: EsdbTestServerOptions = {}): Promise<EsdbTestServer> {
+  const generated = loadGenerated(options.protocol ?? '@eventstore/db-client');
+  // One protocol per process (see loadGenerated): the helpers below use the loaded module set.
+  pb = generated.pb;
+  shared = generated.shared;
   const server = new grpc.Server();
   const openCalls = new Set<{ cancel(): void }>();
   const handlers = createHandlers(backing, openCalls);
-  server.addService(streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(generated.streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),

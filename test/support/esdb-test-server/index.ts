@@ -1,1 +1,6 @@
-export { startEsdbTestServer, type EsdbTestServer, type EsdbTestServerOptions } from './esdb-test-server';
+export {
+  startEsdbTestServer,
+  type EsdbTestServer,
+  type EsdbTestServerOptions,
+  type EsdbTestServerProtocol,
+} from './esdb-test-server';
