@@ -110,7 +110,7 @@ function printCase(c: CaseResult): void {
   }
   for (const k of c.comparisons) {
     console.log(
-      `  -> ${k.us}: ${fmtRatio(k.vsPeer)} the fastest peer${k.fastestPeer ? ` (${k.fastestPeer})` : ''}${mark(k.peerTargetMet)}, ` +
+      `  -> ${k.us}: ${fmtRatio(k.vsPeer)} the fastest peer${k.fastestPeer ? ` (${k.fastestPeer})` : ''}${mark(k.peerTargetMet)}${k.notLikeForLike ? ` [not like for like: ${k.notLikeForLike}]` : ''}, ` +
         `${fmtRatio(k.vsFloor)} the floor (${k.floor})${mark(k.floorTargetMet)}`,
     );
   }
@@ -147,7 +147,7 @@ function markdown(report: Report, previous: Report | undefined): string {
   for (const c of report.cases) {
     for (const k of c.comparisons) {
       lines.push(
-        `| ${c.title} | ${k.us} | ${fmtRatio(k.vsPeer)}${k.fastestPeer ? ` (${k.fastestPeer})` : ''}${mark(k.peerTargetMet)} | ${fmtRatio(k.vsFloor)} (${k.floor})${mark(k.floorTargetMet)} |`,
+        `| ${c.title} | ${k.us} | ${fmtRatio(k.vsPeer)}${k.fastestPeer ? ` (${k.fastestPeer})` : ''}${mark(k.peerTargetMet)}${k.notLikeForLike ? ` — not like for like: ${k.notLikeForLike}` : ''} | ${fmtRatio(k.vsFloor)} (${k.floor})${mark(k.floorTargetMet)} |`,
       );
     }
   }

@@ -35,6 +35,11 @@ export interface Comparison {
   readonly us: string;
   readonly peers: readonly string[];
   readonly floor: string;
+  /**
+   * Why the peer ratio is shown for information only, when the row does work the peers do not (e.g. ours
+   * serialises to JSON, the peers keep objects): the peer target is then not assessed.
+   */
+  readonly notLikeForLike?: string;
 }
 
 /** A case of a workload (e.g. "rehydrate 10,000 events"). */
@@ -90,6 +95,7 @@ export interface ComparisonResult {
   readonly vsFloor: number;
   readonly peerTargetMet: boolean | undefined;
   readonly floorTargetMet: boolean;
+  readonly notLikeForLike?: string;
 }
 
 export interface CaseResult {
@@ -222,8 +228,9 @@ export function compare(spec: Pick<CaseSpec, 'comparisons' | 'valueUnit' | 'id'>
       vsPeer,
       floor: c.floor,
       vsFloor,
-      peerTargetMet: vsPeer === undefined ? undefined : vsPeer >= PEER_TARGET,
+      peerTargetMet: vsPeer === undefined || c.notLikeForLike ? undefined : vsPeer >= PEER_TARGET,
       floorTargetMet: vsFloor >= FLOOR_TARGET,
+      ...(c.notLikeForLike ? { notLikeForLike: c.notLikeForLike } : {}),
     };
   });
 }
