@@ -97,6 +97,9 @@ interface StreamRecord {
  * - Backward stream reads from a revision past the end start at the last event.
  * - `close()` stops every subscription without calling `onDropped` (the owner is shutting down); later calls
  *   reject with {@link StoreUnavailableError}.
+ * - The system projection streams `$ce-<category>` and `$et-<type>` are not modelled: reading or subscribing to
+ *   one throws `InvalidArgumentError`. Follow a category or event type with a filtered `$all` subscription
+ *   (`categoryFilter`, `eventTypeFilter`), which works the same on EventStoreDB without server projections.
  *
  * Fault injection for tests: {@link failNextAppend}, {@link dropSubscriptions}, {@link pauseDelivery} /
  * {@link resumeDelivery} and the `deliveryDelayMs` option.
@@ -173,6 +176,7 @@ export class InMemoryStreamStore implements StreamStore {
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
     this.assertOpen();
     assertStreamName(streamName);
+    assertNotProjectionStream(streamName);
     const direction = assertDirection(options.direction, streamName);
     const maxCount = assertMaxCount(options.maxCount, streamName);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
@@ -238,6 +242,7 @@ export class InMemoryStreamStore implements StreamStore {
   ): StoreSubscription {
     this.assertOpen();
     assertStreamName(streamName);
+    assertNotProjectionStream(streamName);
     assertHandlers(handlers, streamName);
     const after = options?.after ?? 'start';
     if (after !== 'start' && after !== 'end' && !(Number.isSafeInteger(after) && after >= 0)) {
@@ -443,6 +448,19 @@ function checkExpectedVersion(
     return;
   }
   throw new WrongExpectedVersionError(streamName, expected, exists ? last : 'no_stream');
+}
+
+/**
+ * EventStoreDB's system projection streams (`$ce-<category>`, `$et-<type>`) are not modelled in memory. Reading one
+ * would return "not found" forever, a silent trap; refuse it and point at the `$all` filter that replaces it.
+ */
+function assertNotProjectionStream(streamName: string): void {
+  if (streamName.startsWith('$ce-') || streamName.startsWith('$et-')) {
+    throw new InvalidArgumentError(
+      `InMemoryStreamStore does not model the system projection stream ${JSON.stringify(streamName)}: use readAll/` +
+        `subscribeToAll with categoryFilter(...) or eventTypeFilter(...) instead`,
+    );
+  }
 }
 
 function assertStreamName(streamName: unknown): asserts streamName is string {

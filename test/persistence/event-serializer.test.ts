@@ -301,6 +301,22 @@ describe('EventSerializer.deserialize', () => {
     expect(restored.note!.editedAt).toBeInstanceOf(Date);
   });
 
+  it('a restored event serialises again to the same data (e.g. for snapshots or an outbox)', () => {
+    const event = new OrderPlaced(
+      'o-1',
+      new Date(5),
+      7n,
+      [new Line('s', new Money(1n, 'EUR'), new Date(6))],
+      [],
+      null,
+      [],
+    );
+    event.correlationId = 'c-1';
+    const first = serializer.serialize(event, { commitId: 'k' });
+    const again = serializer.serialize(serializer.deserialize(recorded(first)).event, { commitId: 'k' });
+    expect(again).toEqual(first);
+  });
+
   it('keeps null and absent schema fields as they are', () => {
     const event = new OrderPlaced('o', new Date(0), 0n, [], [], null, []);
     expect(serializer.deserialize<OrderPlaced>(recorded(serializer.serialize(event))).event.note).toBeNull();

@@ -349,6 +349,13 @@ describe('InMemoryStreamStore (beyond the contract)', () => {
       await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
     });
 
+    it('refuses $ce-/$et- projection streams (not modelled) instead of reading them as not found forever', async () => {
+      await expect(store.readStream('$ce-account')).rejects.toThrow('categoryFilter');
+      expect(() => store.subscribeToStream('$et-Deposited', {}, { onEvent: () => undefined })).toThrow(
+        InvalidArgumentError,
+      );
+    });
+
     it('an invalid event in a batch writes none of the batch', async () => {
       await expect(
         store.appendToStream('s-1', ExpectedVersion.Any, [anEvent(), { ...anEvent(), eventId: 'nope' }]),
