@@ -81,7 +81,16 @@ function actualRevisionOf(error: object, streamName: string): number | 'no_strea
  */
 export function mapClientError(error: unknown, context: ClientErrorContext): unknown {
   const type = clientErrorType(error);
-  if (type === undefined) return error;
+  if (type === undefined) {
+    // Some client paths reject with the raw gRPC error (e.g. the server-features probe before an append).
+    if (isConnectionLoss(error)) {
+      const message = error instanceof Error ? error.message : String(error);
+      return new StoreUnavailableError(`EventStoreDB is unavailable during an operation on ${JSON.stringify(context.streamName)}: ${message}`, {
+        cause: error,
+      });
+    }
+    return error;
+  }
   const { streamName } = context;
   switch (type) {
     case 'wrong-expected-version': {

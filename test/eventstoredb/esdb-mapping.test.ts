@@ -79,6 +79,15 @@ describe.each(packages)('mapClientError with the real error classes of $name', (
   });
 });
 
+it('maps a raw gRPC UNAVAILABLE / DEADLINE_EXCEEDED status (not converted by the client) to StoreUnavailableError', () => {
+  for (const code of [14, 4]) {
+    const raw = Object.assign(new Error(`${code} status`), { code, details: 'x' });
+    expect(mapClientError(raw, { streamName: 's' })).toMatchObject({ constructor: StoreUnavailableError, cause: raw });
+  }
+  const other = Object.assign(new Error('3 INVALID_ARGUMENT'), { code: 3 });
+  expect(mapClientError(other, { streamName: 's' })).toBe(other);
+});
+
 it("maps Kurrent's StreamTombstonedError (a type the old package lacks) to StreamDeletedError", () => {
   const clientError = new kurrent.StreamTombstonedError(undefined as never, { stream: 's' } as never);
   expect(clientError.type).toBe('stream-tombstoned');

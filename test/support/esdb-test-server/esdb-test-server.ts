@@ -311,7 +311,7 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       call.on('close', () => openCalls.delete(handle));
       const fail = (error: unknown) => {
         if (cancelled || call.destroyed) return;
-        call.emit('error', toStatusError(error));
+        call.emit('error', toStatusErrorOrSelf(error));
       };
 
       if (options.hasSubscription()) {
