@@ -104,7 +104,9 @@ function parseJsonData(event: EsdbProposedEvent): unknown {
  * esdb client keeps every call in a set that its `dispose()` waits on, and a gRPC call whose remaining messages were
  * never consumed never finishes — `dispose()` would hang. Reads always carry a `maxCount`, so draining is bounded.
  */
-export async function* convertClientRead(source: AsyncIterable<ClientResolvedEventShape>): AsyncGenerator<EsdbRecordedEvent> {
+export async function* convertClientRead(
+  source: AsyncIterable<ClientResolvedEventShape>,
+): AsyncGenerator<EsdbRecordedEvent> {
   const iterator = source[Symbol.asyncIterator]();
   let settled = false;
   try {

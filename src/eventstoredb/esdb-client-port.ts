@@ -93,7 +93,11 @@ export interface EsdbClientSubscription extends AsyncIterable<EsdbRecordedEvent>
 export interface EsdbClientPort {
   /** Which client package this adapter wraps (for messages). */
   readonly clientName: string;
-  append(streamName: string, expected: EsdbExpectedState, events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult>;
+  append(
+    streamName: string,
+    expected: EsdbExpectedState,
+    events: readonly EsdbProposedEvent[],
+  ): Promise<EsdbAppendResult>;
   /** Throws the client's `stream-not-found` / `stream-deleted` errors, like the client does. */
   readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent>;
   readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent>;

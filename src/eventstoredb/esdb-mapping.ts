@@ -65,7 +65,8 @@ export function clientErrorType(error: unknown): string | undefined {
  * `'no_stream'` mean the stream does not exist.
  */
 function actualRevisionOf(error: object, streamName: string): number | 'no_stream' | undefined {
-  const raw = (error as { actualVersion?: unknown; actualState?: unknown }).actualVersion ??
+  const raw =
+    (error as { actualVersion?: unknown; actualState?: unknown }).actualVersion ??
     (error as { actualState?: unknown }).actualState;
   if (typeof raw === 'bigint') return raw < 0n ? 'no_stream' : revisionToNumber(raw, streamName);
   if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw < 0 ? 'no_stream' : raw;
@@ -85,9 +86,12 @@ export function mapClientError(error: unknown, context: ClientErrorContext): unk
     // Some client paths reject with the raw gRPC error (e.g. the server-features probe before an append).
     if (isConnectionLoss(error)) {
       const message = error instanceof Error ? error.message : String(error);
-      return new StoreUnavailableError(`EventStoreDB is unavailable during an operation on ${JSON.stringify(context.streamName)}: ${message}`, {
-        cause: error,
-      });
+      return new StoreUnavailableError(
+        `EventStoreDB is unavailable during an operation on ${JSON.stringify(context.streamName)}: ${message}`,
+        {
+          cause: error,
+        },
+      );
     }
     return error;
   }
@@ -95,9 +99,14 @@ export function mapClientError(error: unknown, context: ClientErrorContext): unk
   switch (type) {
     case 'wrong-expected-version': {
       const actual = actualRevisionOf(error as object, streamName);
-      return new WrongExpectedVersionError(streamName, context.expected ?? ExpectedVersion.Any, actual ?? 'no_stream', {
-        cause: error,
-      });
+      return new WrongExpectedVersionError(
+        streamName,
+        context.expected ?? ExpectedVersion.Any,
+        actual ?? 'no_stream',
+        {
+          cause: error,
+        },
+      );
     }
     case 'stream-deleted':
     case 'stream-tombstoned':
@@ -107,9 +116,12 @@ export function mapClientError(error: unknown, context: ClientErrorContext): unk
     default:
       if (UNAVAILABLE_TYPES.has(type)) {
         const message = error instanceof Error ? error.message : String(error);
-        return new StoreUnavailableError(`EventStoreDB is unavailable (${type}) during an operation on ${JSON.stringify(streamName)}: ${message}`, {
-          cause: error,
-        });
+        return new StoreUnavailableError(
+          `EventStoreDB is unavailable (${type}) during an operation on ${JSON.stringify(streamName)}: ${message}`,
+          {
+            cause: error,
+          },
+        );
       }
       return error;
   }

@@ -5,6 +5,7 @@ import type {
   ReadPosition,
   ReadRevision,
 } from '@eventstore/db-client';
+import type * as EventStoreDBPackage from '@eventstore/db-client';
 import type {
   EsdbAppendResult,
   EsdbClientPort,
@@ -26,7 +27,7 @@ import {
   type ClientSubscriptionShape,
 } from './client-event-conversion';
 
-type EventStoreDBModule = typeof import('@eventstore/db-client');
+type EventStoreDBModule = typeof EventStoreDBPackage;
 let eventStoreDBModule: EventStoreDBModule | undefined;
 
 /**
@@ -83,7 +84,11 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
     return new EventStoreDBClientAdapter(Client.connectionString(connectionString), true);
   }
 
-  async append(streamName: string, expected: EsdbExpectedState, events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult> {
+  async append(
+    streamName: string,
+    expected: EsdbExpectedState,
+    events: readonly EsdbProposedEvent[],
+  ): Promise<EsdbAppendResult> {
     const { jsonEvent } = loadEventStoreDBClientModule();
     const expectedRevision: AppendExpectedRevision = expected;
     const result = await this.client.appendToStream(
@@ -125,12 +130,18 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
     return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
   }
 
-  async deleteStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+  async deleteStream(
+    streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+  ): Promise<void> {
     const expectedRevision: ExpectedRevision = expected;
     await this.client.deleteStream(streamName, { expectedRevision });
   }
 
-  async tombstoneStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+  async tombstoneStream(
+    streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+  ): Promise<void> {
     const expectedRevision: ExpectedRevision = expected;
     await this.client.tombstoneStream(streamName, { expectedRevision });
   }

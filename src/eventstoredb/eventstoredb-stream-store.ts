@@ -19,7 +19,11 @@ import type {
   SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../persistence/stream-store';
-import { StoreUnavailableError, StreamDeletedError, WrongExpectedVersionError } from '../persistence/stream-store.errors';
+import {
+  StoreUnavailableError,
+  StreamDeletedError,
+  WrongExpectedVersionError,
+} from '../persistence/stream-store.errors';
 import type {
   EsdbClientPort,
   EsdbPositionPoint,
@@ -27,7 +31,13 @@ import type {
   EsdbRevisionPoint,
   EsdbServerFilter,
 } from './esdb-client-port';
-import { clientErrorType, isConnectionLoss, mapClientError, revisionToNumber, toEsdbExpectedState } from './esdb-mapping';
+import {
+  clientErrorType,
+  isConnectionLoss,
+  mapClientError,
+  revisionToNumber,
+  toEsdbExpectedState,
+} from './esdb-mapping';
 import { EventStoreDBClientAdapter } from './eventstore-db-client-adapter';
 import { UnexpectedServerResponseError } from './eventstoredb.errors';
 import { EventStoreDBSubscription, type CatchUpSource } from './eventstoredb-subscription';
@@ -64,7 +74,10 @@ export interface EventStoreDBClientOptions extends EventStoreDBStreamStoreOption
   readonly disposeClient?: boolean;
 }
 
-type LastRevision = { readonly state: 'exists'; readonly revision: bigint } | { readonly state: 'none' } | { readonly state: 'deleted' };
+type LastRevision =
+  | { readonly state: 'exists'; readonly revision: bigint }
+  | { readonly state: 'none' }
+  | { readonly state: 'deleted' };
 
 /**
  * A {@link StreamStore} on EventStoreDB / KurrentDB, over a narrow client port ({@link EsdbClientPort}) with one
@@ -107,7 +120,9 @@ export class EventStoreDBStreamStore implements StreamStore {
   ) {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new InvalidArgumentError(`EventStoreDBStreamStore: pageSize must be a positive safe integer, got ${describeValue(pageSize)}`);
+      throw new InvalidArgumentError(
+        `EventStoreDBStreamStore: pageSize must be a positive safe integer, got ${describeValue(pageSize)}`,
+      );
     }
     this.pageSize = pageSize;
   }
@@ -116,12 +131,20 @@ export class EventStoreDBStreamStore implements StreamStore {
    * Connects with a connection string, e.g. `esdb://localhost:2113?tls=false` or `kurrentdb://localhost:2113?tls=false`.
    * The store owns the client: {@link close} disposes it.
    */
-  static fromConnectionString(connectionString: string, options: EventStoreDBConnectionOptions = {}): EventStoreDBStreamStore {
+  static fromConnectionString(
+    connectionString: string,
+    options: EventStoreDBConnectionOptions = {},
+  ): EventStoreDBStreamStore {
     if (typeof connectionString !== 'string' || connectionString.trim() === '') {
-      throw new InvalidArgumentError(`EventStoreDBStreamStore: connection string must be a non-empty string, got ${describeValue(connectionString)}`);
+      throw new InvalidArgumentError(
+        `EventStoreDBStreamStore: connection string must be a non-empty string, got ${describeValue(connectionString)}`,
+      );
     }
     const clientPackage =
-      options.clientPackage ?? (/^kurrent(db)?(\+discover)?:\/\//i.test(connectionString) ? '@kurrent/kurrentdb-client' : '@eventstore/db-client');
+      options.clientPackage ??
+      (/^kurrent(db)?(\+discover)?:\/\//i.test(connectionString)
+        ? '@kurrent/kurrentdb-client'
+        : '@eventstore/db-client');
     const port =
       clientPackage === '@kurrent/kurrentdb-client'
         ? KurrentDBClientAdapter.fromConnectionString(connectionString)
@@ -130,21 +153,39 @@ export class EventStoreDBStreamStore implements StreamStore {
   }
 
   /** Wraps an existing `@eventstore/db-client` client. */
-  static fromEventStoreDBClient(client: EventStoreDBClient, options: EventStoreDBClientOptions = {}): EventStoreDBStreamStore {
-    return new EventStoreDBStreamStore(new EventStoreDBClientAdapter(client, options.disposeClient ?? false), options);
+  static fromEventStoreDBClient(
+    client: EventStoreDBClient,
+    options: EventStoreDBClientOptions = {},
+  ): EventStoreDBStreamStore {
+    return new EventStoreDBStreamStore(
+      new EventStoreDBClientAdapter(client, options.disposeClient ?? false),
+      options,
+    );
   }
 
   /** Wraps an existing `@kurrent/kurrentdb-client` client (an optional peer dependency). */
-  static fromKurrentDBClient(client: KurrentDBClient, options: EventStoreDBClientOptions = {}): EventStoreDBStreamStore {
-    return new EventStoreDBStreamStore(new KurrentDBClientAdapter(client, options.disposeClient ?? false), options);
+  static fromKurrentDBClient(
+    client: KurrentDBClient,
+    options: EventStoreDBClientOptions = {},
+  ): EventStoreDBStreamStore {
+    return new EventStoreDBStreamStore(
+      new KurrentDBClientAdapter(client, options.disposeClient ?? false),
+      options,
+    );
   }
 
-  async appendToStream(streamName: string, expectedVersion: ExpectedVersion, events: readonly EventData[]): Promise<AppendResult> {
+  async appendToStream(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+  ): Promise<AppendResult> {
     this.assertOpen();
     assertStreamName(streamName);
     assertExpectedVersion(expectedVersion, streamName);
     if (!Array.isArray(events)) {
-      throw new InvalidArgumentError(`appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`);
+      throw new InvalidArgumentError(
+        `appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`,
+      );
     }
     for (let i = 0; i < events.length; i++) assertEventData(events[i], streamName, i);
     if (events.length === 0) return this.emptyAppend(streamName, expectedVersion);
@@ -153,15 +194,25 @@ export class EventStoreDBStreamStore implements StreamStore {
       result = await this.client.append(
         streamName,
         toEsdbExpectedState(expectedVersion),
-        events.map((event) => ({ id: event.eventId, type: event.type, data: event.data, metadata: event.metadata })),
+        events.map((event) => ({
+          id: event.eventId,
+          type: event.type,
+          data: event.data,
+          metadata: event.metadata,
+        })),
       );
     } catch (error) {
       throw mapClientError(error, { streamName, expected: expectedVersion });
     }
     if (result.position === undefined) {
-      throw new UnexpectedServerResponseError(`appendToStream(${JSON.stringify(streamName)}): the server returned no position for a successful append`);
+      throw new UnexpectedServerResponseError(
+        `appendToStream(${JSON.stringify(streamName)}): the server returned no position for a successful append`,
+      );
     }
-    return { nextExpectedVersion: revisionToNumber(result.nextRevision, streamName), position: result.position };
+    return {
+      nextExpectedVersion: revisionToNumber(result.nextRevision, streamName),
+      position: result.position,
+    };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
@@ -170,7 +221,11 @@ export class EventStoreDBStreamStore implements StreamStore {
     const direction = assertDirection(options.direction, streamName);
     const maxCount = assertMaxCount(options.maxCount, streamName);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-    if (from !== 'start' && from !== 'end' && !(typeof from === 'number' && Number.isSafeInteger(from) && from >= 0)) {
+    if (
+      from !== 'start' &&
+      from !== 'end' &&
+      !(typeof from === 'number' && Number.isSafeInteger(from) && from >= 0)
+    ) {
       throw new InvalidArgumentError(
         `readStream(${JSON.stringify(streamName)}): fromRevision must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(from)}`,
       );
@@ -196,7 +251,8 @@ export class EventStoreDBStreamStore implements StreamStore {
     const events = raw.map((event) => toRecordedEvent(event));
     let lastRevision: number;
     if (events.length > 0 && direction === 'backwards' && from === 'end') lastRevision = events[0]!.revision;
-    else if (events.length > 0 && direction === 'forwards' && isEndOfStream) lastRevision = events[events.length - 1]!.revision;
+    else if (events.length > 0 && direction === 'forwards' && isEndOfStream)
+      lastRevision = events[events.length - 1]!.revision;
     else {
       const last = await this.readLastRevision(streamName);
       if (last.state === 'none') return { status: 'not_found', streamName };
@@ -229,7 +285,11 @@ export class EventStoreDBStreamStore implements StreamStore {
           received++;
           const position = requirePosition(raw);
           // Forwards, the server includes the event AT the cursor: the port's `after` is exclusive.
-          if (typeof cursor === 'bigint' && (direction === 'forwards' ? position <= cursor : position >= cursor)) continue;
+          if (
+            typeof cursor === 'bigint' &&
+            (direction === 'forwards' ? position <= cursor : position >= cursor)
+          )
+            continue;
           fresh++;
           cursor = position;
           if (!accept(raw)) continue;
@@ -244,12 +304,20 @@ export class EventStoreDBStreamStore implements StreamStore {
     }
   }
 
-  subscribeToStream(streamName: string, options: SubscribeToStreamOptions, handlers: SubscriptionHandlers): StoreSubscription {
+  subscribeToStream(
+    streamName: string,
+    options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     this.assertOpen();
     assertStreamName(streamName);
     assertHandlers(handlers, streamName);
     const after = options?.after ?? 'start';
-    if (after !== 'start' && after !== 'end' && !(typeof after === 'number' && Number.isSafeInteger(after) && after >= 0)) {
+    if (
+      after !== 'start' &&
+      after !== 'end' &&
+      !(typeof after === 'number' && Number.isSafeInteger(after) && after >= 0)
+    ) {
       throw new InvalidArgumentError(
         `subscribeToStream(${JSON.stringify(streamName)}): after must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(after)}`,
       );
@@ -270,7 +338,11 @@ export class EventStoreDBStreamStore implements StreamStore {
           const from: EsdbRevisionPoint = checkpoint === 'start' ? 'start' : checkpoint + 1n;
           let received = 0;
           try {
-            for await (const raw of client.readStream(streamName, { direction: 'forwards', from, maxCount: pageSize })) {
+            for await (const raw of client.readStream(streamName, {
+              direction: 'forwards',
+              from,
+              maxCount: pageSize,
+            })) {
               received++;
               if (checkpoint !== 'start' && raw.revision <= checkpoint) continue;
               checkpoint = raw.revision;
@@ -291,7 +363,11 @@ export class EventStoreDBStreamStore implements StreamStore {
       },
       classify: (error) => classifyDrop(error, streamName),
     };
-    return this.track(new EventStoreDBSubscription(`stream ${JSON.stringify(streamName)}`, source, handlers, (s) => this.untrack(s)));
+    return this.track(
+      new EventStoreDBSubscription(`stream ${JSON.stringify(streamName)}`, source, handlers, (s) =>
+        this.untrack(s),
+      ),
+    );
   }
 
   subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
@@ -315,7 +391,11 @@ export class EventStoreDBStreamStore implements StreamStore {
         for (;;) {
           let received = 0;
           let fresh = 0;
-          for await (const raw of client.readAll({ direction: 'forwards', from: checkpoint, maxCount: pageSize })) {
+          for await (const raw of client.readAll({
+            direction: 'forwards',
+            from: checkpoint,
+            maxCount: pageSize,
+          })) {
             received++;
             const position = requirePosition(raw);
             if (checkpoint !== 'start' && position <= checkpoint) continue;
@@ -343,14 +423,18 @@ export class EventStoreDBStreamStore implements StreamStore {
     this.assertOpen();
     assertStreamName(streamName);
     assertExpectedVersion(expectedVersion, streamName);
-    await this.removeStream(streamName, expectedVersion, (expected) => this.client.deleteStream(streamName, expected));
+    await this.removeStream(streamName, expectedVersion, (expected) =>
+      this.client.deleteStream(streamName, expected),
+    );
   }
 
   async tombstoneStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
     this.assertOpen();
     assertStreamName(streamName);
     assertExpectedVersion(expectedVersion, streamName);
-    await this.removeStream(streamName, expectedVersion, (expected) => this.client.tombstoneStream(streamName, expected));
+    await this.removeStream(streamName, expectedVersion, (expected) =>
+      this.client.tombstoneStream(streamName, expected),
+    );
   }
 
   /** Stops every subscription (without `onDropped`: the owner is shutting down) and releases the client. */
@@ -381,7 +465,8 @@ export class EventStoreDBStreamStore implements StreamStore {
     for (let attempt = 1; ; attempt++) {
       const last = await this.readLastRevision(streamName);
       if (last.state === 'deleted') throw new StreamDeletedError(streamName);
-      if (last.state === 'none') throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
+      if (last.state === 'none')
+        throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
       try {
         await remove(last.revision);
         return;
@@ -409,7 +494,11 @@ export class EventStoreDBStreamStore implements StreamStore {
   /** The stream's last revision (one backward read of one event). */
   private async readLastRevision(streamName: string): Promise<LastRevision> {
     try {
-      for await (const event of this.client.readStream(streamName, { direction: 'backwards', from: 'end', maxCount: 1 })) {
+      for await (const event of this.client.readStream(streamName, {
+        direction: 'backwards',
+        from: 'end',
+        maxCount: 1,
+      })) {
         return { state: 'exists', revision: event.revision };
       }
       return { state: 'none' };
@@ -485,43 +574,64 @@ function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
 
 function assertStreamName(streamName: unknown): asserts streamName is string {
   if (typeof streamName !== 'string' || streamName.length === 0 || streamName.trim() !== streamName) {
-    throw new InvalidArgumentError(`Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`);
+    throw new InvalidArgumentError(
+      `Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`,
+    );
   }
-  if (streamName === '$all') throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
+  if (streamName === '$all')
+    throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
 }
 
 function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
   const where = `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
-  if (typeof event !== 'object' || event === null) throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
+  if (typeof event !== 'object' || event === null)
+    throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
   const { eventId, type, data, metadata } = event as Partial<EventData>;
-  if (!isUuid(eventId)) throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
-  if (typeof type !== 'string' || type.length === 0) throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
-  if (typeof data !== 'string') throw new InvalidArgumentError(`${where} (${type}): data must be a JSON string, got ${describeValue(data)}`);
+  if (!isUuid(eventId))
+    throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
+  if (typeof type !== 'string' || type.length === 0)
+    throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
+  if (typeof data !== 'string')
+    throw new InvalidArgumentError(
+      `${where} (${type}): data must be a JSON string, got ${describeValue(data)}`,
+    );
   if (typeof metadata !== 'string') {
-    throw new InvalidArgumentError(`${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`);
+    throw new InvalidArgumentError(
+      `${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
+    );
   }
 }
 
 function assertDirection(direction: unknown, target: string): 'forwards' | 'backwards' {
   if (direction === undefined) return 'forwards';
   if (direction === 'forwards' || direction === 'backwards') return direction;
-  throw new InvalidArgumentError(`Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`);
+  throw new InvalidArgumentError(
+    `Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`,
+  );
 }
 
 function assertMaxCount(maxCount: unknown, target: string): number {
   if (maxCount === undefined) return DEFAULT_MAX_COUNT;
   if (typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount > 0) return maxCount;
-  throw new InvalidArgumentError(`Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`);
+  throw new InvalidArgumentError(
+    `Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`,
+  );
 }
 
 function assertPosition(position: unknown, operation: string): asserts position is bigint | 'start' | 'end' {
   if (position === 'start' || position === 'end') return;
   if (typeof position === 'bigint' && position >= 0n) return;
-  throw new InvalidArgumentError(`${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`);
+  throw new InvalidArgumentError(
+    `${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`,
+  );
 }
 
 function assertHandlers(handlers: unknown, target: string): asserts handlers is SubscriptionHandlers {
-  if (typeof handlers !== 'object' || handlers === null || typeof (handlers as SubscriptionHandlers).onEvent !== 'function') {
+  if (
+    typeof handlers !== 'object' ||
+    handlers === null ||
+    typeof (handlers as SubscriptionHandlers).onEvent !== 'function'
+  ) {
     throw new InvalidArgumentError(`Subscribing to ${target}: handlers.onEvent must be a function`);
   }
 }

@@ -30,6 +30,9 @@ export class ClientPackageMissingError extends ReactiveDomainError {
     readonly packageName: string,
     options?: { cause?: unknown },
   ) {
-    super(`The optional peer dependency ${packageName} is not installed: add it to your dependencies to use this adapter`, options);
+    super(
+      `The optional peer dependency ${packageName} is not installed: add it to your dependencies to use this adapter`,
+      options,
+    );
   }
 }

@@ -27,7 +27,11 @@ export type {
 } from './esdb-client-port';
 export { EventStoreDBClientAdapter } from './eventstore-db-client-adapter';
 export { KurrentDBClientAdapter } from './kurrentdb-client-adapter';
-export { ClientPackageMissingError, RevisionOutOfRangeError, UnexpectedServerResponseError } from './eventstoredb.errors';
+export {
+  ClientPackageMissingError,
+  RevisionOutOfRangeError,
+  UnexpectedServerResponseError,
+} from './eventstoredb.errors';
 export {
   fromEsdbExpectedState,
   mapClientError,

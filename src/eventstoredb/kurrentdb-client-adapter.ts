@@ -5,6 +5,7 @@ import type {
   ReadRevision,
   StreamState,
 } from '@kurrent/kurrentdb-client';
+import type * as KurrentPackage from '@kurrent/kurrentdb-client';
 import type {
   EsdbAppendResult,
   EsdbClientPort,
@@ -28,7 +29,7 @@ import {
 import { closeClientChannel } from './eventstore-db-client-adapter';
 import { ClientPackageMissingError } from './eventstoredb.errors';
 
-type KurrentModule = typeof import('@kurrent/kurrentdb-client');
+type KurrentModule = typeof KurrentPackage;
 
 const PACKAGE = '@kurrent/kurrentdb-client';
 let kurrentModule: KurrentModule | undefined;
@@ -83,7 +84,11 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
     return new KurrentDBClientAdapter(Client.connectionString(connectionString), true);
   }
 
-  async append(streamName: string, expected: EsdbExpectedState, events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult> {
+  async append(
+    streamName: string,
+    expected: EsdbExpectedState,
+    events: readonly EsdbProposedEvent[],
+  ): Promise<EsdbAppendResult> {
     const { jsonEvent } = loadKurrentClientModule();
     const streamState: AppendStreamState = expected;
     const result = await this.client.appendToStream(
@@ -125,12 +130,18 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
     return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
   }
 
-  async deleteStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+  async deleteStream(
+    streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+  ): Promise<void> {
     const expectedRevision: StreamState = expected;
     await this.client.deleteStream(streamName, { expectedRevision });
   }
 
-  async tombstoneStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+  async tombstoneStream(
+    streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+  ): Promise<void> {
     const expectedRevision: StreamState = expected;
     await this.client.tombstoneStream(streamName, { expectedRevision });
   }

@@ -12,7 +12,10 @@ import {
   WrongExpectedVersionError,
 } from '../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../src/eventstoredb/eventstoredb-stream-store';
-import { RevisionOutOfRangeError, UnexpectedServerResponseError } from '../../src/eventstoredb/eventstoredb.errors';
+import {
+  RevisionOutOfRangeError,
+  UnexpectedServerResponseError,
+} from '../../src/eventstoredb/eventstoredb.errors';
 import { eventually } from '../contract/stream-store.contract';
 import { FakeEsdbClient, recorded } from './fake-esdb-client';
 
@@ -52,7 +55,11 @@ describe('readAll', () => {
 
   it('never returns $ system events, with or without a filter', async () => {
     const all = await store.readAll();
-    expect(all.events.map((e) => `${e.streamName}:${e.type}`)).toEqual(['order-1:Evt', 'order-2:Evt', 'order-3:Evt']);
+    expect(all.events.map((e) => `${e.streamName}:${e.type}`)).toEqual([
+      'order-1:Evt',
+      'order-2:Evt',
+      'order-3:Evt',
+    ]);
     expect(all.isEnd).toBe(true);
     const filtered = await store.readAll({ filter: { on: 'streamName', prefixes: ['order-1', '$'] } });
     expect(filtered.events.map((e) => e.streamName)).toEqual(['order-1']);
@@ -91,7 +98,11 @@ describe('revisions beyond Number.MAX_SAFE_INTEGER', () => {
     client.add('big', 'Evt', BigInt(Number.MAX_SAFE_INTEGER) + 2n);
     const error = await store.readStream('big').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RevisionOutOfRangeError);
-    expect(error).toMatchObject({ code: 'REVISION_OUT_OF_RANGE', streamName: 'big', revision: BigInt(Number.MAX_SAFE_INTEGER) + 2n });
+    expect(error).toMatchObject({
+      code: 'REVISION_OUT_OF_RANGE',
+      streamName: 'big',
+      revision: BigInt(Number.MAX_SAFE_INTEGER) + 2n,
+    });
   });
 });
 
@@ -99,7 +110,9 @@ describe('emulated StreamExists for delete (the client packages cannot send it)'
   it('deletes at the revision it read, retrying when a concurrent append moved it', async () => {
     client.add('s');
     client.add('s');
-    client.deleteFailures.push(Object.assign(new Error('wev'), { type: 'wrong-expected-version', actualVersion: 2n }));
+    client.deleteFailures.push(
+      Object.assign(new Error('wev'), { type: 'wrong-expected-version', actualVersion: 2n }),
+    );
     await store.deleteStream('s', ExpectedVersion.StreamExists);
     expect(client.deleteCalls).toEqual([1n, 1n]);
   });
@@ -117,10 +130,19 @@ describe('emulated StreamExists for delete (the client packages cannot send it)'
 describe('empty appends (checked here, nothing is sent)', () => {
   it('check the expected version against the last revision', async () => {
     client.add('s');
-    expect(await store.appendToStream('s', 0, [])).toEqual({ nextExpectedVersion: 0, position: client.all[0]!.position });
-    expect(await store.appendToStream('missing', ExpectedVersion.NoStream, [])).toMatchObject({ nextExpectedVersion: -1 });
-    await expect(store.appendToStream('s', ExpectedVersion.NoStream, [])).rejects.toMatchObject({ actual: 0 });
-    await expect(store.appendToStream('missing', ExpectedVersion.StreamExists, [])).rejects.toMatchObject({ actual: 'no_stream' });
+    expect(await store.appendToStream('s', 0, [])).toEqual({
+      nextExpectedVersion: 0,
+      position: client.all[0]!.position,
+    });
+    expect(await store.appendToStream('missing', ExpectedVersion.NoStream, [])).toMatchObject({
+      nextExpectedVersion: -1,
+    });
+    await expect(store.appendToStream('s', ExpectedVersion.NoStream, [])).rejects.toMatchObject({
+      actual: 0,
+    });
+    await expect(store.appendToStream('missing', ExpectedVersion.StreamExists, [])).rejects.toMatchObject({
+      actual: 'no_stream',
+    });
   });
 });
 
@@ -140,7 +162,7 @@ describe('subscriptions', () => {
     expect(log).toEqual(['s:0', 's:1', 's:2', 's:3', 'live', 's:4']);
   });
 
-  it("subscribes to $all with the system-event exclusion server-side and again client-side", async () => {
+  it('subscribes to $all with the system-event exclusion server-side and again client-side', async () => {
     client.add('a');
     const { log, handlers } = recorder();
     store.subscribeToAll({ after: 'start' }, handlers);
@@ -155,7 +177,10 @@ describe('subscriptions', () => {
   });
 
   it('passes a prefix filter to the server', async () => {
-    store.subscribeToAll({ after: 'end', filter: { on: 'streamName', prefixes: ['order-'] } }, recorder().handlers);
+    store.subscribeToAll(
+      { after: 'end', filter: { on: 'streamName', prefixes: ['order-'] } },
+      recorder().handlers,
+    );
     await eventually(() => client.liveSubscriptions.length === 1, 'the live subscription');
     expect(client.liveSubscriptions[0]!.filter).toEqual({ on: 'streamName', prefixes: ['order-'] });
   });
@@ -196,7 +221,9 @@ describe('subscriptions', () => {
 
   it('without onDropped, a drop goes to process.emitWarning (never silent)', async () => {
     const warnings: unknown[] = [];
-    const spy = jest.spyOn(process, 'emitWarning').mockImplementation((warning) => void warnings.push(warning));
+    const spy = jest
+      .spyOn(process, 'emitWarning')
+      .mockImplementation((warning) => void warnings.push(warning));
     try {
       store.subscribeToStream('s', { after: 'start' }, { onEvent: () => undefined });
       await eventually(() => client.liveSubscriptions.length === 1, 'the live subscription');

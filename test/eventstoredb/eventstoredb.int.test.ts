@@ -10,17 +10,20 @@ import { describeStreamStoreContract } from '../contract/stream-store.contract';
 import { describeWithEventStore, startEventStore } from './eventstoredb-target';
 
 describeWithEventStore('EventStoreDB (real server) via @eventstore/db-client', (target) => {
-  describeStreamStoreContract('EventStoreDBStreamStore over @eventstore/db-client (real server)', async () => {
-    const server = await startEventStore(target);
-    const store = EventStoreDBStreamStore.fromConnectionString(`esdb://${server.endpoint}?tls=false`, {
-      clientPackage: '@eventstore/db-client',
-    });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await server.stop();
-      },
-    };
-  });
+  describeStreamStoreContract(
+    'EventStoreDBStreamStore over @eventstore/db-client (real server)',
+    async () => {
+      const server = await startEventStore(target);
+      const store = EventStoreDBStreamStore.fromConnectionString(`esdb://${server.endpoint}?tls=false`, {
+        clientPackage: '@eventstore/db-client',
+      });
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await server.stop();
+        },
+      };
+    },
+  );
 });

@@ -14,18 +14,21 @@ import { EventStoreDBStreamStore } from '../../src/eventstoredb/eventstoredb-str
 import { describeStreamStoreContract } from '../contract/stream-store.contract';
 import { startEsdbTestServer } from '../support/esdb-test-server';
 
-describeStreamStoreContract('EventStoreDBStreamStore over @eventstore/db-client (wire test server)', async () => {
-  const backing = new InMemoryStreamStore();
-  const server = await startEsdbTestServer(backing, { protocol: '@eventstore/db-client' });
-  const store = EventStoreDBStreamStore.fromConnectionString(`esdb://127.0.0.1:${server.port}?tls=false`, {
-    clientPackage: '@eventstore/db-client',
-  });
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      await server.close();
-      await backing.close();
-    },
-  };
-});
+describeStreamStoreContract(
+  'EventStoreDBStreamStore over @eventstore/db-client (wire test server)',
+  async () => {
+    const backing = new InMemoryStreamStore();
+    const server = await startEsdbTestServer(backing, { protocol: '@eventstore/db-client' });
+    const store = EventStoreDBStreamStore.fromConnectionString(`esdb://127.0.0.1:${server.port}?tls=false`, {
+      clientPackage: '@eventstore/db-client',
+    });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await server.close();
+        await backing.close();
+      },
+    };
+  },
+);

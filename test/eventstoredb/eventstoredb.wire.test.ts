@@ -18,7 +18,12 @@ import { EventStoreDBStreamStore } from '../../src/eventstoredb/eventstoredb-str
 import { Recorder, eventually } from '../contract/stream-store.contract';
 import { startEsdbTestServer, type EsdbTestServer } from '../support/esdb-test-server';
 
-const event = (data = '{"n":1}', metadata = '{"m":1}'): EventData => ({ eventId: newId(), type: 'Evt', data, metadata });
+const event = (data = '{"n":1}', metadata = '{"m":1}'): EventData => ({
+  eventId: newId(),
+  type: 'Evt',
+  data,
+  metadata,
+});
 
 let backing: InMemoryStreamStore;
 let server: EsdbTestServer;
@@ -79,7 +84,9 @@ describe('subscription drops are reported, never silent', () => {
 
 it('an unreachable server fails calls with StoreUnavailableError', async () => {
   await server.close();
-  await expect(store.appendToStream('s-1', ExpectedVersion.Any, [event()])).rejects.toBeInstanceOf(StoreUnavailableError);
+  await expect(store.appendToStream('s-1', ExpectedVersion.Any, [event()])).rejects.toBeInstanceOf(
+    StoreUnavailableError,
+  );
   await expect(store.readStream('s-1')).rejects.toBeInstanceOf(StoreUnavailableError);
 });
 
@@ -91,12 +98,16 @@ it('detects a concurrency conflict through @eventstore/db-client (expectedRevisi
     actual: 0,
   });
   await expect(store.appendToStream('s-1', 5, [event()])).rejects.toMatchObject({ expected: 5, actual: 0 });
-  expect((await backing.readStream('s-1')).status === 'ok' && (await backing.readStream('s-1'))).toMatchObject({ lastRevision: 0 });
+  expect(
+    (await backing.readStream('s-1')).status === 'ok' && (await backing.readStream('s-1')),
+  ).toMatchObject({ lastRevision: 0 });
 });
 
 describe('JSON payloads (the documented cost of the JSON content type)', () => {
   it('data and metadata read back as canonical JSON: formatting is not preserved byte for byte', async () => {
-    await store.appendToStream('s-1', ExpectedVersion.NoStream, [event('{ "b" : 1, "a" : [ 1.0, 2 ] }', '{ "m" : "x" }')]);
+    await store.appendToStream('s-1', ExpectedVersion.NoStream, [
+      event('{ "b" : 1, "a" : [ 1.0, 2 ] }', '{ "m" : "x" }'),
+    ]);
     // The backing store received the client's re-serialised payload (one parse + one stringify on write)...
     const stored = await backing.readStream('s-1');
     expect(stored.status === 'ok' && stored.events[0]!.data).toBe('{"b":1,"a":[1,2]}');
@@ -104,7 +115,10 @@ describe('JSON payloads (the documented cost of the JSON content type)', () => {
     expect(stored.status === 'ok' && stored.events[0]!.metadata).toBe('{ "m" : "x" }');
     // and both are parsed by the client on read and re-serialised here.
     const read = await store.readStream('s-1');
-    expect(read.status === 'ok' && read.events[0]).toMatchObject({ data: '{"b":1,"a":[1,2]}', metadata: '{"m":"x"}' });
+    expect(read.status === 'ok' && read.events[0]).toMatchObject({
+      data: '{"b":1,"a":[1,2]}',
+      metadata: '{"m":"x"}',
+    });
   });
 
   it('empty metadata round-trips as an empty string', async () => {
@@ -114,7 +128,9 @@ describe('JSON payloads (the documented cost of the JSON content type)', () => {
   });
 
   it('data that is not JSON is refused before anything is sent (all or nothing)', async () => {
-    await expect(store.appendToStream('s-1', ExpectedVersion.Any, [event(), event('{not json')])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(
+      store.appendToStream('s-1', ExpectedVersion.Any, [event(), event('{not json')]),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(await backing.readStream('s-1')).toEqual({ status: 'not_found', streamName: 's-1' });
   });
 });

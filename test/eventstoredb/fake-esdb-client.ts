@@ -66,7 +66,12 @@ export class FakeLiveSubscription implements EsdbClientSubscription {
 let created = 0;
 
 /** A recorded event; `position` defaults to 100 * (n + 1) with gaps, like a real log. */
-export function recorded(streamName: string, revision: bigint, position: bigint | undefined, type = 'Evt'): EsdbRecordedEvent {
+export function recorded(
+  streamName: string,
+  revision: bigint,
+  position: bigint | undefined,
+  type = 'Evt',
+): EsdbRecordedEvent {
   created++;
   return {
     streamName,
@@ -93,22 +98,34 @@ export class FakeEsdbClient implements EsdbClientPort {
 
   add(streamName: string, type = 'Evt', revision?: bigint): EsdbRecordedEvent {
     const last = this.all.filter((e) => e.streamName === streamName).pop();
-    const event = recorded(streamName, revision ?? (last ? last.revision + 1n : 0n), BigInt(this.all.length + 1) * 100n, type);
+    const event = recorded(
+      streamName,
+      revision ?? (last ? last.revision + 1n : 0n),
+      BigInt(this.all.length + 1) * 100n,
+      type,
+    );
     this.all.push(event);
     return event;
   }
 
-  async append(_streamName: string, _expected: EsdbExpectedState, _events: readonly EsdbProposedEvent[]): Promise<EsdbAppendResult> {
+  async append(
+    _streamName: string,
+    _expected: EsdbExpectedState,
+    _events: readonly EsdbProposedEvent[],
+  ): Promise<EsdbAppendResult> {
     throw new Error('not scripted');
   }
 
   async *readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent> {
     let events = this.all.filter((e) => e.streamName === streamName);
-    if (events.length === 0) throw Object.assign(new Error(`${streamName} not found`), { type: 'stream-not-found' });
+    if (events.length === 0)
+      throw Object.assign(new Error(`${streamName} not found`), { type: 'stream-not-found' });
     if (options.direction === 'backwards') {
       events = events.reverse();
-      if (typeof options.from === 'bigint') events = events.filter((e) => e.revision <= (options.from as bigint));
-    } else if (typeof options.from === 'bigint') events = events.filter((e) => e.revision >= (options.from as bigint));
+      if (typeof options.from === 'bigint')
+        events = events.filter((e) => e.revision <= (options.from as bigint));
+    } else if (typeof options.from === 'bigint')
+      events = events.filter((e) => e.revision >= (options.from as bigint));
     else if (options.from === 'end') events = [];
     yield* events.slice(0, options.maxCount);
   }
@@ -119,10 +136,15 @@ export class FakeEsdbClient implements EsdbClientPort {
     let events: EsdbRecordedEvent[];
     if (options.direction === 'forwards') {
       // EventStoreDB: forwards INCLUDES the event at the position.
-      events = from === 'start' ? this.all : from === 'end' ? [] : this.all.filter((e) => e.position! >= from);
+      events =
+        from === 'start' ? this.all : from === 'end' ? [] : this.all.filter((e) => e.position! >= from);
     } else {
       // ...backwards returns only events strictly before it.
-      events = (from === 'end' ? this.all : from === 'start' ? [] : this.all.filter((e) => e.position! < from)).slice().reverse();
+      events = (
+        from === 'end' ? this.all : from === 'start' ? [] : this.all.filter((e) => e.position! < from)
+      )
+        .slice()
+        .reverse();
     }
     yield* events.slice(0, options.maxCount);
   }
@@ -139,7 +161,10 @@ export class FakeEsdbClient implements EsdbClientPort {
     return subscription;
   }
 
-  async deleteStream(_streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void> {
+  async deleteStream(
+    _streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+  ): Promise<void> {
     this.deleteCalls.push(expected);
     const failure = this.deleteFailures.shift();
     if (failure) throw failure;

@@ -8,17 +8,20 @@ import { describeStreamStoreContract } from '../contract/stream-store.contract';
 import { describeWithEventStore, startEventStore } from './eventstoredb-target';
 
 describeWithEventStore('EventStoreDB (real server) via @kurrent/kurrentdb-client', (target) => {
-  describeStreamStoreContract('EventStoreDBStreamStore over @kurrent/kurrentdb-client (real server)', async () => {
-    const server = await startEventStore(target);
-    const store = EventStoreDBStreamStore.fromConnectionString(`kurrentdb://${server.endpoint}?tls=false`, {
-      clientPackage: '@kurrent/kurrentdb-client',
-    });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await server.stop();
-      },
-    };
-  });
+  describeStreamStoreContract(
+    'EventStoreDBStreamStore over @kurrent/kurrentdb-client (real server)',
+    async () => {
+      const server = await startEventStore(target);
+      const store = EventStoreDBStreamStore.fromConnectionString(`kurrentdb://${server.endpoint}?tls=false`, {
+        clientPackage: '@kurrent/kurrentdb-client',
+      });
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await server.stop();
+        },
+      };
+    },
+  );
 });

@@ -10,16 +10,21 @@ import { EventStoreDBStreamStore } from '../../src/eventstoredb/eventstoredb-str
 import { describeStreamStoreContract } from '../contract/stream-store.contract';
 import { startEsdbTestServer } from '../support/esdb-test-server';
 
-describeStreamStoreContract('EventStoreDBStreamStore over @kurrent/kurrentdb-client (wire test server)', async () => {
-  const backing = new InMemoryStreamStore();
-  const server = await startEsdbTestServer(backing, { protocol: '@kurrent/kurrentdb-client' });
-  const store = EventStoreDBStreamStore.fromConnectionString(`kurrentdb://127.0.0.1:${server.port}?tls=false`);
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      await server.close();
-      await backing.close();
-    },
-  };
-});
+describeStreamStoreContract(
+  'EventStoreDBStreamStore over @kurrent/kurrentdb-client (wire test server)',
+  async () => {
+    const backing = new InMemoryStreamStore();
+    const server = await startEsdbTestServer(backing, { protocol: '@kurrent/kurrentdb-client' });
+    const store = EventStoreDBStreamStore.fromConnectionString(
+      `kurrentdb://127.0.0.1:${server.port}?tls=false`,
+    );
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await server.close();
+        await backing.close();
+      },
+    };
+  },
+);

@@ -9,7 +9,10 @@ import { ExpectedVersion } from '../../src/persistence/expected-version';
 import { InMemoryStreamStore } from '../../src/persistence/in-memory-stream-store';
 import { StoreUnavailableError, WrongExpectedVersionError } from '../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../src/eventstoredb/eventstoredb-stream-store';
-import { KurrentDBClientAdapter, loadKurrentClientModule } from '../../src/eventstoredb/kurrentdb-client-adapter';
+import {
+  loadKurrentClientModule,
+  type KurrentDBClientAdapter,
+} from '../../src/eventstoredb/kurrentdb-client-adapter';
 import { startEsdbTestServer, type EsdbTestServer } from '../support/esdb-test-server';
 
 const event = () => ({ eventId: newId(), type: 'Evt', data: '{"n":1}', metadata: '{}' });
@@ -57,5 +60,7 @@ it('the Kurrent adapter sends the expected state as streamState: the same confli
 it('an unreachable server fails reads (native bridge) and appends (gRPC) with StoreUnavailableError', async () => {
   await server.close();
   await expect(store.readStream('s-1')).rejects.toBeInstanceOf(StoreUnavailableError);
-  await expect(store.appendToStream('s-1', ExpectedVersion.Any, [event()])).rejects.toBeInstanceOf(StoreUnavailableError);
+  await expect(store.appendToStream('s-1', ExpectedVersion.Any, [event()])).rejects.toBeInstanceOf(
+    StoreUnavailableError,
+  );
 });

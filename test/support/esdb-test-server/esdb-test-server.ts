@@ -33,13 +33,33 @@
  * `no_position`), deadlines, the `structured` UUID format in responses (always the string form), binary
  * (non-JSON) content types (refused with INVALID_ARGUMENT), and append size limits.
  *
- * The Kurrent client (`@kurrent/kurrentdb-client`) reads through a native Rust bridge that opens its own
- * connection; see the wire contract test for whether it can use this server.
+ * Clients: `@eventstore/db-client` (protocol `@eventstore/db-client`) and `@kurrent/kurrentdb-client` (protocol
+ * `@kurrent/kurrentdb-client`: Kurrent's own generated v1 definitions, wire-compatible). Kurrent's reads go through
+ * its native Rust bridge, which opens its own HTTP/2 connection to this server and works with it; its appends,
+ * deletes and subscriptions use `@grpc/grpc-js`. Serve one protocol per process (see `loadGenerated`).
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
+import type * as SharedPb from '@eventstore/db-client/generated/shared_pb';
+import type * as StreamsPb from '@eventstore/db-client/generated/streams_pb';
+import type {
+  AppendReq,
+  AppendResp,
+  DeleteReq,
+  DeleteResp,
+  ReadReq,
+  ReadResp,
+  TombstoneReq,
+  TombstoneResp,
+} from '@eventstore/db-client/generated/streams_pb';
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
-import type { AllFilter, EventData, RecordedEvent, StoreSubscription, StreamStore } from '../../../src/persistence/stream-store';
+import type {
+  AllFilter,
+  EventData,
+  RecordedEvent,
+  StoreSubscription,
+  StreamStore,
+} from '../../../src/persistence/stream-store';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../../src/persistence/stream-store.errors';
 
 // The client package's own generated code (CommonJS, no package "exports" map). Both packages' generated files
@@ -48,8 +68,8 @@ import { StreamDeletedError, WrongExpectedVersionError } from '../../../src/pers
 // loaded, `@eventstore/db-client`'s `ReadResp` serializer calls Kurrent's `CaughtUp` writer and fails
 // ("message.getTimestamp is not a function"). So the server uses the generated code of the package whose client
 // it serves, and each client runs in its own Jest test file (its own global).
-type StreamsPbModule = typeof import('@eventstore/db-client/generated/streams_pb');
-type SharedPbModule = typeof import('@eventstore/db-client/generated/shared_pb');
+type StreamsPbModule = typeof StreamsPb;
+type SharedPbModule = typeof SharedPb;
 interface GeneratedModules {
   readonly streamsGrpc: { readonly StreamsService: unknown };
   readonly pb: StreamsPbModule;
@@ -64,13 +84,16 @@ function loadGenerated(protocol: EsdbTestServerProtocol): GeneratedModules {
   if (protocol === '@kurrent/kurrentdb-client') {
     // Kurrent's v1 protocol is the same schema with added fields; its classes have the same accessors.
     return {
-      streamsGrpc: require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb') as GeneratedModules['streamsGrpc'],
+      streamsGrpc:
+        require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb') as GeneratedModules['streamsGrpc'],
       pb: require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_pb') as StreamsPbModule,
-      shared: require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb') as SharedPbModule,
+      shared:
+        require('@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb') as SharedPbModule,
     };
   }
   return {
-    streamsGrpc: require('@eventstore/db-client/generated/streams_grpc_pb') as GeneratedModules['streamsGrpc'],
+    streamsGrpc:
+      require('@eventstore/db-client/generated/streams_grpc_pb') as GeneratedModules['streamsGrpc'],
     pb: require('@eventstore/db-client/generated/streams_pb') as StreamsPbModule,
     shared: require('@eventstore/db-client/generated/shared_pb') as SharedPbModule,
   };
@@ -79,15 +102,6 @@ function loadGenerated(protocol: EsdbTestServerProtocol): GeneratedModules {
 
 let pb: StreamsPbModule;
 let shared: SharedPbModule;
-
-type ReadReq = import('@eventstore/db-client/generated/streams_pb').ReadReq;
-type ReadResp = import('@eventstore/db-client/generated/streams_pb').ReadResp;
-type AppendReq = import('@eventstore/db-client/generated/streams_pb').AppendReq;
-type AppendResp = import('@eventstore/db-client/generated/streams_pb').AppendResp;
-type DeleteReq = import('@eventstore/db-client/generated/streams_pb').DeleteReq;
-type DeleteResp = import('@eventstore/db-client/generated/streams_pb').DeleteResp;
-type TombstoneReq = import('@eventstore/db-client/generated/streams_pb').TombstoneReq;
-type TombstoneResp = import('@eventstore/db-client/generated/streams_pb').TombstoneResp;
 
 /** The ESDB numeric encoding of expected versions in error trailers (EventStore.Core ExpectedVersion). */
 const EXPECTED_NO_STREAM = -1;
@@ -119,7 +133,10 @@ export interface EsdbTestServerOptions {
 }
 
 /** Starts a test server on 127.0.0.1 backed by `backing`. */
-export async function startEsdbTestServer(backing: StreamStore, options: EsdbTestServerOptions = {}): Promise<EsdbTestServer> {
+export async function startEsdbTestServer(
+  backing: StreamStore,
+  options: EsdbTestServerOptions = {},
+): Promise<EsdbTestServer> {
   const generated = loadGenerated(options.protocol ?? '@eventstore/db-client');
   // One protocol per process (see loadGenerated): the helpers below use the loaded module set.
   pb = generated.pb;
@@ -127,10 +144,15 @@ export async function startEsdbTestServer(backing: StreamStore, options: EsdbTes
   const server = new grpc.Server();
   const openCalls = new Set<{ cancel(): void }>();
   const handlers = createHandlers(backing, openCalls);
-  server.addService(generated.streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(
+    generated.streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition,
+    handlers as unknown as grpc.UntypedServiceImplementation,
+  );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      `127.0.0.1:${options.port ?? 0}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
   let closed = false;
@@ -270,7 +292,10 @@ function write(call: grpc.ServerWritableStream<ReadReq, ReadResp>, message: Read
 type EventPredicate = (event: RecordedEvent) => boolean;
 
 /** Compiles the request's `$all` filter: a backing-store filter when it is a prefix list, else a predicate. */
-function readFilter(options: InstanceType<typeof pb.ReadReq.Options>): { backing?: AllFilter; predicate?: EventPredicate } {
+function readFilter(options: InstanceType<typeof pb.ReadReq.Options>): {
+  backing?: AllFilter;
+  predicate?: EventPredicate;
+} {
   if (!options.hasFilter()) return {};
   const filter = options.getFilter()!;
   const on: 'streamName' | 'eventType' = filter.hasStreamIdentifier() ? 'streamName' : 'eventType';
@@ -341,7 +366,11 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
           if (options.hasStream()) {
             const streamOptions = options.getStream()!;
             const name = streamNameOf(streamOptions.getStreamIdentifier());
-            const after = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? 'end' : 'start';
+            const after = streamOptions.hasRevision()
+              ? Number(streamOptions.getRevision())
+              : streamOptions.hasEnd()
+                ? 'end'
+                : 'start';
             subscription = backing.subscribeToStream(name, { after }, handlers);
           } else {
             const allOptions = options.getAll()!;
@@ -352,7 +381,10 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
                 : 'start';
             const filter = readFilter(options);
             predicate = filter.predicate;
-            subscription = backing.subscribeToAll({ after, ...(filter.backing ? { filter: filter.backing } : {}) }, handlers);
+            subscription = backing.subscribeToAll(
+              { after, ...(filter.backing ? { filter: filter.backing } : {}) },
+              handlers,
+            );
           }
         } catch (error) {
           fail(error);
@@ -360,8 +392,11 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
         return;
       }
 
-      const maxCount = options.hasCount() ? Math.min(Number(options.getCount()), Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
-      const direction = options.getReadDirection() === pb.ReadReq.Options.ReadDirection.BACKWARDS ? 'backwards' : 'forwards';
+      const maxCount = options.hasCount()
+        ? Math.min(Number(options.getCount()), Number.MAX_SAFE_INTEGER)
+        : Number.MAX_SAFE_INTEGER;
+      const direction =
+        options.getReadDirection() === pb.ReadReq.Options.ReadDirection.BACKWARDS ? 'backwards' : 'forwards';
       const run = options.hasStream()
         ? readStream(options.getStream()!, direction, maxCount)
         : readAll(options, direction, maxCount);
@@ -372,7 +407,11 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
         (error) => fail(error),
       );
 
-      async function readStream(streamOptions: InstanceType<typeof pb.ReadReq.Options.StreamOptions>, dir: 'forwards' | 'backwards', count: number) {
+      async function readStream(
+        streamOptions: InstanceType<typeof pb.ReadReq.Options.StreamOptions>,
+        dir: 'forwards' | 'backwards',
+        count: number,
+      ) {
         const name = streamNameOf(streamOptions.getStreamIdentifier());
         let from: number | 'start' | 'end' = streamOptions.hasRevision()
           ? Number(streamOptions.getRevision())
@@ -381,7 +420,11 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
             : 'start';
         let remaining = count;
         for (;;) {
-          const slice = await backing.readStream(name, { direction: dir, fromRevision: from, maxCount: Math.min(remaining, PAGE) });
+          const slice = await backing.readStream(name, {
+            direction: dir,
+            fromRevision: from,
+            maxCount: Math.min(remaining, PAGE),
+          });
           if (slice.status === 'deleted') throw new StreamDeletedError(name);
           if (slice.status === 'not_found') {
             const notFound = new pb.ReadResp.StreamNotFound();
@@ -402,7 +445,11 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
         }
       }
 
-      async function readAll(allRequest: InstanceType<typeof pb.ReadReq.Options>, dir: 'forwards' | 'backwards', count: number) {
+      async function readAll(
+        allRequest: InstanceType<typeof pb.ReadReq.Options>,
+        dir: 'forwards' | 'backwards',
+        count: number,
+      ) {
         const allOptions = allRequest.getAll()!;
         const filter = readFilter(allRequest);
         let after: bigint | 'start' | 'end';
@@ -433,7 +480,10 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       }
     },
 
-    append(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void {
+    append(
+      call: grpc.ServerReadableStream<AppendReq, AppendResp>,
+      callback: grpc.sendUnaryData<AppendResp>,
+    ): void {
       let streamName: string | undefined;
       let expected: ExpectedVersion | undefined;
       const events: EventData[] = [];
@@ -448,11 +498,15 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
             return;
           }
           const message = request.getProposedMessage();
-          if (!message || streamName === undefined) throw statusError(grpc.status.INVALID_ARGUMENT, 'options must come first');
+          if (!message || streamName === undefined)
+            throw statusError(grpc.status.INVALID_ARGUMENT, 'options must come first');
           const map = message.getMetadataMap();
           const contentType = map.get('content-type');
           if (contentType !== 'application/json') {
-            throw statusError(grpc.status.INVALID_ARGUMENT, `the test server stores JSON events only, got content-type ${contentType}`);
+            throw statusError(
+              grpc.status.INVALID_ARGUMENT,
+              `the test server stores JSON events only, got content-type ${contentType}`,
+            );
           }
           events.push({
             eventId: uuidToString(message.getId()),
@@ -491,8 +545,10 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
               if (error.actual === 'no_stream') wrong.setCurrentNoStream(new shared.Empty());
               else wrong.setCurrentRevision(String(error.actual));
               if (expectedVersion === ExpectedVersion.Any) wrong.setExpectedAny(new shared.Empty());
-              else if (expectedVersion === ExpectedVersion.NoStream) wrong.setExpectedNoStream(new shared.Empty());
-              else if (expectedVersion === ExpectedVersion.StreamExists) wrong.setExpectedStreamExists(new shared.Empty());
+              else if (expectedVersion === ExpectedVersion.NoStream)
+                wrong.setExpectedNoStream(new shared.Empty());
+              else if (expectedVersion === ExpectedVersion.StreamExists)
+                wrong.setExpectedStreamExists(new shared.Empty());
               else wrong.setExpectedRevision(String(expectedVersion));
               const resp = new pb.AppendResp();
               resp.setWrongExpectedVersion(wrong);
@@ -505,7 +561,10 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       });
     },
 
-    delete(call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>): void {
+    delete(
+      call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>,
+      callback: grpc.sendUnaryData<DeleteResp>,
+    ): void {
       removeStream(call.request.getOptions(), (name, expected) => backing.deleteStream(name, expected)).then(
         () => {
           const resp = new pb.DeleteResp();
@@ -516,8 +575,13 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       );
     },
 
-    tombstone(call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>): void {
-      removeStream(call.request.getOptions(), (name, expected) => backing.tombstoneStream(name, expected)).then(
+    tombstone(
+      call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>,
+      callback: grpc.sendUnaryData<TombstoneResp>,
+    ): void {
+      removeStream(call.request.getOptions(), (name, expected) =>
+        backing.tombstoneStream(name, expected),
+      ).then(
         () => {
           const resp = new pb.TombstoneResp();
           resp.setNoPosition(new shared.Empty());
@@ -528,13 +592,20 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
     },
 
     batchAppend(call: grpc.ServerDuplexStream<unknown, unknown>): void {
-      call.emit('error', statusError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not modelled by the test server'));
+      call.emit(
+        'error',
+        statusError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not modelled by the test server'),
+      );
     },
   };
 }
 
 async function removeStream(
-  options: Parameters<typeof readExpected>[0] & { getStreamIdentifier(): InstanceType<typeof shared.StreamIdentifier> | undefined } | undefined,
+  options:
+    | (Parameters<typeof readExpected>[0] & {
+        getStreamIdentifier(): InstanceType<typeof shared.StreamIdentifier> | undefined;
+      })
+    | undefined,
   remove: (name: string, expected: ExpectedVersion) => Promise<void>,
 ): Promise<void> {
   if (!options) throw statusError(grpc.status.INVALID_ARGUMENT, 'options are required');
