@@ -134,3 +134,14 @@ describe('JSON payloads (the documented cost of the JSON content type)', () => {
     expect(await backing.readStream('s-1')).toEqual({ status: 'not_found', streamName: 's-1' });
   });
 });
+
+it('fromEventStoreDBClient: close() leaves a caller-owned client usable (unless disposeClient is set)', async () => {
+  const { EventStoreDBClient } = await import('@eventstore/db-client');
+  const client = EventStoreDBClient.connectionString(server.connectionString);
+  const borrowed = EventStoreDBStreamStore.fromEventStoreDBClient(client);
+  await borrowed.appendToStream('s-1', ExpectedVersion.NoStream, [event()]);
+  await borrowed.close();
+  const owner = EventStoreDBStreamStore.fromEventStoreDBClient(client, { disposeClient: true });
+  expect((await owner.readStream('s-1')).status).toBe('ok');
+  await owner.close();
+});
