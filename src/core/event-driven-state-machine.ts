@@ -116,6 +116,24 @@ export abstract class EventDrivenStateMachine {
     this.#version = version;
   }
 
+  /**
+   * Moves the version forward to `version` without applying events. A stream recreated after a soft delete keeps
+   * counting revisions from where it was deleted, so the first visible event may have revision > 0; the version must
+   * still be the revision of the last event. For repositories only.
+   * @internal
+   */
+  skipToVersion(version: number): void {
+    if (!Number.isSafeInteger(version) || version < this.#version) {
+      throw new InvalidArgumentError(
+        `${this.label().aggregateType}: cannot move the version from ${this.#version} to ${describeValue(version)}`,
+      );
+    }
+    if (this.#recorded.length > 0) {
+      throw new PendingEventsError(this.label(), 'cannot move the version while raised events are not saved');
+    }
+    this.#version = version;
+  }
+
   /** Registers an explicit route for events of exactly `type`. Call it in the constructor. */
   protected register<E extends object>(type: MessageType<E>, route: (event: E) => void): void {
     if (typeof type !== 'function' || typeof route !== 'function') {

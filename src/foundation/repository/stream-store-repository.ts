@@ -61,6 +61,9 @@ export interface UpdateOptions extends SaveOptions {
 
 const DEFAULT_PAGE_SIZE = 500;
 
+/** What {@link StreamStoreRepository} replay returns when it must start again from a fresh instance. */
+const STALE = Symbol('stale');
+
 /**
  * Loads aggregates by replaying their stream (after the latest compatible snapshot) and saves their pending events
  * with optimistic concurrency (Reactive Domain's StreamStoreRepository, with commit-on-success).
@@ -174,14 +177,17 @@ export class StreamStoreRepository implements Repository {
     const headers = this.headers || options.headers ? { ...this.headers?.(), ...options.headers } : undefined;
     const context = { aggregateType: type.typeName, commitId, headers };
     const data = pending.map((event) => this.serializer.serialize(event, context));
-    const previousVersion = aggregate.expectedVersion;
     const result = await this.store.appendToStream(streamName, this.expectedVersionOf(aggregate), data);
     if (keepSource) aggregate.keepSourceForNextTake();
     aggregate.takeEvents();
-    await this.maybeSnapshot(aggregate, type, streamName, previousVersion);
+    const firstRevision = result.nextExpectedVersion - data.length + 1;
+    // A new aggregate written to a soft-deleted stream continues its numbering: the store's revision is the truth.
+    if (aggregate.expectedVersion !== result.nextExpectedVersion)
+      aggregate.skipToVersion(result.nextExpectedVersion);
+    await this.maybeSnapshot(aggregate, type, streamName, firstRevision - 1);
     return {
       streamName,
-      firstRevision: previousVersion + 1,
+      firstRevision,
       lastRevision: result.nextExpectedVersion,
       position: result.position,
       commitId,
@@ -200,10 +206,32 @@ export class StreamStoreRepository implements Repository {
       );
     }
     const streamName = this.streamNames.forAggregate(type.typeName, id);
-    const aggregate = await this.fromSnapshot(type, id, streamName, target);
-    const fromSnapshot = aggregate !== undefined;
-    const instance = aggregate ?? new type(id);
-    let from = instance.expectedVersion + 1;
+    const snapshot = await this.fromSnapshot(type, id, streamName, target);
+    if (snapshot) {
+      const loaded = await this.replay(type, id, streamName, target, snapshot);
+      if (loaded !== STALE) return loaded;
+    }
+    for (;;) {
+      const loaded = await this.replay(type, id, streamName, target, new type(id));
+      if (loaded !== STALE) return loaded;
+    }
+  }
+
+  /**
+   * Applies the stream's events after the instance's version, page by page. An instance restored from a snapshot
+   * re-reads the event the snapshot was taken at: if that revision is no longer visible, the stream was soft-deleted
+   * (and maybe recreated) since, and the snapshot describes history that is gone.
+   * @returns the instance, undefined when the stream does not exist (or not at `target`), or STALE when the revisions
+   *   read do not follow the instance's version (a stale snapshot, or a soft delete while paging): replay afresh.
+   */
+  private async replay<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    streamName: string,
+    target: number | undefined,
+    instance: T,
+  ): Promise<T | undefined | typeof STALE> {
+    let from = Math.max(instance.expectedVersion, 0);
     for (;;) {
       const maxCount = target === undefined ? this.pageSize : Math.min(this.pageSize, target - from + 1);
       if (maxCount <= 0) break;
@@ -213,16 +241,30 @@ export class StreamStoreRepository implements Repository {
       if (target !== undefined && target > result.lastRevision) {
         throw new AggregateVersionError(this.ref(type, id), target, result.lastRevision);
       }
-      if (result.events.length > 0) {
-        instance.restoreFromEvents(
-          result.events.map((recorded) => this.serializer.deserialize(recorded).event),
-        );
-        from += result.events.length;
+      const events = result.events;
+      const rereading = from === instance.expectedVersion; // a snapshot's own event: it must still be there
+      if (events.length === 0) {
+        if (rereading) return STALE;
+        break;
       }
-      if (result.isEndOfStream || result.events.length === 0) break;
+      const first = events[0]!.revision;
+      if (first !== from) {
+        // Revisions before `first` were soft-deleted: the stream was recreated after them.
+        if (instance.expectedVersion >= 0) return STALE;
+        if (target !== undefined && first > target) return undefined; // the requested version was deleted
+        instance.skipToVersion(first - 1);
+      }
+      let end = events.length;
+      if (target !== undefined) while (end > 0 && events[end - 1]!.revision > target) end--;
+      const start = rereading ? 1 : 0;
+      if (end > start) {
+        const applied = start === 0 && end === events.length ? events : events.slice(start, end);
+        instance.restoreFromEvents(applied.map((recorded) => this.serializer.deserialize(recorded).event));
+      }
+      from = events[events.length - 1]!.revision + 1;
+      if (result.isEndOfStream || end < events.length) break;
     }
-    if (!fromSnapshot && instance.expectedVersion < 0) return undefined;
-    return instance;
+    return instance.expectedVersion < 0 ? undefined : instance;
   }
 
   private async fromSnapshot<T extends AggregateRoot>(

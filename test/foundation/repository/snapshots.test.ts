@@ -98,6 +98,33 @@ describe('snapshots', () => {
     expect(String((warnings[0]!.error as Error).message)).toMatch(/corrupt: malformed JSON/);
   });
 
+  it('a snapshot of history that was soft-deleted since is not used', async () => {
+    const { repository } = setup();
+    const account = await accountWith(repository, 120); // snapshot at version 119
+    const old = await repository.getById(SnapshotAccount, account.id);
+    await repository.delete(old);
+    const recreated = SnapshotAccount.open(account.id, new OpenAccount(account.id));
+    recreated.deposit(7);
+    await repository.save(recreated); // revisions 120 and 121; no snapshot (120 events would be needed)
+    const loaded = await repository.getById(SnapshotAccount, account.id);
+    expect(loaded.restoredFromSnapshot).toBe(false);
+    expect(loaded.expectedVersion).toBe(121);
+    expect(loaded.balance).toBe(7);
+  });
+
+  it('a snapshot at the requested version is used only while its stream still exists', async () => {
+    const { repository } = setup();
+    const account = await accountWith(repository, 100); // snapshot at version 99, the last event
+    const atSnapshot = await repository.getById(SnapshotAccount, account.id, { version: 99 });
+    expect(atSnapshot.restoredFromSnapshot).toBe(true);
+    expect(atSnapshot.balance).toBe(99);
+    await repository.delete(atSnapshot);
+    await expect(
+      repository.tryGetById(SnapshotAccount, account.id, { version: 99 }),
+    ).resolves.toBeUndefined();
+    await expect(repository.tryGetById(SnapshotAccount, account.id)).resolves.toBeUndefined();
+  });
+
   it('loading at a version older than the snapshot replays from events', async () => {
     const { repository } = setup();
     const account = await accountWith(repository, 150);

@@ -81,6 +81,27 @@ describe('StreamStoreRepository', () => {
     await expect(repository.tryGetById(Account, hard.id)).rejects.toThrow(AggregateDeletedError);
   });
 
+  it('recreated after a soft delete: version = the revision the stream continues at', async () => {
+    const { repository } = setup();
+    const deleted = await savedAccount(repository, 2); // revisions 0..2
+    await repository.delete(deleted);
+    const recreated = Account.open(deleted.id, new OpenAccount(deleted.id));
+    const result = await repository.save(recreated);
+    expect(result).toMatchObject({ firstRevision: 3, lastRevision: 3 });
+    expect(recreated.expectedVersion).toBe(3);
+
+    const loaded = await repository.getById(Account, deleted.id);
+    expect(loaded.expectedVersion).toBe(3);
+    expect(loaded.balance).toBe(0);
+    loaded.source = new Deposit(deleted.id, 5);
+    loaded.deposit(5);
+    await repository.save(loaded);
+    expect(loaded.expectedVersion).toBe(4);
+    expect((await repository.getById(Account, deleted.id, { version: 4 })).balance).toBe(5);
+    // Revision 1 was deleted with the old history: the aggregate as of it no longer exists.
+    await expect(repository.tryGetById(Account, deleted.id, { version: 1 })).resolves.toBeUndefined();
+  });
+
   it('loads at a version: the event with that revision is the last applied', async () => {
     const { repository } = setup({ pageSize: 100 });
     const account = await savedAccount(repository, 3000);
