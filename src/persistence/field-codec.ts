@@ -176,6 +176,23 @@ function isNestedSpec(
   return typeof spec === 'object' && spec !== null && 'fields' in spec;
 }
 
+/** Maps `item` over an array (null and undefined pass through); encoding and decoding share it. */
+function arrayCodec(item: Encoder | Decoder): Encoder | Decoder {
+  return (value) => {
+    if (value === undefined || value === null) return value;
+    if (!Array.isArray(value)) throw new FieldCodecError(`expected an array, got ${describeKind(value)}`);
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out[i] = item(value[i]);
+      } catch (error) {
+        rethrowAt(error, i);
+      }
+    }
+    return out;
+  };
+}
+
 function compileEncoder(spec: FieldSpec): Encoder {
   if (spec === Date) {
     return (value) => {
@@ -193,22 +210,7 @@ function compileEncoder(spec: FieldSpec): Encoder {
       return value.toString();
     };
   }
-  if (isArraySpec(spec)) {
-    const item = compileEncoder(spec.arrayOf);
-    return (value) => {
-      if (value === undefined || value === null) return value;
-      if (!Array.isArray(value)) throw new FieldCodecError(`expected an array, got ${describeKind(value)}`);
-      const out = new Array<unknown>(value.length);
-      for (let i = 0; i < value.length; i++) {
-        try {
-          out[i] = item(value[i]);
-        } catch (error) {
-          rethrowAt(error, i);
-        }
-      }
-      return out;
-    };
-  }
+  if (isArraySpec(spec)) return arrayCodec(compileEncoder(spec.arrayOf));
   if (typeof spec !== 'function' && !isNestedSpec(spec)) throw new FieldCodecError('unsupported field spec');
   const codec = compileObjectCodec(isNestedSpec(spec) ? spec.fields : undefined, false);
   return (value) => {
@@ -242,22 +244,7 @@ function compileDecoder(spec: FieldSpec): Decoder {
       );
     };
   }
-  if (isArraySpec(spec)) {
-    const item = compileDecoder(spec.arrayOf);
-    return (value) => {
-      if (value === undefined || value === null) return value;
-      if (!Array.isArray(value)) throw new FieldCodecError(`expected an array, got ${describeKind(value)}`);
-      const out = new Array<unknown>(value.length);
-      for (let i = 0; i < value.length; i++) {
-        try {
-          out[i] = item(value[i]);
-        } catch (error) {
-          rethrowAt(error, i);
-        }
-      }
-      return out;
-    };
-  }
+  if (isArraySpec(spec)) return arrayCodec(compileDecoder(spec.arrayOf));
   const nested = isNestedSpec(spec);
   if (typeof spec !== 'function' && !nested) throw new FieldCodecError('unsupported field spec');
   const type: MessageType | undefined = nested ? spec.type : (spec as MessageType);
