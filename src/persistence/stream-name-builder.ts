@@ -43,6 +43,7 @@ const PREFIX = /^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/;
 export class PrefixedCamelCaseStreamNameBuilder implements StreamNameBuilder {
   /** The lower-cased prefix, or undefined. */
   readonly prefix: string | undefined;
+  private readonly categories = new Map<string, string>();
 
   /**
    * @param prefix optional namespace (e.g. a bounded context); lower-cased. A blank prefix, or one containing
@@ -78,9 +79,15 @@ export class PrefixedCamelCaseStreamNameBuilder implements StreamNameBuilder {
   }
 
   forCategory(aggregateTypeName: string): string {
-    assertTypeName(aggregateTypeName, 'aggregate type name');
-    const camel = aggregateTypeName.charAt(0).toLowerCase() + aggregateTypeName.slice(1);
-    return this.prefix === undefined ? camel : `${this.prefix}.${camel}`;
+    // Called on every load and save with a handful of distinct names: validate and build each once.
+    let category = this.categories.get(aggregateTypeName);
+    if (category === undefined) {
+      assertTypeName(aggregateTypeName, 'aggregate type name');
+      const camel = aggregateTypeName.charAt(0).toLowerCase() + aggregateTypeName.slice(1);
+      category = this.prefix === undefined ? camel : `${this.prefix}.${camel}`;
+      this.categories.set(aggregateTypeName, category);
+    }
+    return category;
   }
 
   forEventType(eventTypeName: string): string {
