@@ -206,7 +206,8 @@ export class StreamStoreRepository implements Repository {
       );
     }
     const streamName = this.streamNames.forAggregate(type.typeName, id);
-    const snapshot = await this.fromSnapshot(type, id, streamName, target);
+    // Checked here, not only inside: an awaited call costs a promise turn on every load.
+    const snapshot = this.snapshots ? await this.fromSnapshot(type, id, streamName, target) : undefined;
     if (snapshot) {
       const loaded = await this.replay(type, id, streamName, target, snapshot);
       if (loaded !== STALE) return loaded;
