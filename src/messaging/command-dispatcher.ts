@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import type { Command, MessageType } from '../core/message';
 import {
   AckCommand,
@@ -13,10 +13,10 @@ import {
   CommandError,
   CommandNotHandledError,
   CommandTimedOutError,
-  ExistingHandlerError,
   InvalidTimeoutError,
   MAX_TIMEOUT_MS,
 } from './command.errors';
+import { HandlerRegistry } from './handler-registry';
 import { type BusSubscription, InMemoryBus } from './in-memory-bus';
 
 /** Default command timeout: generous, because Reactive Domain's 100/500 ms defaults failed healthy commands. */
@@ -69,7 +69,7 @@ export interface CommandDispatcherOptions {
 export class CommandDispatcher {
   /** The bus acks, responses and late results are published on. Publish your events here too. */
   readonly bus: InMemoryBus;
-  private readonly handlers = new Map<unknown, CommandHandler<Command>>();
+  private readonly handlers = new HandlerRegistry<CommandHandler<Command>>('command');
   private timeoutMs: number;
   private readonly sentSubject = new Subject<Command>();
 
@@ -95,20 +95,7 @@ export class CommandDispatcher {
    * @throws ExistingHandlerError when `type` already has a handler.
    */
   register<C extends Command>(type: MessageType<C>, handler: CommandHandler<C>): BusSubscription {
-    if (this.handlers.has(type)) throw new ExistingHandlerError(type, 'command');
-    const registered = handler as CommandHandler<Command>;
-    this.handlers.set(type, registered);
-    let closed = false;
-    return {
-      unsubscribe: () => {
-        if (closed) return;
-        closed = true;
-        if (this.handlers.get(type) === registered) this.handlers.delete(type);
-      },
-      get closed() {
-        return closed;
-      },
-    };
+    return this.handlers.register(type, handler as CommandHandler<Command>);
   }
 
   /** True when exactly `type` has a handler. */
@@ -142,7 +129,7 @@ export class CommandDispatcher {
     if (signal?.aborted) {
       response = new Canceled(command, new CommandCanceledError(command, signal.reason), 'aborted');
     } else {
-      const handler = this.handlers.get(command.constructor);
+      const handler = this.handlers.of(command);
       response = handler
         ? await this.run(command, handler, timeoutMs, signal)
         : new Fail(command, new CommandNotHandledError(command));

@@ -1,5 +1,5 @@
 import type { MessageType, Query, QueryResult } from '../core/message';
-import { ExistingHandlerError } from './command.errors';
+import { HandlerRegistry } from './handler-registry';
 import type { BusSubscription } from './in-memory-bus';
 import { QueryNotHandledError } from './query.errors';
 
@@ -34,27 +34,14 @@ const NEVER_ABORTED = new AbortController().signal;
  * ```
  */
 export class QueryBus {
-  private readonly handlers = new Map<unknown, QueryHandler<Query<unknown>>>();
+  private readonly handlers = new HandlerRegistry<QueryHandler<Query<unknown>>>('query');
 
   /**
    * Registers the handler for exactly `type`; the returned handle unregisters it.
    * @throws ExistingHandlerError when `type` already has a handler.
    */
   register<Q extends Query<unknown>>(type: MessageType<Q>, handler: QueryHandler<Q>): BusSubscription {
-    if (this.handlers.has(type)) throw new ExistingHandlerError(type, 'query');
-    const registered = handler as unknown as QueryHandler<Query<unknown>>;
-    this.handlers.set(type, registered);
-    let closed = false;
-    return {
-      unsubscribe: () => {
-        if (closed) return;
-        closed = true;
-        if (this.handlers.get(type) === registered) this.handlers.delete(type);
-      },
-      get closed() {
-        return closed;
-      },
-    };
+    return this.handlers.register(type, handler as unknown as QueryHandler<Query<unknown>>);
   }
 
   /** True when exactly `type` has a handler. */
@@ -67,7 +54,7 @@ export class QueryBus {
    * @throws QueryNotHandledError when no handler is registered for the query's class.
    */
   async fetch<Q extends Query<unknown>>(query: Q, options?: FetchOptions): Promise<QueryResult<Q>> {
-    const handler = this.handlers.get(query.constructor);
+    const handler = this.handlers.of(query);
     if (!handler) throw new QueryNotHandledError(query);
     options?.signal?.throwIfAborted();
     return (await handler(query, { signal: options?.signal ?? NEVER_ABORTED })) as QueryResult<Q>;
