@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { InvalidArgumentError } from '../core/reactive-domain.error';
 import { QueueFullError, QueueStoppedError } from './queued-handler.errors';
 import { reportUnobserved } from './report-unobserved';
