@@ -111,6 +111,13 @@ export abstract class AggregateRoot<TId extends string = string>
     event.correlationId = source.correlationId || source.msgId;
     event.causationId = source.msgId;
   }
+
+  protected override onRaiseFailed(event: object): void {
+    // The event was not recorded: leave it as it was given, so the caller may raise it again.
+    const correlated = event as CorrelatedMessage;
+    correlated.correlationId = undefined;
+    correlated.causationId = undefined;
+  }
 }
 
 /** A class whose instances are aggregates: constructible from an id, with a stable registered type name. */

@@ -162,12 +162,20 @@ export abstract class EventDrivenStateMachine {
   protected raise(event: object): void {
     this.checkEvent(event);
     this.onRaising(event);
-    this.route(event);
+    try {
+      this.route(event);
+    } catch (error) {
+      this.onRaiseFailed(event);
+      throw error;
+    }
     this.#recorded.push(event);
   }
 
   /** Hook run before a raised event is routed (correlated aggregates stamp ids here). */
   protected onRaising(_event: object): void {}
+
+  /** Hook run when a raised event's route threw (nothing was recorded); undo what `onRaising` did to the event. */
+  protected onRaiseFailed(_event: object): void {}
 
   /**
    * Routes events of `type` to a child entity as well. Children of one root may each route the same type; they
@@ -177,7 +185,8 @@ export abstract class EventDrivenStateMachine {
   addChildRoute(type: Function, route: Route): void {
     this.#childRoutes ??= new Map();
     const routes = this.#childRoutes.get(type);
-    if (routes) routes.push(route);
+    // Copy on write: a child created while routing an event must not receive that same event.
+    if (routes) this.#childRoutes.set(type, [...routes, route]);
     else this.#childRoutes.set(type, [route]);
   }
 
@@ -211,7 +220,7 @@ export abstract class EventDrivenStateMachine {
         );
       }
     }
-    if (children) for (const child of children.slice()) child(event);
+    if (children) for (const child of children) child(event);
   }
 
   private checkEvent(event: unknown): object {

@@ -42,7 +42,7 @@ export interface PublishResult {
   readonly message: Message;
   /** Number of handlers the message was delivered to. */
   readonly delivered: number;
-  /** The handlers that failed, in delivery order; empty when all succeeded. */
+  /** The handlers that failed, in the order they failed (an async handler fails when it settles); empty when all succeeded. */
   readonly errors: readonly HandlerFailure[];
 }
 

@@ -244,6 +244,20 @@ describe('AggregateRoot correlation', () => {
     );
   });
 
+  it('an event whose route threw is left uncorrelated, so it can be raised again', () => {
+    const account = openedAccount();
+    account.source = new OpenAccount(account.id);
+    const withdrawal = new Withdrawn(account.id, 10);
+    const raise = (e: object) => (account as unknown as { raise(e: object): void }).raise(e);
+    expect(() => raise(withdrawal)).toThrow('insufficient funds');
+    expect(withdrawal.correlationId).toBeUndefined();
+    expect(withdrawal.causationId).toBeUndefined();
+    account.deposit(10);
+    raise(withdrawal);
+    expect(account.balance).toBe(0);
+    expect(withdrawal.causationId).toBe(account.source?.msgId);
+  });
+
   it('takeEvents clears the source, so raising after a save throws', () => {
     const account = Account.open(AccountId.create(), new OpenAccount(AccountId.create()));
     account.takeEvents();
