@@ -3,5 +3,3 @@
  * (the root entry) — so the example's code reads like user code, and one line changes when it moves out.
  */
 export * from '../../src';
-// Listeners, read models and process managers (also part of the root entry once the foundation index lists them).
-export * from '../../src/foundation/listeners';

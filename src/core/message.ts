@@ -40,7 +40,7 @@ export abstract class Event extends CorrelatedMessageBase {}
 /** A request for data answered with a `TResult`; handled by exactly one handler. */
 export abstract class Query<TResult> extends MessageBase {
   /** Phantom member that carries the result type; never set at run time. */
-  declare readonly __resultType?: TResult;
+  declare readonly __resultType: TResult;
 }
 
 /** The result type of a query class or instance. */
