@@ -8,15 +8,13 @@ import { join, resolve } from 'node:path';
  * and ESM consumers through the package name and its subpath exports.
  */
 const ROOT = resolve(__dirname, '../..');
-const SUBPATHS = [
-  '',
-  '/core',
-  '/messaging',
-  '/persistence',
-  '/foundation',
-  '/testing',
-  '/eventstoredb',
-].filter((s) => existsSync(join(ROOT, 'dist', s.slice(1), 'index.js')));
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  exports: Record<string, unknown>;
+};
+/** Every code subpath the package exports: '', '/core', '/testing', ... */
+const SUBPATHS = Object.keys(manifest.exports)
+  .filter((key) => key !== './package.json')
+  .map((key) => key.slice(1));
 
 describe('built package', () => {
   let consumer: string;
