@@ -1,5 +1,5 @@
 /**
- * `reactive-domain/eventstoredb`: the {@link StreamStore} on EventStoreDB / KurrentDB.
+ * `reactive-domain/eventstoredb`: the `StreamStore` on EventStoreDB / KurrentDB.
  *
  * `@eventstore/db-client` is a dependency; `@kurrent/kurrentdb-client` is an optional peer, loaded only when a
  * Kurrent adapter is created.

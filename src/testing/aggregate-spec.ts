@@ -49,10 +49,13 @@ export interface AggregateOutcome<T extends AggregateRoot> {
   readonly source: CorrelatedMessage;
 }
 
-type Act<T> = (aggregate: T, source: CorrelatedMessage) => unknown;
-type Create<T> = (source: CorrelatedMessage) => T | Promise<T>;
+/** The `when` action: acts on the aggregate on behalf of `source`. */
+export type Act<T> = (aggregate: T, source: CorrelatedMessage) => unknown;
+/** The `whenCreating` action: creates the aggregate on behalf of `source`. */
+export type Create<T> = (source: CorrelatedMessage) => T | Promise<T>;
 
-type Step<T> =
+/** One recorded `when` step of a specification. */
+export type Step<T> =
   { readonly kind: 'act'; readonly act: Act<T> } | { readonly kind: 'create'; readonly create: Create<T> };
 
 /**

@@ -72,7 +72,8 @@ export function commandSpec(
   return new CommandSpec(setup, options);
 }
 
-type Given = {
+/** Events that exist in a stream before the command runs. */
+export type Given = {
   readonly stream: string | { type: AggregateRef; id: string };
   readonly events: readonly object[];
 };

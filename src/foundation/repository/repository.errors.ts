@@ -1,7 +1,7 @@
 import { ReactiveDomainError } from '../../core/reactive-domain.error';
 
 /** Identifies the aggregate an error is about. */
-interface AggregateRef {
+export interface AggregateRef {
   readonly aggregateType: string;
   readonly aggregateId: string;
   readonly streamName: string;
