@@ -389,13 +389,12 @@ export class EventStoreDBStreamStore implements StreamStore {
           return;
         }
         for (;;) {
+          // From a position the server repeats the event at it: ask for one more so a full page still has
+          // `pageSize` new events (with pageSize 1 a page would otherwise hold only the repeat and end catch-up).
+          const maxCount = checkpoint === 'start' ? pageSize : pageSize + 1;
           let received = 0;
           let fresh = 0;
-          for await (const raw of client.readAll({
-            direction: 'forwards',
-            from: checkpoint,
-            maxCount: pageSize,
-          })) {
+          for await (const raw of client.readAll({ direction: 'forwards', from: checkpoint, maxCount })) {
             received++;
             const position = requirePosition(raw);
             if (checkpoint !== 'start' && position <= checkpoint) continue;
@@ -404,7 +403,7 @@ export class EventStoreDBStreamStore implements StreamStore {
             if (!accept(raw)) continue;
             if (!(await deliver(toRecordedEvent(raw)))) return;
           }
-          if (received < pageSize || fresh === 0) return;
+          if (received < maxCount || fresh === 0) return;
         }
       },
       openLive: () => client.subscribeToAll(checkpoint, serverFilter),

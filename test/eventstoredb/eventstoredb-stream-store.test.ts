@@ -176,6 +176,17 @@ describe('subscriptions', () => {
     expect(log).toEqual(['a:0', 'live', 'a:1']);
   });
 
+  it('with pageSize 1, catches up on all of $all before signalling live (the server repeats the event at the cursor)', async () => {
+    const onePerPage = new EventStoreDBStreamStore(client, { pageSize: 1 });
+    for (const name of ['a', 'b', 'c']) client.add(name);
+    const { log, handlers } = recorder();
+    onePerPage.subscribeToAll({ after: 'start' }, handlers);
+    await eventually(() => client.liveSubscriptions.length === 1, 'the live subscription');
+    expect(log).toEqual(['a:0', 'b:0', 'c:0', 'live']);
+    expect(client.liveSubscriptions[0]!.from).toBe(client.all[2]!.position);
+    await onePerPage.close();
+  });
+
   it('passes a prefix filter to the server', async () => {
     store.subscribeToAll(
       { after: 'end', filter: { on: 'streamName', prefixes: ['order-'] } },
