@@ -439,8 +439,12 @@ export class EventStoreDBStreamStore implements StreamStore {
   /** Stops every subscription (without `onDropped`: the owner is shutting down) and releases the client. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-      await this.client.dispose();
+      try {
+        await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+      } finally {
+        // Whatever a subscription did, release the connection: an open channel keeps the process alive.
+        await this.client.dispose();
+      }
     })();
     return this.closing;
   }

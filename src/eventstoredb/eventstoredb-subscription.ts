@@ -69,7 +69,8 @@ export class EventStoreDBSubscription implements StoreSubscription {
   async close(): Promise<void> {
     this.closed = true;
     const server = this.server;
-    if (server) await server.unsubscribe();
+    // A failed cancel (e.g. the call never opened) changes nothing for the caller: delivery has stopped either way.
+    if (server) await server.unsubscribe().catch(() => undefined);
     if (this.inHandler) return;
     await this.done;
   }
@@ -80,7 +81,13 @@ export class EventStoreDBSubscription implements StoreSubscription {
       await this.source.catchUp((event) => this.deliver(event));
       if (this.closed || this.finished) return;
       this.live = true;
-      this.handlers.onLive?.();
+      try {
+        this.handlers.onLive?.();
+      } catch (error) {
+        // The caller's callback failed, not the server: report it as the in-memory store does.
+        this.drop('handler_error', error);
+        return;
+      }
       if (this.closed) return;
       const server = this.source.openLive();
       this.server = server;

@@ -246,6 +246,39 @@ describe('subscriptions', () => {
     }
   });
 
+  it('reports an onLive callback that throws as handler_error, like the in-memory store', async () => {
+    const { drops, handlers } = recorder();
+    const failure = new Error('onLive failed');
+    store.subscribeToStream(
+      's',
+      { after: 'start' },
+      {
+        ...handlers,
+        onLive: () => {
+          throw failure;
+        },
+      },
+    );
+    await eventually(() => drops.length > 0, 'the drop');
+    expect(drops[0]).toMatchObject({ reason: 'handler_error', cause: failure });
+    expect(client.liveSubscriptions).toHaveLength(0);
+  });
+
+  it('store.close() disposes the client even when cancelling a live subscription fails', async () => {
+    const { drops, handlers } = recorder();
+    store.subscribeToStream('s', { after: 'start' }, handlers);
+    await eventually(() => client.liveSubscriptions.length === 1, 'the live subscription');
+    const live = client.liveSubscriptions[0]!;
+    // As the real wrapper does: the iteration ends (the stream is destroyed), but the cancel itself rejects.
+    jest.spyOn(live, 'unsubscribe').mockImplementation(async () => {
+      live.end();
+      throw new Error('the call never opened');
+    });
+    await store.close();
+    expect(client.disposed).toBe(1);
+    expect(drops).toEqual([]);
+  });
+
   it('store.close() stops subscriptions without a drop report, disposes the client once, then refuses calls', async () => {
     const { drops, handlers } = recorder();
     const subscription = store.subscribeToStream('s', { after: 'start' }, handlers);
