@@ -74,6 +74,8 @@ function versionOf(pkg: string): string {
 // ---- formatting --------------------------------------------------------------------------------------------------
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en');
+/** A spread above this (MAD, % of the median) marks a figure as noisy: rerun before trusting its ratios. */
+const NOISY_PCT = 10;
 function fmtRate(n: number): string {
   if (n >= 10_000_000) return `${(n / 1_000_000).toFixed(1)} M`;
   if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(2)} M`;
@@ -103,7 +105,7 @@ function printCase(c: CaseResult): void {
   console.log(`\n${c.title}${c.valueUnit ? ` — ${c.valueUnit}` : ''}`);
   const width = Math.max(...c.contenders.map((r) => r.name.length));
   for (const r of c.contenders) {
-    const spread = c.valueUnit ? '' : `±${r.madPct.toFixed(1)}%`;
+    const spread = c.valueUnit ? '' : `±${r.madPct.toFixed(1)}%${r.madPct > NOISY_PCT ? '!' : ''}`;
     console.log(
       `  ${r.role.padEnd(5)} ${r.name.padEnd(width)}  ${figure(c, r).padStart(16)}  ${spread.padStart(7)}  n=${String(r.samples).padEnd(4)} ${extraText(c, r)}`,
     );
@@ -139,6 +141,8 @@ function markdown(report: Report, previous: Report | undefined): string {
     `Ratios are throughputs divided (higher is better for us): "vs peer" = ours / the fastest peer in the row (target ≥ ${PEER_TARGET.toFixed(1)}x), ` +
       `"vs floor" = ours / the hand-written floor (target ≥ ${FLOOR_TARGET.toFixed(1)}x, i.e. within 2x). For memory, lower is better and the ratio is theirs / ours.`,
     '',
+    `Spreads above ±${NOISY_PCT}% are marked noisy (the machine was busy): rerun before trusting the ratios that use them.`,
+    '',
     '### Summary',
     '',
     '| Workload | Ours | vs fastest peer | vs floor |',
@@ -160,7 +164,7 @@ function markdown(report: Report, previous: Report | undefined): string {
       const change =
         before && !c.valueUnit && !previous?.quick ? ` (was ${fmtRate(before.perSecond)})` : '';
       lines.push(
-        `| ${r.role} | ${r.name} | ${figure(c, r)}${change} | ${c.valueUnit ? '' : `±${r.madPct.toFixed(1)}%`} | ${r.samples} | ${extraText(c, r)} | ${r.note ?? ''} |`,
+        `| ${r.role} | ${r.name} | ${figure(c, r)}${change} | ${c.valueUnit ? '' : `±${r.madPct.toFixed(1)}%${r.madPct > NOISY_PCT ? ' (noisy)' : ''}`} | ${r.samples} | ${extraText(c, r)} | ${r.note ?? ''} |`,
       );
     }
     for (const note of c.notes) lines.push('', `- ${note}`);

@@ -14,7 +14,11 @@ export interface Contender {
   /** Display name, unique within the case (e.g. `reactive-domain (serialising store)`). */
   readonly name: string;
   readonly role: Role;
-  /** One iteration: processes `CaseSpec.units` units (events, commands...). */
+  /**
+   * One iteration: processes `CaseSpec.units` units (events, commands...). Write asynchronous iterations as `async`
+   * functions: the harness tells tinybench which kind it is (otherwise tinybench calls the function once, outside
+   * the hooks, to find out).
+   */
   readonly fn: () => unknown;
   /** Untimed preparation before every iteration (warm-up included, `mode` says which), e.g. a fresh store. */
   readonly beforeEach?: (mode: 'warmup' | 'run') => unknown;
@@ -56,8 +60,13 @@ export interface CaseSpec {
   readonly iterations?: number;
   /** Time budget per contender in ms, on top of the minimum iterations (default 500). */
   readonly timeMs?: number;
-  /** Warm-up iterations (default 3). */
+  /** Warm-up iterations (default 3), in the first round only. */
   readonly warmupIterations?: number;
+  /**
+   * Rounds (default 1): the minimum iterations and the time budget are split over this many rounds, and every round
+   * runs each contender in turn (rotating the order), so that a change in machine load hits all of them alike.
+   */
+  readonly rounds?: number;
   /** Notes shown under the case (scaling, caveats). */
   readonly notes?: readonly string[];
   /**
@@ -130,47 +139,59 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     if (names.has(c.name)) throw new Error(`${spec.id}: duplicate contender ${c.name}`);
     names.add(c.name);
   }
-  const bench = new Bench({
-    name: spec.id,
-    iterations: spec.iterations ?? 10,
-    time: spec.timeMs ?? 500,
-    warmupIterations: spec.warmupIterations ?? 3,
-    warmupTime: 0,
-    throws: true,
-    retainSamples: true,
-  });
+  // Rounds: on a shared machine the load changes while a case runs. Running every contender a little in each round
+  // (rotating the order) exposes them all to the same conditions, instead of one contender getting a quiet minute.
+  const rounds = Math.max(1, spec.rounds ?? 1);
+  const perRound = Math.max(1, Math.ceil((spec.iterations ?? 10) / rounds));
   const extras = new Map<string, Record<string, number | string>>();
-  for (const contender of spec.contenders) {
-    bench.add(contender.name, contender.fn, {
-      beforeAll: async () => {
-        await contender.beforeAll?.();
-        gc();
-      },
-      // After the timed phase (not the warm-up): verify the result and take the contender's own figures now,
-      // before the next contender overwrites shared buffers.
-      afterAll: async (mode) => {
-        if (mode === 'warmup') return;
-        await contender.check?.();
-        if (contender.extra) extras.set(contender.name, contender.extra());
-        await contender.afterAll?.();
-        gc();
-      },
-      ...(contender.beforeEach ? { beforeEach: async (mode) => void (await contender.beforeEach!(mode === 'warmup' ? 'warmup' : 'run')) } : {}),
-    });
+  const collected = new Map<string, number[]>(spec.contenders.map((c) => [c.name, []]));
+  process.stderr.write(`  ${spec.title}${rounds > 1 ? ` (${rounds} rounds)` : ''}: `);
+  for (let round = 0; round < rounds; round++) {
+    const order = spec.contenders.map((_, i) => spec.contenders[(i + round) % spec.contenders.length]!);
+    for (const contender of order) {
+      const bench = new Bench({
+        name: `${spec.id} ${contender.name}`,
+        iterations: perRound,
+        time: (spec.timeMs ?? 500) / rounds,
+        warmup: round === 0,
+        warmupIterations: spec.warmupIterations ?? 3,
+        warmupTime: 0,
+        throws: true,
+        retainSamples: true,
+      });
+      bench.add(contender.name, contender.fn, {
+        async: contender.fn.constructor.name === 'AsyncFunction',
+        beforeAll: async () => {
+          await contender.beforeAll?.();
+          gc();
+        },
+        // After the timed phase (not the warm-up): verify the result and take the contender's own figures now,
+        // before the next contender overwrites shared buffers.
+        afterAll: async (mode) => {
+          if (mode === 'warmup') return;
+          await contender.check?.();
+          if (contender.extra) extras.set(contender.name, contender.extra());
+          await contender.afterAll?.();
+          gc();
+        },
+        ...(contender.beforeEach ? { beforeEach: async (mode) => void (await contender.beforeEach!(mode === 'warmup' ? 'warmup' : 'run')) } : {}),
+      });
+      await bench.run();
+      const task = bench.getTask(contender.name);
+      const result = task?.result as { state?: string; error?: unknown; latency?: { samples?: number[] } } | undefined;
+      if (!task || !result) throw new Error(`${spec.id}: no result for ${contender.name}`);
+      if (result.error) throw result.error;
+      const into = collected.get(contender.name)!;
+      for (const sample of result.latency?.samples ?? []) into.push(sample); // a spread would overflow the stack
+      if (round === rounds - 1) process.stderr.write(`${contender.name}; `);
+    }
   }
-  process.stderr.write(`  ${spec.title}: `);
-  bench.addEventListener('cycle', (event) => process.stderr.write(`${(event as { task?: { name: string } }).task?.name ?? '?'}; `));
-  await bench.run();
   process.stderr.write('\n');
 
   const results: ContenderResult[] = [];
   for (const contender of spec.contenders) {
-    const task = bench.getTask(contender.name);
-    const result = task?.result as { state?: string; error?: unknown; latency?: { samples?: number[] } } | undefined;
-    if (!task || !result) throw new Error(`${spec.id}: no result for ${contender.name}`);
-    if (result.error) throw result.error;
-    const samples = [...(result.latency?.samples ?? [])].sort((a, b) => a - b);
-    if (samples.length === 0) throw new Error(`${spec.id}: no samples for ${contender.name} (state ${String(result.state)})`);
+    const samples = collected.get(contender.name)!.sort((a, b) => a - b);
+    if (samples.length === 0) throw new Error(`${spec.id}: no samples for ${contender.name}`);
     const med = median(samples);
     const mad = median(samples.map((s) => Math.abs(s - med)).sort((a, b) => a - b));
     const extra = extras.get(contender.name);

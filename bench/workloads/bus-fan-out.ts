@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       { us: 'reactive-domain InMemoryBus, publish without await', peers, floor: 'floor: bare RxJS Subject' },
     ],
     iterations: 5,
+    rounds: 5,
     timeMs: 0,
     warmupIterations: 1,
     notes: [

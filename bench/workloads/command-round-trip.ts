@@ -107,8 +107,8 @@ async function main(): Promise<void> {
         dispatcher = dispatcherOver(store);
         verify = async () => (await newCorrelatedRepository(store).getById(Account, ids[0]!, new Seed())).balance;
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const response = await dispatcher.send(new Deposit(id, amount));
           if (!(response instanceof Success)) throw new Error('not a success');
         }),
@@ -125,8 +125,8 @@ async function main(): Promise<void> {
         passDispatcher = dispatcherOver(passStore, pass);
         verify = async () => (await newCorrelatedRepository(passStore, { serializer: pass }).getById(Account, ids[0]!, new Seed())).balance;
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const response = await passDispatcher.send(new Deposit(id, amount));
           if (!(response instanceof Success)) throw new Error('not a success');
         }),
@@ -143,8 +143,8 @@ async function main(): Promise<void> {
         directRepository = newCorrelatedRepository(passStore, { serializer: pass });
         verify = async () => (await directRepository.getById(Account, ids[0]!, new Seed())).balance;
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const command = new Deposit(id, amount);
           const account = await directRepository.getById(Account, id, command);
           account.deposit(amount);
@@ -162,8 +162,8 @@ async function main(): Promise<void> {
         for (const id of ids) await emmett.appendToStream(id, [{ type: 'AccountOpened', data: { accountId: id } }]);
         verify = async () => (await handle(emmett, ids[0]!, () => [])).newState.balance;
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const result = await handle(emmett, id, deposit(amount, id));
           if (result.newEvents.length !== 1) throw new Error('no event');
         }),
@@ -182,8 +182,8 @@ async function main(): Promise<void> {
           return (history as Array<{ amount?: number }>).reduce((sum, e) => sum + (e.amount ?? 0), 0);
         };
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const balance: number = await nest.commandBus.execute(new NestDeposit(id, amount));
           if (typeof balance !== 'number') throw new Error('no response');
         }),
@@ -198,8 +198,8 @@ async function main(): Promise<void> {
         floorObjects = new Map(ids.map((id) => [id, [{ type: 'AccountOpened', amount: 0 }]]));
         verify = async () => floorObjects.get(ids[0]!)!.reduce((sum, e) => sum + e.amount, 0);
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const events = await readFloor(floorObjects, id);
           let balance = 0;
           for (let k = 0; k < events.length; k++) if (events[k]!.type === 'Deposited') balance += events[k]!.amount;
@@ -218,8 +218,8 @@ async function main(): Promise<void> {
         floorJson = new Map(ids.map((id) => [id, [JSON.stringify({ type: 'AccountOpened', amount: 0 })]]));
         verify = async () => floorJson.get(ids[0]!)!.reduce((sum, e) => sum + (JSON.parse(e) as { amount: number }).amount, 0);
       },
-      fn: () =>
-        drive(async (_i, id, amount) => {
+      fn: async () =>
+        await drive(async (_i, id, amount) => {
           const events = await readFloor(floorJson, id);
           let balance = 0;
           for (let k = 0; k < events.length; k++) {
@@ -259,6 +259,7 @@ async function main(): Promise<void> {
       { us: 'reactive-domain dispatcher, serialising store', peers, floor: 'floor: async load-fold-append over JSON', notLikeForLike: 'ours parses JSON, the peers hold objects' },
     ],
     iterations: 3,
+    rounds: 3,
     timeMs: 0,
     warmupIterations: 1,
     notes: [

@@ -195,7 +195,8 @@ async function main(): Promise<void> {
       { us: 'reactive-domain subscribeToAll, serialising store', peers, floor: 'floor: loop with JSON.parse', notLikeForLike: 'ours parses JSON, the peers hold objects' },
     ],
     iterations: 5,
-    timeMs: 500, // the floors take milliseconds: let them take more samples within the same budget
+    rounds: 5,
+    timeMs: 1500, // the floors take milliseconds: let them take more samples within the same budget
     warmupIterations: 1,
     notes: [
       `${STREAMS.toLocaleString('en')} account streams of ${DEPOSITS + 1} events each. @nestjs/cqrs has no store and no catch-up subscription: no Nest row.`,

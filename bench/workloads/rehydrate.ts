@@ -160,6 +160,7 @@ async function rehydrateCase(deposits: number): Promise<CaseResult> {
       { us: 'reactive-domain, serialising store', peers, floor: 'floor: loop with JSON.parse', notLikeForLike: 'ours parses JSON, the peers hold objects' },
     ],
     iterations: deposits >= 10_000 ? 20 : 50,
+    rounds: 4,
     timeMs: deposits >= 10_000 ? 1000 : 400,
     warmupIterations: deposits >= 10_000 ? 5 : 20,
     notes: [

@@ -189,6 +189,7 @@ async function main(): Promise<void> {
       { us: 'reactive-domain EventSerializer', peers, floor: 'floor: hand-written codec' },
     ],
     iterations: 8,
+    rounds: 4,
     timeMs: 0,
     warmupIterations: 2,
     notes: [
