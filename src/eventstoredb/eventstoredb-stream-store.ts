@@ -1,9 +1,17 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
-import { isUuid } from '../core/id';
 import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
 import { compileAllFilter } from '../persistence/all-filter';
 import { ExpectedVersion, assertExpectedVersion } from '../persistence/expected-version';
+import {
+  assertDirection,
+  assertEventList,
+  assertHandlers,
+  assertMaxCount,
+  assertPosition,
+  assertRevisionPoint,
+  assertStreamName,
+} from '../persistence/stream-store-arguments';
 import type {
   AllFilter,
   AllSlice,
@@ -43,7 +51,6 @@ import { UnexpectedServerResponseError } from './eventstoredb.errors';
 import { EventStoreDBSubscription, type CatchUpSource } from './eventstoredb-subscription';
 import { KurrentDBClientAdapter } from './kurrentdb-client-adapter';
 
-const DEFAULT_MAX_COUNT = 500;
 const DEFAULT_PAGE_SIZE = 500;
 /** A delete/tombstone with `StreamExists` is emulated (read revision, then delete at it); retried on a race. */
 const STREAM_EXISTS_ATTEMPTS = 3;
@@ -182,12 +189,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     this.assertOpen();
     assertStreamName(streamName);
     assertExpectedVersion(expectedVersion, streamName);
-    if (!Array.isArray(events)) {
-      throw new InvalidArgumentError(
-        `appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`,
-      );
-    }
-    for (let i = 0; i < events.length; i++) assertEventData(events[i], streamName, i);
+    assertEventList(events, streamName);
     if (events.length === 0) return this.emptyAppend(streamName, expectedVersion);
     let result;
     try {
@@ -221,15 +223,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     const direction = assertDirection(options.direction, streamName);
     const maxCount = assertMaxCount(options.maxCount, streamName);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-    if (
-      from !== 'start' &&
-      from !== 'end' &&
-      !(typeof from === 'number' && Number.isSafeInteger(from) && from >= 0)
-    ) {
-      throw new InvalidArgumentError(
-        `readStream(${JSON.stringify(streamName)}): fromRevision must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(from)}`,
-      );
-    }
+    assertRevisionPoint(from, 'readStream', streamName);
     const raw: EsdbRecordedEvent[] = [];
     try {
       // One more than asked for tells whether the page is the end of the stream.
@@ -313,15 +307,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     assertStreamName(streamName);
     assertHandlers(handlers, streamName);
     const after = options?.after ?? 'start';
-    if (
-      after !== 'start' &&
-      after !== 'end' &&
-      !(typeof after === 'number' && Number.isSafeInteger(after) && after >= 0)
-    ) {
-      throw new InvalidArgumentError(
-        `subscribeToStream(${JSON.stringify(streamName)}): after must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(after)}`,
-      );
-    }
+    assertRevisionPoint(after, 'subscribeToStream', streamName);
     const client = this.client;
     const pageSize = this.pageSize;
     // Last revision seen: everything up to it was delivered (or existed before an 'end' subscription).
@@ -573,68 +559,4 @@ function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
     metadata: event.metadata,
     created: event.created,
   };
-}
-
-function assertStreamName(streamName: unknown): asserts streamName is string {
-  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.trim() !== streamName) {
-    throw new InvalidArgumentError(
-      `Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`,
-    );
-  }
-  if (streamName === '$all')
-    throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
-}
-
-function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
-  const where = `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
-  if (typeof event !== 'object' || event === null)
-    throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
-  const { eventId, type, data, metadata } = event as Partial<EventData>;
-  if (!isUuid(eventId))
-    throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
-  if (typeof type !== 'string' || type.length === 0)
-    throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
-  if (typeof data !== 'string')
-    throw new InvalidArgumentError(
-      `${where} (${type}): data must be a JSON string, got ${describeValue(data)}`,
-    );
-  if (typeof metadata !== 'string') {
-    throw new InvalidArgumentError(
-      `${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
-    );
-  }
-}
-
-function assertDirection(direction: unknown, target: string): 'forwards' | 'backwards' {
-  if (direction === undefined) return 'forwards';
-  if (direction === 'forwards' || direction === 'backwards') return direction;
-  throw new InvalidArgumentError(
-    `Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`,
-  );
-}
-
-function assertMaxCount(maxCount: unknown, target: string): number {
-  if (maxCount === undefined) return DEFAULT_MAX_COUNT;
-  if (typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount > 0) return maxCount;
-  throw new InvalidArgumentError(
-    `Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`,
-  );
-}
-
-function assertPosition(position: unknown, operation: string): asserts position is bigint | 'start' | 'end' {
-  if (position === 'start' || position === 'end') return;
-  if (typeof position === 'bigint' && position >= 0n) return;
-  throw new InvalidArgumentError(
-    `${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`,
-  );
-}
-
-function assertHandlers(handlers: unknown, target: string): asserts handlers is SubscriptionHandlers {
-  if (
-    typeof handlers !== 'object' ||
-    handlers === null ||
-    typeof (handlers as SubscriptionHandlers).onEvent !== 'function'
-  ) {
-    throw new InvalidArgumentError(`Subscribing to ${target}: handlers.onEvent must be a function`);
-  }
 }

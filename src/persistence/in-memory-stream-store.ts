@@ -1,7 +1,15 @@
-import { isUuid } from '../core/id';
 import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
 import { compileAllFilter } from './all-filter';
 import { ExpectedVersion, assertExpectedVersion } from './expected-version';
+import {
+  assertDirection,
+  assertEventList,
+  assertHandlers,
+  assertMaxCount,
+  assertPosition,
+  assertRevisionPoint,
+  assertStreamName,
+} from './stream-store-arguments';
 import { InMemorySubscription, type InMemorySubscriptionSource } from './in-memory-subscription';
 import type {
   AllSlice,
@@ -31,8 +39,6 @@ import {
  * as opaque, ordered, exclusive checkpoints) should fail in tests, not in production.
  */
 const POSITION_STRIDE = 64n;
-
-const DEFAULT_MAX_COUNT = 500;
 
 /** Options of {@link InMemoryStreamStore}. */
 export interface InMemoryStreamStoreOptions {
@@ -133,13 +139,7 @@ export class InMemoryStreamStore implements StreamStore {
     this.assertOpen();
     assertStreamName(streamName);
     assertExpectedVersion(expectedVersion, streamName);
-    if (!Array.isArray(events)) {
-      throw new InvalidArgumentError(
-        `appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`,
-      );
-    }
-    // Validate everything before writing anything: an append is all or nothing.
-    for (let i = 0; i < events.length; i++) assertEventData(events[i], streamName, i);
+    assertEventList(events, streamName);
     const fault = this.appendFaults.shift();
     if (fault) throw fault;
 
@@ -180,11 +180,7 @@ export class InMemoryStreamStore implements StreamStore {
     const direction = assertDirection(options.direction, streamName);
     const maxCount = assertMaxCount(options.maxCount, streamName);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-    if (from !== 'start' && from !== 'end' && !(Number.isSafeInteger(from) && from >= 0)) {
-      throw new InvalidArgumentError(
-        `readStream(${JSON.stringify(streamName)}): fromRevision must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(from)}`,
-      );
-    }
+    assertRevisionPoint(from, 'readStream', streamName);
     const record = this.streams.get(streamName);
     if (record?.tombstoned) return { status: 'deleted', streamName };
     if (!record || record.events.length <= record.truncateBefore) return { status: 'not_found', streamName };
@@ -245,11 +241,7 @@ export class InMemoryStreamStore implements StreamStore {
     assertNotProjectionStream(streamName);
     assertHandlers(handlers, streamName);
     const after = options?.after ?? 'start';
-    if (after !== 'start' && after !== 'end' && !(Number.isSafeInteger(after) && after >= 0)) {
-      throw new InvalidArgumentError(
-        `subscribeToStream(${JSON.stringify(streamName)}): after must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(after)}`,
-      );
-    }
+    assertRevisionPoint(after, 'subscribeToStream', streamName);
     const length = this.streams.get(streamName)?.events.length ?? 0;
     const cursor = after === 'start' ? 0 : after === 'end' ? length : after + 1;
     let subscriptions = this.streamSubscriptions.get(streamName);
@@ -460,69 +452,5 @@ function assertNotProjectionStream(streamName: string): void {
       `InMemoryStreamStore does not model the system projection stream ${JSON.stringify(streamName)}: use readAll/` +
         `subscribeToAll with categoryFilter(...) or eventTypeFilter(...) instead`,
     );
-  }
-}
-
-function assertStreamName(streamName: unknown): asserts streamName is string {
-  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.trim() !== streamName) {
-    throw new InvalidArgumentError(
-      `Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`,
-    );
-  }
-  if (streamName === '$all')
-    throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
-}
-
-function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
-  const where = `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
-  if (typeof event !== 'object' || event === null)
-    throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
-  const { eventId, type, data, metadata } = event as Partial<EventData>;
-  if (!isUuid(eventId))
-    throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
-  if (typeof type !== 'string' || type.length === 0)
-    throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
-  if (typeof data !== 'string')
-    throw new InvalidArgumentError(
-      `${where} (${type}): data must be a JSON string, got ${describeValue(data)}`,
-    );
-  if (typeof metadata !== 'string') {
-    throw new InvalidArgumentError(
-      `${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
-    );
-  }
-}
-
-function assertDirection(direction: unknown, target: string): 'forwards' | 'backwards' {
-  if (direction === undefined) return 'forwards';
-  if (direction === 'forwards' || direction === 'backwards') return direction;
-  throw new InvalidArgumentError(
-    `Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`,
-  );
-}
-
-function assertMaxCount(maxCount: unknown, target: string): number {
-  if (maxCount === undefined) return DEFAULT_MAX_COUNT;
-  if (typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount > 0) return maxCount;
-  throw new InvalidArgumentError(
-    `Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`,
-  );
-}
-
-function assertPosition(position: unknown, operation: string): asserts position is bigint | 'start' | 'end' {
-  if (position === 'start' || position === 'end') return;
-  if (typeof position === 'bigint' && position >= 0n) return;
-  throw new InvalidArgumentError(
-    `${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`,
-  );
-}
-
-function assertHandlers(handlers: unknown, target: string): asserts handlers is SubscriptionHandlers {
-  if (
-    typeof handlers !== 'object' ||
-    handlers === null ||
-    typeof (handlers as SubscriptionHandlers).onEvent !== 'function'
-  ) {
-    throw new InvalidArgumentError(`Subscribing to ${target}: handlers.onEvent must be a function`);
   }
 }

@@ -1,0 +1,103 @@
+import { isUuid } from '../core/id';
+import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
+import type { EventData, SubscriptionHandlers } from './stream-store';
+
+/**
+ * Argument checks shared by every {@link StreamStore} implementation, so that each store refuses the same malformed
+ * calls with the same messages (the contract suite checks them against every store). Internal to the library.
+ */
+
+/** `maxCount` of a read when the caller gives none. */
+export const DEFAULT_MAX_COUNT = 500;
+
+export function assertStreamName(streamName: unknown): asserts streamName is string {
+  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.trim() !== streamName) {
+    throw new InvalidArgumentError(
+      `Stream name must be a non-blank string without surrounding spaces, got ${describeValue(streamName)}`,
+    );
+  }
+  if (streamName === '$all')
+    throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
+}
+
+/** Checks the whole list before anything is written: an append is all or nothing. */
+export function assertEventList(events: unknown, streamName: string): asserts events is readonly EventData[] {
+  if (!Array.isArray(events)) {
+    throw new InvalidArgumentError(
+      `appendToStream(${JSON.stringify(streamName)}): events must be an array, got ${describeValue(events)}`,
+    );
+  }
+  for (let i = 0; i < events.length; i++) assertEventData(events[i], streamName, i);
+}
+
+function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
+  const where = `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
+  if (typeof event !== 'object' || event === null)
+    throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
+  const { eventId, type, data, metadata } = event as Partial<EventData>;
+  if (!isUuid(eventId))
+    throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
+  if (typeof type !== 'string' || type.length === 0)
+    throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
+  if (typeof data !== 'string')
+    throw new InvalidArgumentError(
+      `${where} (${type}): data must be a JSON string, got ${describeValue(data)}`,
+    );
+  if (typeof metadata !== 'string') {
+    throw new InvalidArgumentError(
+      `${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
+    );
+  }
+}
+
+export function assertDirection(direction: unknown, target: string): 'forwards' | 'backwards' {
+  if (direction === undefined) return 'forwards';
+  if (direction === 'forwards' || direction === 'backwards') return direction;
+  throw new InvalidArgumentError(
+    `Reading ${target}: direction must be 'forwards' or 'backwards', got ${describeValue(direction)}`,
+  );
+}
+
+export function assertMaxCount(maxCount: unknown, target: string): number {
+  if (maxCount === undefined) return DEFAULT_MAX_COUNT;
+  if (typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount > 0) return maxCount;
+  throw new InvalidArgumentError(
+    `Reading ${target}: maxCount must be a positive safe integer, got ${describeValue(maxCount)}`,
+  );
+}
+
+/** A stream revision or `'start'`/`'end'`: `fromRevision` of a read, `after` of a stream subscription. */
+export function assertRevisionPoint(
+  point: unknown,
+  operation: 'readStream' | 'subscribeToStream',
+  streamName: string,
+): asserts point is number | 'start' | 'end' {
+  if (point === 'start' || point === 'end') return;
+  if (typeof point === 'number' && Number.isSafeInteger(point) && point >= 0) return;
+  const option = operation === 'readStream' ? 'fromRevision' : 'after';
+  throw new InvalidArgumentError(
+    `${operation}(${JSON.stringify(streamName)}): ${option} must be a revision (safe integer >= 0), 'start' or 'end', got ${describeValue(point)}`,
+  );
+}
+
+/** A `$all` position or `'start'`/`'end'`: `after` of a `$all` read or subscription. */
+export function assertPosition(
+  position: unknown,
+  operation: string,
+): asserts position is bigint | 'start' | 'end' {
+  if (position === 'start' || position === 'end') return;
+  if (typeof position === 'bigint' && position >= 0n) return;
+  throw new InvalidArgumentError(
+    `${operation}: after must be a position (bigint >= 0), 'start' or 'end', got ${describeValue(position)}`,
+  );
+}
+
+export function assertHandlers(handlers: unknown, target: string): asserts handlers is SubscriptionHandlers {
+  if (
+    typeof handlers !== 'object' ||
+    handlers === null ||
+    typeof (handlers as SubscriptionHandlers).onEvent !== 'function'
+  ) {
+    throw new InvalidArgumentError(`Subscribing to ${target}: handlers.onEvent must be a function`);
+  }
+}
