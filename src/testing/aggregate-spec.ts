@@ -5,6 +5,7 @@ import { MessageBuilder } from '../messaging/message-builder';
 import { EventSerializer } from '../persistence/event-serializer';
 import type { RecordedEvent } from '../persistence/stream-store';
 import { compareMessages, formatMessageList, formatValue, mismatchReport } from './message-diff';
+import { describeError, describeMessageExpectation, messageMatches } from './spec-support';
 import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
 
 /**
@@ -215,10 +216,10 @@ export class AggregateSpecWhen<T extends AggregateRoot> {
         { cause: error },
       );
     }
-    if (message !== undefined && !matchesMessage(error.message, message)) {
+    if (message !== undefined && !messageMatches(error.message, message)) {
       throw new SpecificationFailedError(
         `${this.subject(result.aggregate)}: ${errorType.name} was thrown with message ${JSON.stringify(error.message)}, ` +
-          `expected ${typeof message === 'string' ? `it to contain ${JSON.stringify(message)}` : `it to match ${String(message)}`}`,
+          `expected it to ${describeMessageExpectation(message)}`,
         { cause: error },
       );
     }
@@ -349,13 +350,4 @@ export class AggregateSpecWhen<T extends AggregateRoot> {
     const id = aggregate?.id ?? this.id;
     return id === undefined ? this.type.typeName : `${this.type.typeName} ${JSON.stringify(id)}`;
   }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return formatValue(error);
-}
-
-function matchesMessage(actual: string, expected: string | RegExp): boolean {
-  return typeof expected === 'string' ? actual.includes(expected) : expected.test(actual);
 }

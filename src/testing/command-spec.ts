@@ -3,12 +3,8 @@ import type { Command } from '../core/message';
 import { Canceled, Fail, type CommandResponse } from '../messaging/command-messages';
 import type { ErrorClass } from './aggregate-spec';
 import { compareMessages, formatMessageList, formatValue, mismatchReport } from './message-diff';
-import {
-  createTestEnvironment,
-  type AggregateRef,
-  type TestEnvironment,
-  type TestEnvironmentOptions,
-} from './test-environment';
+import { describeError, describeMessageExpectation, inTestEnvironment, messageMatches } from './spec-support';
+import type { AggregateRef, TestEnvironment, TestEnvironmentOptions } from './test-environment';
 import { SpecificationFailedError, SpecificationUsageError } from './testing.errors';
 
 /** Expected appends to one stream, built with {@link appended}. */
@@ -160,13 +156,10 @@ export class CommandSpecWhen {
           { cause: error },
         );
       }
-      if (
-        message !== undefined &&
-        !(typeof message === 'string' ? error.message.includes(message) : message.test(error.message))
-      ) {
+      if (message !== undefined && !messageMatches(error.message, message)) {
         throw new SpecificationFailedError(
           `${this.subject()}: failed with ${errorType.name} as expected, but its message ${JSON.stringify(error.message)} ` +
-            `does not ${typeof message === 'string' ? `contain ${JSON.stringify(message)}` : `match ${String(message)}`}`,
+            `does not ${describeMessageExpectation(message)}`,
           { cause: error },
         );
       }
@@ -181,13 +174,10 @@ export class CommandSpecWhen {
     return found!;
   }
 
-  private async run(
+  private run(
     check: (outcome: CommandOutcome, env: TestEnvironment) => Promise<void>,
   ): Promise<CommandOutcome> {
-    const env = createTestEnvironment(this.options);
-    let outcome: CommandOutcome | undefined;
-    let failure: unknown;
-    try {
+    return inTestEnvironment(this.options, async (env) => {
       await this.setup(env);
       for (const given of this.history) {
         if (typeof given.stream === 'string') await env.givenStream(given.stream, ...given.events);
@@ -202,18 +192,10 @@ export class CommandSpecWhen {
         if (!list) byStream.set(recorded.streamName, (list = []));
         list.push(event);
       }
-      outcome = { command: this.command, response, appended: byStream };
+      const outcome: CommandOutcome = { command: this.command, response, appended: byStream };
       await check(outcome, env);
-    } catch (error) {
-      failure = error;
-    }
-    try {
-      await env.dispose();
-    } catch (error) {
-      failure ??= error;
-    }
-    if (failure !== undefined) throw failure;
-    return outcome!;
+      return outcome;
+    });
   }
 
   private checkAppends(
@@ -285,8 +267,4 @@ function describeResponse(response: CommandResponse): string {
   if (response instanceof Canceled) return `Canceled (${response.reason}): ${describeError(response.error)}`;
   if (response instanceof Fail) return `Fail: ${describeError(response.error)}`;
   return 'Success';
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
 }

@@ -3,6 +3,7 @@ import { isCorrelatedMessage, type CorrelatedMessage, type MessageType } from '.
 import { Canceled, Fail, Success } from '../messaging/command-messages';
 import type { ErrorClass } from './aggregate-spec';
 import { compareMessages, diffValues, formatMessageList, formatValue, mismatchReport } from './message-diff';
+import { describeError, describeMessageExpectation, messageMatches } from './spec-support';
 
 /**
  * Jest matchers for event-sourced code. They need nothing from Jest at load time (the context is typed
@@ -209,9 +210,7 @@ export const reactiveDomainMatchers = {
     const error = received instanceof Fail && !(received instanceof Canceled) ? received.error : undefined;
     const typeOk = error instanceof errorType;
     const messageOk =
-      message === undefined ||
-      (error instanceof Error &&
-        (typeof message === 'string' ? error.message.includes(message) : message.test(error.message)));
+      message === undefined || (error instanceof Error && messageMatches(error.message, message));
     const pass = typeOk && messageOk;
     return {
       pass,
@@ -221,15 +220,14 @@ export const reactiveDomainMatchers = {
         if (received instanceof Success)
           return `toFailWith: expected ${errorType.name}, but the command ${formatValue(received.command)} succeeded`;
         if (!typeOk) return `toFailWith: expected ${errorType.name}; ${describeFailure(received as Fail)}`;
-        return `toFailWith: ${errorType.name} message ${JSON.stringify((error as Error).message)} does not ${typeof message === 'string' ? 'contain' : 'match'} ${typeof message === 'string' ? JSON.stringify(message) : String(message)}`;
+        return `toFailWith: ${errorType.name} message ${JSON.stringify((error as Error).message)} does not ${describeMessageExpectation(message!)}`;
       },
     };
   },
 };
 
 function describeFailure(response: Fail): string {
-  const error = response.error;
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
+  const text = describeError(response.error);
   return response instanceof Canceled
     ? `the command ${formatValue(response.command)} was canceled (${response.reason}): ${text}`
     : `the command ${formatValue(response.command)} failed with ${text}`;

@@ -6,6 +6,7 @@ import type { ReadModelBase } from '../foundation/listeners/read-model-base';
 import type { RecordedEvent } from '../persistence/stream-store';
 import type { ErrorClass } from './aggregate-spec';
 import { diffValues, formatValue } from './message-diff';
+import { inTestEnvironment } from './spec-support';
 import {
   createTestEnvironment,
   type AggregateRef,
@@ -145,22 +146,19 @@ export class ReadModelSpec<M extends ReadModelBase> {
    */
   async thenFails(causeType?: ErrorClass): Promise<Error> {
     const env = createTestEnvironment(this.options);
-    let failure: unknown;
-    let result: Error | undefined;
     try {
       const model = env.track(this.create(env));
       observeErrors(model);
       await this.writeAll(env, this.before);
       await model.start(...this.options.sources);
-      let liveError: unknown;
-      await model.whenLive().catch((error: unknown) => {
-        liveError = error;
-      });
-      if (liveError === undefined) {
-        await this.writeAll(env, this.after);
-        await this.waitForWrites(model, env).catch((error: unknown) => {
-          liveError = error;
-        });
+      // A failure is what this outcome expects: the model's own state says whether and how it failed.
+      const live = await model.whenLive().then(
+        () => true,
+        () => false,
+      );
+      if (live) {
+        const written = await this.writeAll(env, this.after);
+        await this.waitForWrites(model, written).catch(() => undefined);
       }
       const modelFailure = model.failure;
       if (!modelFailure) {
@@ -175,39 +173,26 @@ export class ReadModelSpec<M extends ReadModelBase> {
           { cause: modelFailure },
         );
       }
-      result = modelFailure;
-    } catch (error) {
-      failure = error;
+      return modelFailure;
+    } finally {
+      // The failed model's errors are the expected outcome here, not a disposal problem.
+      await env.dispose().catch(() => undefined);
     }
-    await env.dispose().catch(() => undefined); // a failed model's stored events are fine; errors here are expected
-    if (failure !== undefined) throw failure;
-    return result!;
   }
 
-  private async run(check: (model: M, env: TestEnvironment) => Promise<void>): Promise<M> {
-    const env = createTestEnvironment(this.options);
-    let failure: unknown;
-    let model: M | undefined;
-    try {
-      model = env.track(this.create(env));
+  private run(check: (model: M, env: TestEnvironment) => Promise<void>): Promise<M> {
+    return inTestEnvironment(this.options, async (env) => {
+      const model = env.track(this.create(env));
       observeErrors(model);
       this.options.queries?.(model, env);
       await this.writeAll(env, this.before);
       await model.start(...this.options.sources);
-      await model.whenLive().catch((error: unknown) => this.failed(model!, error));
-      await this.writeAll(env, this.after);
-      await this.waitForWrites(model, env).catch((error: unknown) => this.failed(model!, error));
+      await model.whenLive().catch((error: unknown) => this.failed(model, error));
+      const written = await this.writeAll(env, this.after);
+      await this.waitForWrites(model, written).catch((error: unknown) => this.failed(model, error));
       await check(model, env);
-    } catch (error) {
-      failure = error;
-    }
-    try {
-      await env.dispose();
-    } catch (error) {
-      failure ??= error;
-    }
-    if (failure !== undefined) throw failure;
-    return model!;
+      return model;
+    });
   }
 
   private failed(model: M, error: unknown): never {
@@ -217,25 +202,23 @@ export class ReadModelSpec<M extends ReadModelBase> {
     );
   }
 
-  private lastWritten: RecordedEvent[] = [];
-
-  private async writeAll(env: TestEnvironment, writes: readonly Write[]): Promise<void> {
+  /** Stores `writes` and returns the recorded events, in `$all` order. */
+  private async writeAll(env: TestEnvironment, writes: readonly Write[]): Promise<RecordedEvent[]> {
     const before = await env.endPosition();
     for (const write of writes) {
       if (typeof write.stream === 'string') await env.givenStream(write.stream, ...write.events);
       else await env.givenStream(env.streamOf(write.stream.type, write.stream.id), ...write.events);
     }
-    this.lastWritten = await env.readAllStored(before);
+    return env.readAllStored(before);
   }
 
-  /** Waits until the model has handled, on each source, the last event of `when` that source delivers. */
-  private async waitForWrites(model: M, env: TestEnvironment): Promise<void> {
+  /** Waits until the model has handled, on each source, the last of `written` that source delivers. */
+  private async waitForWrites(model: M, written: readonly RecordedEvent[]): Promise<void> {
     for (const source of this.options.sources) {
       let last: RecordedEvent | undefined;
-      for (const event of this.lastWritten) if (delivers(source, event)) last = event;
+      for (const event of written) if (delivers(source, event)) last = event;
       if (last) await model.waitFor(source, checkpointOf(last, source.kind === 'stream' ? 'stream' : 'all'));
     }
-    void env;
   }
 }
 
