@@ -7,6 +7,7 @@
  * Exits 0 when every expected outcome was observed, 1 otherwise.
  */
 import {
+  Fail,
   InMemoryStreamStore,
   MessageBuilder,
   type Command,
@@ -15,7 +16,7 @@ import {
 } from './reactive-domain';
 import { CancelOrder, PlaceOrder, ShipOrder, StockProduct } from './commands';
 import { OrderLine } from './events';
-import { EmptyOrderError } from './errors';
+import { EmptyOrderError, OrderStatusError } from './errors';
 import { CustomerId, MAIN_WAREHOUSE, OrderId, ProductId } from './ids';
 import { GetOrder, ListOrders, type OrderSummary } from './order-summaries';
 import { createOrderService, type OrderService } from './order-service';
@@ -32,7 +33,7 @@ async function openStore(): Promise<{ store: StreamStore; label: string }> {
   const url = process.env.EVENTSTORE_URL;
   if (!url) return { store: new InMemoryStreamStore(), label: 'in-memory store' };
   // Loaded only here: the EventStoreDB client is not needed for the in-memory run.
-  const { EventStoreDBStreamStore } = await import('../../src/eventstoredb/index.js');
+  const { EventStoreDBStreamStore } = await import('./reactive-domain-eventstoredb.js');
   const store = EventStoreDBStreamStore.fromConnectionString(url);
   const label = `EventStoreDB at ${url.replace(/\/\/[^@/]*@/, '//***@')}`;
   // Fail fast with a clear message rather than letting the listeners retry against a server that is not there.
@@ -83,7 +84,7 @@ async function eventually<T>(
   }
 }
 
-function check(condition: boolean, message: string): void {
+function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`Unexpected outcome: ${message}`);
 }
 
@@ -224,22 +225,18 @@ async function main(): Promise<void> {
       const empty = await service.dispatcher.trySend(
         MessageBuilder.new(() => new PlaceOrder(OrderId.create(), ada, [])),
       );
-      const error = empty.kind === 'fail' ? (empty as { error?: unknown }).error : undefined;
-      check(error instanceof EmptyOrderError, 'an empty order must fail with EmptyOrderError');
-      log(
-        `  PlaceOrder with no lines   -> ${empty.kind}: ${(error as EmptyOrderError).code} (${(error as EmptyOrderError).message})`,
-      );
+      const emptyError = empty instanceof Fail ? empty.error : undefined;
+      check(emptyError instanceof EmptyOrderError, 'an empty order must fail with EmptyOrderError');
+      log(`  PlaceOrder with no lines   -> ${empty.kind}: ${emptyError.code} (${emptyError.message})`);
       const shipped = await service.dispatcher.trySend(
         MessageBuilder.new(() => new CancelOrder(adaOrder, 'changed my mind')),
       );
-      const shippedError =
-        shipped.kind === 'fail'
-          ? ((shipped as { error?: unknown }).error as Error & { code: string })
-          : undefined;
-      check(shippedError?.code === 'ORDER_STATUS', 'cancelling a shipped order must fail with ORDER_STATUS');
-      log(
-        `  CancelOrder after shipping -> ${shipped.kind}: ${shippedError!.code} (${shippedError!.message})`,
+      const shippedError = shipped instanceof Fail ? shipped.error : undefined;
+      check(
+        shippedError instanceof OrderStatusError,
+        'cancelling a shipped order must fail with OrderStatusError',
       );
+      log(`  CancelOrder after shipping -> ${shipped.kind}: ${shippedError.code} (${shippedError.message})`);
     }
 
     log('\n== Read model');
