@@ -146,9 +146,19 @@ export class CommandDispatcher {
     callerSignal: AbortSignal | undefined,
   ): Promise<CommandResponse> {
     return new Promise<CommandResponse>((resolve) => {
-      const controller = new AbortController();
+      // Created on first read of the handler's `signal`: most handlers never look, and a controller costs ~2 µs.
+      let controller: AbortController | undefined;
       let canceled: Canceled | undefined;
       let settled = false;
+      const context: CommandContext = {
+        get signal(): AbortSignal {
+          if (!controller) {
+            controller = new AbortController();
+            if (canceled) controller.abort(canceled.error);
+          }
+          return controller.signal;
+        },
+      };
       const settle = (): void => {
         settled = true;
         clearTimeout(timer);
@@ -163,7 +173,7 @@ export class CommandDispatcher {
         canceled = new Canceled(command, error, reason);
         settle();
         resolve(canceled);
-        controller.abort(error);
+        controller?.abort(error);
       };
       const onCallerAbort = (): void =>
         cancel(new CommandCanceledError(command, callerSignal?.reason), 'aborted');
@@ -182,15 +192,15 @@ export class CommandDispatcher {
           return;
         }
         // The caller already has `Canceled`. A handler that honoured the abort is not news; anything else is.
-        if (response instanceof Fail && isAbortOf(response.error, controller.signal)) return;
+        if (response instanceof Fail && isAbortOf(response.error, canceled.error)) return;
         void this.bus.publish(new LateCommandResult(command, response, canceled));
       };
 
-      void this.bus.publish(new AckCommand(command)).then(() => {
+      const runHandler = (): void => {
         if (canceled !== undefined) return; // canceled while acknowledging: the handler never runs
         let returned: unknown;
         try {
-          returned = handler(command, { signal: controller.signal });
+          returned = handler(command, context);
         } catch (error) {
           completed(new Fail(command, error));
           return;
@@ -199,7 +209,12 @@ export class CommandDispatcher {
           () => completed(new Success(command)),
           (error: unknown) => completed(new Fail(command, error)),
         );
-      });
+      };
+      // The ack is built only when someone listens; either way the handler starts after the current call stack.
+      const acknowledged = this.bus.hasSubscriberFor(AckCommand)
+        ? this.bus.publish(new AckCommand(command))
+        : Promise.resolve();
+      void acknowledged.then(runHandler);
     });
   }
 }
@@ -211,8 +226,8 @@ function validTimeout(value: unknown): number {
   return value;
 }
 
-function isAbortOf(error: unknown, signal: AbortSignal): boolean {
-  return error === signal.reason || (error instanceof Error && error.name === 'AbortError');
+function isAbortOf(error: unknown, abortReason: unknown): boolean {
+  return error === abortReason || (error instanceof Error && error.name === 'AbortError');
 }
 
 /** The error `send` throws for a response that is not a success. */

@@ -334,6 +334,22 @@ describe('CommandDispatcher: timeouts', () => {
     expect((late?.response as Fail).error).toEqual(new Error('too late and broken'));
   });
 
+  it('a handler that first reads its signal after the timeout finds it already aborted with the timeout error', async () => {
+    const { dispatcher } = setup({ defaultTimeoutMs: 1_000 });
+    const release = deferred();
+    let context: { readonly signal: AbortSignal } | undefined;
+    dispatcher.register(OpenAccount, async (_c, ctx) => {
+      context = ctx; // the signal is not read yet
+      await release.promise;
+    });
+    const sending = rejectionOf(dispatcher.send(new OpenAccount('late-reader')));
+    await jest.advanceTimersByTimeAsync(1_000);
+    const error = await sending;
+    expect(context?.signal.aborted).toBe(true);
+    expect(context?.signal.reason).toBe(error);
+    release.resolve();
+  });
+
   it('a handler that honours the abort (rejects with the signal reason) produces no late result', async () => {
     const { dispatcher, kinds } = setup({ defaultTimeoutMs: 50 });
     dispatcher.register(OpenAccount, (_c, { signal }) => {
