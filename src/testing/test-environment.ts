@@ -260,7 +260,8 @@ export class TestEnvironment {
           `TestEnvironment.dispose: a handler of a stored event was still running after ${limit} ms (a bus handler that never settles?)`,
         ),
       );
-      void this.store.close(); // waits for that same handler; not awaited, so dispose itself does not hang
+      // close() waits for that same handler: not awaited, so dispose itself does not hang; its outcome is moot.
+      this.store.close().catch(() => undefined);
     }
     if (this.deliveryError !== undefined) failures.unshift(this.deliveryError);
     if (failures.length > 0) throw failures[0];
