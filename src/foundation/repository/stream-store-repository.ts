@@ -11,6 +11,7 @@ import {
   type StreamNameBuilder,
 } from '../../persistence/stream-name-builder';
 import type { SnapshotPolicy, SnapshotStore, StoredSnapshot } from '../snapshots/snapshot-store';
+import { AggregateCache } from './aggregate-cache';
 import type { LoadOptions, Repository, SaveOptions, SaveResult } from './repository';
 import {
   AggregateDeletedError,
@@ -43,6 +44,12 @@ export interface StreamStoreRepositoryOptions {
   readonly pageSize?: number;
   /** Snapshots for aggregates that implement `SnapshotSource`. */
   readonly snapshots?: SnapshotSettings;
+  /**
+   * Keep up to `maxAggregates` saved aggregates in memory, so a load reads only the events appended since instead of
+   * replaying the stream (see {@link AggregateCache}: instances are checked out by a load and back in by a successful
+   * save, never shared). Off by default. After `save`, load the aggregate again rather than reusing the instance.
+   */
+  readonly cache?: { readonly maxAggregates: number };
   /** Headers written into the metadata of every saved event (e.g. the acting user). */
   readonly headers?: () => Readonly<Record<string, string>>;
   /**
@@ -74,6 +81,7 @@ export class StreamStoreRepository implements Repository {
   readonly streamNames: StreamNameBuilder;
   private readonly pageSize: number;
   private readonly snapshots: SnapshotSettings | undefined;
+  private readonly cache: AggregateCache | undefined;
   private readonly headers: (() => Readonly<Record<string, string>>) | undefined;
   private readonly onWarning: (warning: RepositoryWarning) => void;
 
@@ -88,6 +96,7 @@ export class StreamStoreRepository implements Repository {
       );
     }
     this.snapshots = options.snapshots;
+    this.cache = options.cache ? new AggregateCache(options.cache.maxAggregates) : undefined;
     this.headers = options.headers;
     this.onWarning = options.onWarning ?? defaultWarning;
   }
@@ -152,11 +161,15 @@ export class StreamStoreRepository implements Repository {
   }
 
   async delete(aggregate: AggregateRoot): Promise<void> {
-    await this.store.deleteStream(this.streamOfInstance(aggregate), this.expectedVersionOf(aggregate));
+    const streamName = this.streamOfInstance(aggregate);
+    this.cache?.evict(streamName);
+    await this.store.deleteStream(streamName, this.expectedVersionOf(aggregate));
   }
 
   async hardDelete(aggregate: AggregateRoot): Promise<void> {
-    await this.store.tombstoneStream(this.streamOfInstance(aggregate), this.expectedVersionOf(aggregate));
+    const streamName = this.streamOfInstance(aggregate);
+    this.cache?.evict(streamName);
+    await this.store.tombstoneStream(streamName, this.expectedVersionOf(aggregate));
   }
 
   /**
@@ -185,6 +198,8 @@ export class StreamStoreRepository implements Repository {
     if (aggregate.expectedVersion !== result.nextExpectedVersion)
       aggregate.skipToVersion(result.nextExpectedVersion);
     await this.maybeSnapshot(aggregate, type, streamName, firstRevision - 1);
+    // saveAndContinue keeps the unit of work open on this instance: it must not be handed to another load.
+    if (this.cache && !keepSource) this.cache.put(streamName, aggregate);
     return {
       streamName,
       firstRevision,
@@ -206,6 +221,12 @@ export class StreamStoreRepository implements Repository {
       );
     }
     const streamName = this.streamNames.forAggregate(type.typeName, id);
+    const cached = target === undefined ? this.cache?.take<T>(streamName, type) : undefined;
+    if (cached) {
+      // Catches up with whatever was appended since; STALE when the stream was deleted or recreated meanwhile.
+      const loaded = await this.replay(type, id, streamName, undefined, cached);
+      if (loaded !== STALE) return loaded;
+    }
     // Checked here, not only inside: an awaited call costs a promise turn on every load.
     const snapshot = this.snapshots ? await this.fromSnapshot(type, id, streamName, target) : undefined;
     if (snapshot) {
