@@ -57,6 +57,29 @@ interface CompiledEntry {
  */
 const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/;
 
+/** A JSON string's content that needs no unescaping: no quote, no backslash, no control character. */
+const PLAIN = String.raw`[^"\\\u0000-\u001f]*`;
+
+/**
+ * The metadata exactly as {@link EventSerializer.serialize} writes it: the keys in their write order, each optional
+ * one present or absent, string values without escapes, a schema version in plain decimal (at most 15 digits, so a
+ * safe integer), no whitespace, and `rdMetaVersion` last. Text it matches is valid JSON whose every key passes
+ * {@link EventSerializer.readMetadata}'s checks (headers are checked separately), so the read path takes the values
+ * from the match instead of running `JSON.parse`; anything else (another writer, another key order, extra keys,
+ * escapes, whitespace, other number forms) takes the full path. Linear: no group can backtrack into another.
+ * Groups: 1 `$correlationId`, 2 `$causationId`, 3 `schemaVersion`, 4 `aggregateType`, 5 `commitId`, 6 `headers`.
+ */
+const CANONICAL_METADATA = new RegExp(
+  String.raw`^\{` +
+    String.raw`(?:"\$correlationId":"(${PLAIN})",)?` +
+    String.raw`(?:"\$causationId":"(${PLAIN})",)?` +
+    String.raw`"schemaVersion":([1-9]\d{0,14}),` +
+    String.raw`(?:"aggregateType":"(${PLAIN})",)?` +
+    String.raw`(?:"commitId":"(${PLAIN})",)?` +
+    String.raw`(?:"headers":(\{[^]*\}),)?` +
+    String.raw`"rdMetaVersion":${EVENT_METADATA_VERSION}\}$`,
+);
+
 /**
  * Turns events into {@link EventData} (JSON payload + metadata) and stored events back into instances of their
  * registered classes.
@@ -190,8 +213,17 @@ export class EventSerializer {
     return entry ? (this.restore(entry, recorded) as DeserializedEvent<T>) : undefined;
   }
 
-  /** Parses and validates the metadata of a stored event (empty metadata reads as `{}`). */
+  /**
+   * Parses and validates the metadata of a stored event (empty metadata reads as `{}`). Metadata in the exact form
+   * {@link serialize} writes is read without `JSON.parse` (same result); any other text is parsed and checked key by
+   * key.
+   */
   readMetadata(recorded: RecordedEvent): EventMetadata {
+    const text = recorded.metadata;
+    if (typeof text === 'string') {
+      const canonical = readCanonicalMetadata(text);
+      if (canonical !== undefined) return canonical;
+    }
     const metadata = recorded.metadata === '' ? {} : parseObject(recorded, recorded.metadata, 'metadata');
     const { rdMetaVersion, $correlationId, $causationId, schemaVersion, aggregateType, commitId, headers } =
       metadata;
@@ -372,6 +404,37 @@ function failStored(
     `${what} ${reason}`,
     cause === undefined ? undefined : { cause },
   );
+}
+
+/**
+ * The metadata object `JSON.parse` would return for canonical metadata text (same keys, same order, same values), or
+ * undefined when the text is not canonical or its headers are not a plain JSON object free of forbidden keys (then
+ * the caller takes the full path, which reports what is wrong). Never throws.
+ */
+function readCanonicalMetadata(text: string): EventMetadata | undefined {
+  const match = CANONICAL_METADATA.exec(text);
+  if (match === null) return undefined;
+  let headers: unknown;
+  const headersText = match[6];
+  if (headersText !== undefined) {
+    // The headers' text is the only part the pattern does not pin down: it must be one JSON object on its own (then
+    // the whole text is valid JSON with exactly these keys), and must not be able to spell a forbidden key.
+    if (MAY_HOLD_FORBIDDEN_KEY.test(headersText)) return undefined;
+    try {
+      headers = JSON.parse(headersText);
+    } catch {
+      return undefined;
+    }
+  }
+  const metadata: Record<string, unknown> = {};
+  if (match[1] !== undefined) metadata.$correlationId = match[1];
+  if (match[2] !== undefined) metadata.$causationId = match[2];
+  metadata.schemaVersion = Number(match[3]);
+  if (match[4] !== undefined) metadata.aggregateType = match[4];
+  if (match[5] !== undefined) metadata.commitId = match[5];
+  if (headersText !== undefined) metadata.headers = headers;
+  metadata.rdMetaVersion = EVENT_METADATA_VERSION;
+  return metadata as EventMetadata;
 }
 
 /** Parses stored JSON that must be an object and must not hold prototype-touching keys. */

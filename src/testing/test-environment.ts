@@ -39,7 +39,7 @@ export interface TestEnvironmentOptions {
 }
 
 /** Anything the environment stops on {@link TestEnvironment.dispose}: read models, listeners, subscriptions. */
-export type Disposable =
+export type TrackedResource =
   { stop(): unknown } | { close(): unknown } | { unsubscribe(): unknown } | { dispose(): unknown };
 
 /** What naming an aggregate's stream needs: its class's stable `typeName`. */
@@ -81,7 +81,7 @@ export class TestEnvironment {
   readonly queue: TestQueue<Message>;
   /** Events stored, deserialized, in `$all` order (fed by a store subscription: await them, do not count on timing). */
   readonly events: TestQueue<object>;
-  private readonly disposables: Disposable[] = [];
+  private readonly disposables: TrackedResource[] = [];
   private readonly subscription: StoreSubscription;
   private lastDelivered = -1n;
   private deliveryError: unknown;
@@ -222,7 +222,7 @@ export class TestEnvironment {
   }
 
   /** Registers something to stop on {@link dispose} (read models, listeners, subscriptions); returns it. */
-  track<T extends Disposable>(disposable: T): T {
+  track<T extends TrackedResource>(disposable: T): T {
     this.disposables.push(disposable);
     return disposable;
   }
@@ -292,7 +292,7 @@ export class TestEnvironment {
   }
 }
 
-async function stopOne(disposable: Disposable): Promise<void> {
+async function stopOne(disposable: TrackedResource): Promise<void> {
   if ('stop' in disposable && typeof disposable.stop === 'function') await disposable.stop();
   else if ('dispose' in disposable && typeof disposable.dispose === 'function') await disposable.dispose();
   else if ('close' in disposable && typeof disposable.close === 'function') await disposable.close();
