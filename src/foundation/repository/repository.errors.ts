@@ -1,7 +1,7 @@
 import { ReactiveDomainError } from '../../core/reactive-domain.error';
 
 /** Identifies the aggregate an error is about. */
-export interface AggregateRef {
+export interface AggregateErrorRef {
   readonly aggregateType: string;
   readonly aggregateId: string;
   readonly streamName: string;
@@ -11,7 +11,7 @@ abstract class RepositoryError extends ReactiveDomainError {
   readonly aggregateType: string;
   readonly aggregateId: string;
   readonly streamName: string;
-  constructor(ref: AggregateRef, message: string, options?: { cause?: unknown }) {
+  constructor(ref: AggregateErrorRef, message: string, options?: { cause?: unknown }) {
     super(
       `${ref.aggregateType} ${JSON.stringify(ref.aggregateId)} (stream ${JSON.stringify(ref.streamName)}): ${message}`,
       options,
@@ -25,7 +25,7 @@ abstract class RepositoryError extends ReactiveDomainError {
 /** The aggregate's stream does not exist (never written, or soft-deleted). */
 export class AggregateNotFoundError extends RepositoryError {
   readonly code = 'AGGREGATE_NOT_FOUND';
-  constructor(ref: AggregateRef) {
+  constructor(ref: AggregateErrorRef) {
     super(ref, 'not found');
   }
 }
@@ -33,7 +33,7 @@ export class AggregateNotFoundError extends RepositoryError {
 /** The aggregate's stream was hard-deleted (tombstoned). */
 export class AggregateDeletedError extends RepositoryError {
   readonly code = 'AGGREGATE_DELETED';
-  constructor(ref: AggregateRef) {
+  constructor(ref: AggregateErrorRef) {
     super(ref, 'deleted (tombstoned)');
   }
 }
@@ -42,7 +42,7 @@ export class AggregateDeletedError extends RepositoryError {
 export class AggregateVersionError extends RepositoryError {
   readonly code = 'AGGREGATE_VERSION';
   constructor(
-    ref: AggregateRef,
+    ref: AggregateErrorRef,
     readonly requestedVersion: number,
     readonly lastVersion: number,
   ) {
@@ -54,7 +54,7 @@ export class AggregateVersionError extends RepositoryError {
 export class ConcurrencyRetriesExhaustedError extends RepositoryError {
   readonly code = 'CONCURRENCY_RETRIES_EXHAUSTED';
   constructor(
-    ref: AggregateRef,
+    ref: AggregateErrorRef,
     readonly attempts: number,
     cause: unknown,
   ) {
