@@ -165,11 +165,23 @@ export class PassThroughSerializer extends EventSerializer {
 }
 const EMPTY: EventMetadata = Object.freeze({});
 
-export function newRepository(store: StreamStore, options: { serializer?: EventSerializer; pageSize?: number } = {}): StreamStoreRepository {
-  return new StreamStoreRepository({ store, serializer: options.serializer ?? serializer, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+/** Repository options the workloads vary: `cache` turns on the aggregate cache (sized for every aggregate). */
+export interface RepositoryChoice {
+  serializer?: EventSerializer;
+  pageSize?: number;
+  cache?: boolean;
 }
 
-export function newCorrelatedRepository(store: StreamStore, options: { serializer?: EventSerializer } = {}): CorrelatedRepository {
+export function newRepository(store: StreamStore, options: RepositoryChoice = {}): StreamStoreRepository {
+  return new StreamStoreRepository({
+    store,
+    serializer: options.serializer ?? serializer,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(options.cache ? { cache: { maxAggregates: 10_000 } } : {}),
+  });
+}
+
+export function newCorrelatedRepository(store: StreamStore, options: RepositoryChoice = {}): CorrelatedRepository {
   return new CorrelatedRepository(newRepository(store, options));
 }
 
