@@ -99,7 +99,9 @@ const CANONICAL_METADATA = new RegExp(
  * Schemas and codecs are compiled once per type and cached: no reflection per event.
  *
  * **Metadata** (see {@link EventMetadata}): `$correlationId`, `$causationId`, `schemaVersion`, `aggregateType`,
- * `commitId`, `headers`, `rdMetaVersion: 1`.
+ * `commitId`, `headers`, `rdMetaVersion: 1`, written in that order. Metadata read back in exactly that form is
+ * recognised by one anchored pattern and not run through `JSON.parse` (same result, same checks); metadata in any
+ * other form (other writers, other key order, escapes) is parsed and checked key by key.
  *
  * **Upcasting**: an event stored at schema version n below the registered version v goes through the type's
  * upcasters n, n+1, ..., v-1 before it is restored; a stored version above v throws {@link EventSchemaVersionError}.
@@ -161,6 +163,7 @@ export class EventSerializer {
       );
     }
 
+    // Key order matters: it is the canonical form the read path recognises without JSON.parse (CANONICAL_METADATA).
     const metadata: Record<string, unknown> = {};
     if (correlationId !== undefined) metadata.$correlationId = correlationId;
     if (causationId !== undefined) metadata.$causationId = causationId;

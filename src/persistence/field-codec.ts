@@ -30,6 +30,11 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 /** Fields of a message that travel in the event id and metadata, not in the payload. */
 const ID_FIELDS: ReadonlySet<string> = new Set(['msgId', 'correlationId', 'causationId']);
 
+/** `ID_FIELDS.has(key)` for the read path, where it runs for every stored field: three compares, no hashing. */
+function isMessageIdField(key: string): boolean {
+  return key === 'msgId' || key === 'correlationId' || key === 'causationId';
+}
+
 type Encoder = (value: unknown) => unknown;
 type Decoder = (value: unknown) => unknown;
 
@@ -148,8 +153,10 @@ export function compileObjectCodec(schema: FieldSchema | undefined, skipMessageI
       return out;
     },
     decodeInto(target, payload) {
-      for (const key of Object.keys(payload)) {
-        if (skipMessageIds && ID_FIELDS.has(key)) continue;
+      const keys = Object.keys(payload);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (skipMessageIds && isMessageIdField(key)) continue;
         const value = payload[key];
         const decoder = hasDecoders ? decoders[key] : undefined;
         if (decoder === undefined) {
