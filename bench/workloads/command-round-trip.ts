@@ -292,6 +292,8 @@ async function main(): Promise<void> {
       { us: 'reactive-domain dispatcher, non-serialising', peers, floor: 'floor: async load-fold-append over objects' },
       { us: 'reactive-domain repository, non-serialising', peers, floor: 'floor: async load-fold-append over objects' },
       { us: 'reactive-domain dispatcher, serialising store', peers, floor: 'floor: async load-fold-append over JSON', notLikeForLike: 'ours parses JSON, the peers hold objects' },
+      { us: 'reactive-domain dispatcher, non-serialising, aggregate cache', peers, floor: 'floor: async load-fold-append over objects' },
+      { us: 'reactive-domain dispatcher, serialising store, aggregate cache', peers, floor: 'floor: async load-fold-append over JSON', notLikeForLike: 'ours parses JSON, the peers hold objects' },
     ],
     iterations: 3,
     rounds: 3,
@@ -300,6 +302,7 @@ async function main(): Promise<void> {
     notes: [
       `Each aggregate starts with one event and receives ${PER_AGGREGATE} deposits, so a load replays ${Math.round(PER_AGGREGATE / 2)} events on average.`,
       'Commands are sent one after the other (each awaited); latency is per command, from send to response.',
+      'The aggregate-cache rows use the repository option `cache: { maxAggregates }`: a load reads only the events appended since the last save (none here) instead of replaying the stream. The peers and floors replay.',
     ],
   });
   await nest.app.close();
