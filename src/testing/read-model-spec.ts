@@ -1,7 +1,7 @@
 import type { AggregateRoot, AggregateType } from '../core/aggregate-root';
 import type { Query, QueryResult } from '../core/message';
 import { checkpointOf } from '../foundation/listeners/checkpoint';
-import type { ListenerSource } from '../foundation/listeners/listener-source';
+import { deliversFrom, type ListenerSource } from '../foundation/listeners/listener-source';
 import type { ReadModelBase } from '../foundation/listeners/read-model-base';
 import type { RecordedEvent } from '../persistence/stream-store';
 import type { ErrorClass } from './aggregate-spec';
@@ -216,7 +216,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
   private async waitForWrites(model: M, written: readonly RecordedEvent[]): Promise<void> {
     for (const source of this.options.sources) {
       let last: RecordedEvent | undefined;
-      for (const event of written) if (delivers(source, event)) last = event;
+      for (const event of written) if (deliversFrom(source, event)) last = event;
       if (last) await model.waitFor(source, checkpointOf(last, source.kind === 'stream' ? 'stream' : 'all'));
     }
   }
@@ -231,20 +231,3 @@ function observeErrors(model: ReadModelBase): void {
 }
 
 /** Whether `source` delivers `event` (mirrors the listener's filters). */
-function delivers(source: ListenerSource, event: RecordedEvent): boolean {
-  if (event.type.startsWith('$')) return false;
-  switch (source.kind) {
-    case 'stream':
-      return event.streamName === source.streamName;
-    case 'category':
-      return event.streamName.startsWith(`${source.category}-`);
-    case 'eventType':
-      return source.types.includes(event.type);
-    case 'all': {
-      const filter = source.filter;
-      if (!filter) return true;
-      const value = filter.on === 'streamName' ? event.streamName : event.type;
-      return filter.prefixes.some((prefix) => value.startsWith(prefix));
-    }
-  }
-}

@@ -1,6 +1,5 @@
 import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
-import { categoryFilter } from '../../persistence/stream-name-builder';
-import type { ListenerSource } from './listener-source';
+import { allFilterOf, type ListenerSource } from './listener-source';
 
 const PAGE = 1000;
 
@@ -21,12 +20,7 @@ export async function countSourceEvents(store: StreamStore, source: ListenerSour
       from = last.revision + 1;
     }
   }
-  const filter =
-    source.kind === 'category'
-      ? categoryFilter(source.category)
-      : source.kind === 'eventType'
-        ? ({ on: 'eventType', prefixes: source.types } as const)
-        : source.filter;
+  const filter = allFilterOf(source);
   const exact = source.kind === 'eventType' ? new Set(source.types) : undefined;
   let after: bigint | 'start' = 'start';
   for (;;) {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { categoryFilter } from '../../persistence/stream-name-builder';
-import type { AllFilter } from '../../persistence/stream-store';
+import type { AllFilter, RecordedEvent } from '../../persistence/stream-store';
 import type { Checkpoint } from './checkpoint';
 
 /**
@@ -65,6 +65,43 @@ export function sourceKeyOf(source: ListenerSource): string {
       return source.filter
         ? `$all:${source.filter.on}:${[...source.filter.prefixes].sort().join(',')}`
         : '$all';
+  }
+}
+
+/**
+ * The `$all` filter a source reads through (undefined: unfiltered `$all`). An `eventType` source filters by type
+ * prefix on the server; {@link deliversFrom} then keeps the exact names.
+ */
+export function allFilterOf(source: Exclude<ListenerSource, { kind: 'stream' }>): AllFilter | undefined {
+  switch (source.kind) {
+    case 'category':
+      return categoryFilter(source.category);
+    case 'eventType':
+      return { on: 'eventType', prefixes: source.types };
+    case 'all':
+      return source.filter;
+  }
+}
+
+/**
+ * True when a listener on `source` delivers `event`: the store-side filter (system `$` types never) plus the exact
+ * event-type match. One definition for listeners, rebuild counts and the testing kit.
+ */
+export function deliversFrom(source: ListenerSource, event: RecordedEvent): boolean {
+  if (event.type.startsWith('$')) return false;
+  switch (source.kind) {
+    case 'stream':
+      return event.streamName === source.streamName;
+    case 'category':
+      return event.streamName.startsWith(`${source.category}-`);
+    case 'eventType':
+      return source.types.includes(event.type);
+    case 'all': {
+      const filter = source.filter;
+      if (!filter) return true;
+      const value = filter.on === 'streamName' ? event.streamName : event.type;
+      return filter.prefixes.some((prefix) => value.startsWith(prefix));
+    }
   }
 }
 

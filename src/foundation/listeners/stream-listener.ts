@@ -3,10 +3,8 @@ import {
   describeValue,
   type ReactiveDomainError,
 } from '../../core/reactive-domain.error';
-import { categoryFilter } from '../../persistence/stream-name-builder';
 import { SubscriptionDroppedError } from '../../persistence/stream-store.errors';
 import type {
-  AllFilter,
   RecordedEvent,
   StoreSubscription,
   StreamStore,
@@ -21,6 +19,7 @@ import {
   ListenerStoppedError,
 } from './listener.errors';
 import {
+  allFilterOf,
   assertCheckpointFits,
   checkpointKindOf,
   describeSource,
@@ -302,17 +301,6 @@ export class StreamListener {
     this.#timer = undefined;
     this.#errors.report(error);
     this.#live.reject(error);
-  }
-}
-
-function allFilterOf(source: Exclude<ListenerSource, { kind: 'stream' }>): AllFilter | undefined {
-  switch (source.kind) {
-    case 'category':
-      return categoryFilter(source.category);
-    case 'eventType':
-      return { on: 'eventType', prefixes: source.types };
-    case 'all':
-      return source.filter;
   }
 }
 
