@@ -38,6 +38,7 @@ export abstract class AggregateRoot<TId extends string = string>
   extends EventDrivenStateMachine
   implements EventSource<TId>, CorrelatedEventSource
 {
+  /** The aggregate's id (a non-empty string, checked by the constructor); together with `typeName` it names the stream. */
   readonly id: TId;
   #source: CorrelatedMessage | undefined;
   #keepSourceOnce = false;

@@ -2,7 +2,9 @@ import { ReactiveDomainError } from './reactive-domain.error';
 
 /** Names an aggregate (or state machine) in error messages: `Order 7f3c…` or `Order`. */
 export interface AggregateLabel {
+  /** The class's registered `typeName`, or its constructor name when it has none. */
   readonly aggregateType: string;
+  /** The instance's id; undefined when it has no string `id` (e.g. a plain state machine). */
   readonly aggregateId: string | undefined;
 }
 
@@ -14,7 +16,9 @@ function label(at: AggregateLabel): string {
 
 /** Base of the errors raised by aggregates and state machines; carries the aggregate's type and id. */
 export abstract class AggregateError extends ReactiveDomainError {
+  /** The class's registered `typeName`, or its constructor name when it has none. */
   readonly aggregateType: string;
+  /** The instance's id; undefined when it has no string `id` (e.g. a plain state machine). */
   readonly aggregateId: string | undefined;
   constructor(at: AggregateLabel, message: string, options?: { cause?: unknown }) {
     super(`${label(at)}: ${message}`, options);

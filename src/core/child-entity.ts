@@ -12,7 +12,9 @@ export abstract class ChildEntity<TId extends string = string> {
   readonly #routed = new Set<Function>();
 
   constructor(
+    /** The child's id within its root; routes compare it to tell their own events from a sibling's. */
     readonly id: TId,
+    /** The aggregate (or state machine) that records and routes this child's events. */
     protected readonly root: EventDrivenStateMachine,
   ) {}
 

@@ -7,6 +7,7 @@ import type { CorrelatedMessage } from './message';
  * that has never been saved. Events raised but not saved (`pendingEvents`) do not count until `takeEvents()`.
  */
 export interface EventSource<TId extends string = string> {
+  /** The aggregate's id; together with its type it names the stream. */
   readonly id: TId;
   /** Revision of the last stored event applied; -1 when new. */
   readonly expectedVersion: number;

@@ -25,11 +25,17 @@ export interface EventTypeOptions {
 
 /** What the registry knows about one event type. */
 export interface EventTypeEntry<T extends object = object> {
+  /** The registered event class. */
   readonly type: MessageType<T>;
+  /** The stable type name stored and transmitted with each event. */
   readonly name: string;
+  /** Current schema version of the payload (a positive integer; 1 when not given). */
   readonly version: number;
+  /** How non-JSON fields are restored; undefined when none was given. */
   readonly fields: FieldSchema | undefined;
+  /** Upcasters keyed by the version they read (empty when the type is at version 1). */
   readonly upcasters: { readonly [fromVersion: number]: Upcaster };
+  /** True when payloads are restored with class-transformer instead of the built-in fast path. */
   readonly useClassTransformer: boolean;
 }
 
@@ -41,7 +47,10 @@ export class DuplicateEventTypeError extends ReactiveDomainError {
 /** An event instance (or class) is not registered, so it cannot be named for storage or convention routing. */
 export class UnregisteredEventTypeError extends ReactiveDomainError {
   readonly code = 'UNREGISTERED_EVENT_TYPE';
-  constructor(readonly type: unknown) {
+  constructor(
+    /** The unregistered class (or whatever was given in its place). */
+    readonly type: unknown,
+  ) {
     super(
       `Event class ${describeType(type)} is not registered; register it once, e.g. ` +
         `registry.register(${describeType(type)}, '${describeType(type)}')`,
@@ -55,8 +64,11 @@ export class UnregisteredEventTypeError extends ReactiveDomainError {
 export class UnknownEventTypeError extends ReactiveDomainError {
   readonly code = 'UNKNOWN_EVENT_TYPE';
   constructor(
+    /** The stored type name that no class is registered under. */
     readonly typeName: string,
+    /** Stream the event was read from; undefined when not known. */
     readonly streamName?: string,
+    /** 0-based revision of the event in that stream; undefined when not known. */
     readonly revision?: number,
   ) {
     super(

@@ -13,8 +13,16 @@ export type FieldSpec =
   | DateConstructor
   | BigIntConstructor
   | MessageType
-  | { readonly arrayOf: FieldSpec }
-  | { readonly type?: MessageType; readonly fields: FieldSchema };
+  | {
+      /** Spec that every item of the array follows. */
+      readonly arrayOf: FieldSpec;
+    }
+  | {
+      /** Class whose prototype the restored object gets (its constructor is not run); a plain object when omitted. */
+      readonly type?: MessageType;
+      /** Schema of the nested object's own fields. */
+      readonly fields: FieldSchema;
+    };
 
 /** Field name -> how to restore it. */
 export type FieldSchema = { readonly [field: string]: FieldSpec };

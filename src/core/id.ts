@@ -76,7 +76,10 @@ declare const idBrand: unique symbol;
  * A string id branded with the entity it identifies: an `Id<'Order'>` is not assignable to an `Id<'Customer'>`,
  * although both are plain strings at run time (and serialise as such).
  */
-export type Id<Brand extends string> = string & { readonly [idBrand]: Brand };
+export type Id<Brand extends string> = string & {
+  /** Compile-time brand only; never present at run time. */
+  readonly [idBrand]: Brand;
+};
 
 /** The id factory returned by {@link defineId}. */
 export interface IdType<Brand extends string> {
@@ -94,7 +97,9 @@ export interface IdType<Brand extends string> {
 export class InvalidIdError extends InvalidArgumentError {
   override readonly code = 'INVALID_ID';
   constructor(
+    /** Brand of the id type that rejected the value (as passed to {@link defineId}). */
     readonly brand: string,
+    /** The rejected input, as given. */
     readonly value: unknown,
   ) {
     super(

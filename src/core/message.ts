@@ -11,7 +11,9 @@ export interface Message {
  * started it), `causationId` the message that directly caused this one.
  */
 export interface CorrelatedMessage extends Message {
+  /** `msgId` of the message that started the conversation; undefined until a `MessageBuilder` or source sets it. */
   correlationId: string | undefined;
+  /** `msgId` of the message that directly caused this one; undefined for the first message of a conversation. */
   causationId: string | undefined;
 }
 
@@ -27,7 +29,9 @@ export abstract class MessageBase implements Message {
 /** Base class for correlated messages; ids are set by `MessageBuilder` or by an aggregate's source. */
 export abstract class CorrelatedMessageBase implements CorrelatedMessage {
   msgId: string = newId();
+  /** `msgId` of the message that started the conversation; undefined until a `MessageBuilder` or source sets it. */
   correlationId: string | undefined = undefined;
+  /** `msgId` of the message that directly caused this one; undefined for the first message of a conversation. */
   causationId: string | undefined = undefined;
 }
 

@@ -12,6 +12,7 @@ export class EventSerializationError extends ReactiveDomainError {
     readonly typeName: string,
     /** Path of the offending field, e.g. `lines[2].price`; undefined when the problem is not one field. */
     readonly field: string | undefined,
+    /** What is wrong, in words (also part of the message). */
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
@@ -30,9 +31,13 @@ export class EventSerializationError extends ReactiveDomainError {
 export class EventDeserializationError extends ReactiveDomainError {
   readonly code: string = 'EVENT_DESERIALIZATION_FAILED';
   constructor(
+    /** The stream the event was read from. */
     readonly streamName: string,
+    /** 0-based revision of the event in that stream. */
     readonly revision: number,
+    /** The stored type name. */
     readonly typeName: string,
+    /** What is wrong, in words (also part of the message). */
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
@@ -53,7 +58,9 @@ export class EventSchemaVersionError extends EventDeserializationError {
     streamName: string,
     revision: number,
     typeName: string,
+    /** Schema version the event was stored with. */
     readonly storedVersion: number,
+    /** Schema version registered for the type in this process (lower than `storedVersion`). */
     readonly currentVersion: number,
   ) {
     super(

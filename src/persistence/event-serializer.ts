@@ -40,8 +40,11 @@ export interface SerializationContext {
 
 /** A stored event restored: the event instance, its metadata and the record it came from. */
 export interface DeserializedEvent<T extends object = object> {
+  /** The restored event: an instance of its registered class, upcast to the current schema version. */
   readonly event: T;
+  /** The parsed metadata stored with the event. */
   readonly metadata: EventMetadata;
+  /** The stored record the event was read from. */
   readonly recorded: RecordedEvent;
 }
 
@@ -112,6 +115,7 @@ const CANONICAL_METADATA = new RegExp(
  * `UnknownEventTypeError` (use {@link tryDeserialize} to skip unknown types deliberately).
  */
 export class EventSerializer {
+  /** Registry that names event types and holds their schemas; {@link defaultEventTypes} unless one was given. */
   readonly registry: EventTypeRegistry;
   private readonly compiled = new WeakMap<EventTypeEntry, CompiledEntry>();
 

@@ -20,7 +20,9 @@ export interface StreamNameBuilder {
 
 /** The parts of a `<category>-<id>` stream name. */
 export interface ParsedStreamName {
+  /** Everything before the first `-` (e.g. `bank.account`). */
   readonly category: string;
+  /** Everything after the first `-` (the aggregate id; may itself contain dashes). */
   readonly id: string;
 }
 

@@ -21,6 +21,7 @@ export interface ReadStreamEventsOptions {
 export interface ReadAllEventsOptions {
   /** Start after this position (exclusive) or at `'start'` (default). */
   readonly after?: bigint | 'start';
+  /** Only events matching this filter; all (non-system) events when omitted. */
   readonly filter?: AllFilter;
   /** Events read per call to the store (default 500). */
   readonly pageSize?: number;

@@ -8,8 +8,11 @@ import type { ExpectedVersion } from './expected-version';
 export class WrongExpectedVersionError extends ReactiveDomainError {
   readonly code = 'WRONG_EXPECTED_VERSION';
   constructor(
+    /** The stream the append or delete was for. */
     readonly streamName: string,
+    /** The expected version the caller passed. */
     readonly expected: ExpectedVersion,
+    /** 0-based revision of the stream's last event, or `'no_stream'` when the stream does not exist. */
     readonly actual: number | 'no_stream',
     options?: { cause?: unknown },
   ) {
@@ -24,6 +27,7 @@ export class WrongExpectedVersionError extends ReactiveDomainError {
 export class StreamDeletedError extends ReactiveDomainError {
   readonly code = 'STREAM_DELETED';
   constructor(
+    /** The tombstoned stream. */
     readonly streamName: string,
     options?: { cause?: unknown },
   ) {
@@ -42,6 +46,7 @@ export class StreamDeletedError extends ReactiveDomainError {
 export class StreamNotFoundError extends ReactiveDomainError {
   readonly code = 'STREAM_NOT_FOUND';
   constructor(
+    /** The stream that does not exist. */
     readonly streamName: string,
     options?: { cause?: unknown },
   ) {
@@ -61,7 +66,9 @@ export type SubscriptionDropReason = 'server_error' | 'handler_error' | 'connect
 export class SubscriptionDroppedError extends ReactiveDomainError {
   readonly code = 'SUBSCRIPTION_DROPPED';
   constructor(
+    /** What was subscribed to, for messages: e.g. `stream "order-1"` or `$all`. */
     readonly subscription: string,
+    /** Why it stopped. */
     readonly reason: SubscriptionDropReason,
     options?: { cause?: unknown },
   ) {

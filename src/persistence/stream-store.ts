@@ -18,14 +18,19 @@ export interface EventData {
 
 /** An event as stored. */
 export interface RecordedEvent {
+  /** The stream the event belongs to. */
   readonly streamName: string;
   /** 0-based position of the event in its stream. */
   readonly revision: number;
   /** Global position in the store's `$all` log; strictly increasing in append order. */
   readonly position: bigint;
+  /** Unique id of the event (a UUID), as given at append time. */
   readonly eventId: string;
+  /** Registered event type name. */
   readonly type: string;
+  /** JSON payload, as appended. */
   readonly data: string;
+  /** JSON metadata, as appended. */
   readonly metadata: string;
   /** When the store recorded it. */
   readonly created: Date;
@@ -58,8 +63,11 @@ export interface ReadStreamOptions {
 
 /** A page of one stream's events. */
 export interface StreamSlice {
+  /** Discriminant: the stream exists and this is a page of it. */
   readonly status: 'ok';
+  /** The stream that was read. */
   readonly streamName: string;
+  /** The page's events in read direction (empty when the start is past the end). */
   readonly events: readonly RecordedEvent[];
   /** Revision of the stream's last event (-1 never occurs: a stream that exists has an event). */
   readonly lastRevision: number;
@@ -71,20 +79,41 @@ export interface StreamSlice {
 export type ReadStreamResult =
   | StreamSlice
   /** Never written, or soft-deleted (and not written since). */
-  | { readonly status: 'not_found'; readonly streamName: string }
+  | {
+      /** Discriminant: the stream does not exist (or was soft-deleted). */
+      readonly status: 'not_found';
+      /** The stream that was read. */
+      readonly streamName: string;
+    }
   /** Tombstoned: can never be read or written again. */
-  | { readonly status: 'deleted'; readonly streamName: string };
+  | {
+      /** Discriminant: the stream was tombstoned. */
+      readonly status: 'deleted';
+      /** The stream that was read. */
+      readonly streamName: string;
+    };
 
 /**
  * Which events of `$all` to see. Events whose type starts with `$` (server system events) are never returned.
  * Prefix lists match if ANY prefix matches.
  */
 export type AllFilter =
-  | { readonly on: 'streamName'; readonly prefixes: readonly string[] }
-  | { readonly on: 'eventType'; readonly prefixes: readonly string[] };
+  | {
+      /** Match on the name of the event's stream. */
+      readonly on: 'streamName';
+      /** Stream name prefixes; an event matches when its stream name starts with any of them. */
+      readonly prefixes: readonly string[];
+    }
+  | {
+      /** Match on the event's registered type name. */
+      readonly on: 'eventType';
+      /** Type name prefixes; an event matches when its type starts with any of them. */
+      readonly prefixes: readonly string[];
+    };
 
 /** Options for reading `$all`. */
 export interface ReadAllOptions {
+  /** `forwards` (default) or `backwards`. */
   readonly direction?: 'forwards' | 'backwards';
   /**
    * Read after this position (exclusive), or from `'start'`/`'end'`. Default `'start'` forwards, `'end'`
@@ -93,11 +122,13 @@ export interface ReadAllOptions {
   readonly after?: bigint | 'start' | 'end';
   /** At most this many events (default 500). */
   readonly maxCount?: number;
+  /** Only events matching this filter; all (non-system) events when omitted. */
   readonly filter?: AllFilter;
 }
 
 /** A page of `$all`. */
 export interface AllSlice {
+  /** The page's events in read direction, in global position order. */
   readonly events: readonly RecordedEvent[];
   /** True when no matching event follows this page in the read direction (at the time of the read). */
   readonly isEnd: boolean;
@@ -105,6 +136,7 @@ export interface AllSlice {
 
 /** Callbacks of a subscription. Events are delivered one at a time: the next waits for `onEvent` to settle. */
 export interface SubscriptionHandlers {
+  /** Handles one event; the subscription waits for a returned promise before delivering the next. */
   onEvent(event: RecordedEvent): void | Promise<void>;
   /** Called once, when every event that existed when the subscription started has been handled. */
   onLive?(): void;
@@ -134,6 +166,7 @@ export interface SubscribeToStreamOptions {
 export interface SubscribeToAllOptions {
   /** Deliver events after this position (exclusive), or from `'start'` or `'end'`. */
   readonly after?: bigint | 'start' | 'end';
+  /** Only events matching this filter; all (non-system) events when omitted. */
   readonly filter?: AllFilter;
 }
 
