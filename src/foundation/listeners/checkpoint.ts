@@ -10,13 +10,33 @@ import type { RecordedEvent } from '../../persistence/stream-store';
  *   last handled event.
  */
 export type Checkpoint =
-  | { readonly kind: 'stream'; readonly revision: number }
-  | { readonly kind: 'all'; readonly position: bigint };
+  | {
+      /** Discriminant: a checkpoint in one stream. */
+      readonly kind: 'stream';
+      /** 0-based revision of the last handled event. */
+      readonly revision: number;
+    }
+  | {
+      /** Discriminant: a checkpoint in `$all`. */
+      readonly kind: 'all';
+      /** Global `$all` position of the last handled event. */
+      readonly position: bigint;
+    };
 
 /** The JSON-safe form of a {@link Checkpoint} (a `bigint` position travels as a decimal string). */
 export type StoredCheckpoint =
-  | { readonly kind: 'stream'; readonly revision: number }
-  | { readonly kind: 'all'; readonly position: string };
+  | {
+      /** Discriminant: a checkpoint in one stream. */
+      readonly kind: 'stream';
+      /** 0-based revision of the last handled event. */
+      readonly revision: number;
+    }
+  | {
+      /** Discriminant: a checkpoint in `$all`. */
+      readonly kind: 'all';
+      /** Global `$all` position of the last handled event, as a decimal string. */
+      readonly position: string;
+    };
 
 /** Checkpoint at a stream revision. */
 export function streamCheckpoint(revision: number): Checkpoint {

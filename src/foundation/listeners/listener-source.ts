@@ -14,10 +14,30 @@ import type { Checkpoint } from './checkpoint';
  * - `all`: `$all`, optionally filtered by stream-name or event-type prefixes (checkpoints are positions).
  */
 export type ListenerSource =
-  | { readonly kind: 'stream'; readonly streamName: string }
-  | { readonly kind: 'category'; readonly category: string }
-  | { readonly kind: 'eventType'; readonly types: readonly string[] }
-  | { readonly kind: 'all'; readonly filter?: AllFilter };
+  | {
+      /** Discriminant: one stream. */
+      readonly kind: 'stream';
+      /** The stream followed. */
+      readonly streamName: string;
+    }
+  | {
+      /** Discriminant: every stream of a category. */
+      readonly kind: 'category';
+      /** The category: the part of the stream names before the first `-` (contains no `-`). */
+      readonly category: string;
+    }
+  | {
+      /** Discriminant: every event of some types. */
+      readonly kind: 'eventType';
+      /** Registered event type names, matched exactly (at least one). */
+      readonly types: readonly string[];
+    }
+  | {
+      /** Discriminant: `$all`. */
+      readonly kind: 'all';
+      /** Only events matching this filter; all (non-system) events when omitted. */
+      readonly filter?: AllFilter;
+    };
 
 /** Factories for {@link ListenerSource}s (validated). */
 export const ListenerSources = {

@@ -13,7 +13,9 @@ function at(event: Pick<RecordedEvent, 'type' | 'streamName' | 'revision' | 'pos
 export class ListenerFailedError extends ReactiveDomainError {
   readonly code = 'LISTENER_FAILED';
   constructor(
+    /** The listener's source, described for messages (e.g. `stream "account-1"`, `$all`). */
     readonly source: string,
+    /** Reconnect attempts made before giving up. */
     readonly attempts: number,
     options?: { cause?: unknown },
   ) {
@@ -28,7 +30,9 @@ export class ListenerFailedError extends ReactiveDomainError {
 export class ListenerHandlerError extends ReactiveDomainError {
   readonly code = 'LISTENER_HANDLER_FAILED';
   constructor(
+    /** The listener's source, described for messages (e.g. `stream "account-1"`, `$all`). */
     readonly source: string,
+    /** The stored event the handler failed on. */
     readonly event: RecordedEvent,
     options?: { cause?: unknown },
   ) {
@@ -39,7 +43,10 @@ export class ListenerHandlerError extends ReactiveDomainError {
 /** The listener (or read model) was stopped before it went live, so `whenLive()` can never resolve. */
 export class ListenerStoppedError extends ReactiveDomainError {
   readonly code = 'LISTENER_STOPPED';
-  constructor(readonly source: string) {
+  constructor(
+    /** The listener's source, described for messages (e.g. `stream "account-1"`, `$all`). */
+    readonly source: string,
+  ) {
     super(`Listener on ${source} was stopped before it went live`);
   }
 }
@@ -47,7 +54,10 @@ export class ListenerStoppedError extends ReactiveDomainError {
 /** `start()` was called on a listener that was already started (a listener runs once; create another). */
 export class ListenerAlreadyStartedError extends ReactiveDomainError {
   readonly code = 'LISTENER_ALREADY_STARTED';
-  constructor(readonly source: string) {
+  constructor(
+    /** The listener's source, described for messages (e.g. `stream "account-1"`, `$all`). */
+    readonly source: string,
+  ) {
     super(
       `Listener on ${source} was already started; a StreamListener runs once — create a new one to restart`,
     );
@@ -62,8 +72,11 @@ export class ListenerAlreadyStartedError extends ReactiveDomainError {
 export class ReadModelHandlerError extends ReactiveDomainError {
   readonly code = 'READ_MODEL_HANDLER_FAILED';
   constructor(
+    /** The read model's name. */
     readonly model: string,
+    /** Key of the source that delivered the event (see `sourceKeyOf`, e.g. `category:account`). */
     readonly source: string,
+    /** The stored event that could not be handled. */
     readonly event: RecordedEvent,
     options?: { cause?: unknown },
   ) {
@@ -86,7 +99,9 @@ export class ReadModelHandlerError extends ReactiveDomainError {
 export class EventParkedError extends ReactiveDomainError {
   readonly code = 'EVENT_PARKED';
   constructor(
+    /** The read model's name. */
     readonly model: string,
+    /** The stored event that was parked. */
     readonly event: RecordedEvent,
     options?: { cause?: unknown },
   ) {
@@ -98,6 +113,7 @@ export class EventParkedError extends ReactiveDomainError {
 export class ReadModelFailedError extends ReactiveDomainError {
   readonly code = 'READ_MODEL_FAILED';
   constructor(
+    /** The read model's name. */
     readonly model: string,
     options?: { cause?: unknown },
   ) {
@@ -109,7 +125,9 @@ export class ReadModelFailedError extends ReactiveDomainError {
 export class CheckpointStoreError extends ReactiveDomainError {
   readonly code = 'CHECKPOINT_STORE_FAILED';
   constructor(
+    /** The read model's name (the key its checkpoints are stored under). */
     readonly model: string,
+    /** The checkpoint store call that failed. */
     readonly operation: 'load' | 'save' | 'delete',
     options?: { cause?: unknown },
   ) {
@@ -123,7 +141,10 @@ export class CheckpointStoreError extends ReactiveDomainError {
 /** `rebuild()` needs the subclass to implement `reset()`. */
 export class RebuildNotSupportedError extends ReactiveDomainError {
   readonly code = 'REBUILD_NOT_SUPPORTED';
-  constructor(readonly model: string) {
+  constructor(
+    /** The read model's name. */
+    readonly model: string,
+  ) {
     super(`Read model ${JSON.stringify(model)} cannot be rebuilt: override reset() to drop its state`);
   }
 }

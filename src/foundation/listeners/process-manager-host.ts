@@ -16,6 +16,7 @@ import type { ReconnectOptions } from './stream-listener';
 
 /** Sends commands; `CommandDispatcher` fits. */
 export interface CommandSender {
+  /** Sends one command; a rejection counts as a failed send (see {@link CommandDelivery}). */
   send(command: Command): Promise<unknown>;
 }
 
@@ -23,8 +24,11 @@ export interface CommandSender {
 export class ProcessCommandError extends ReactiveDomainError {
   readonly code = 'PROCESS_COMMAND_FAILED';
   constructor(
+    /** The process manager class's registered `typeName`. */
     readonly processManager: string,
+    /** Id of the process manager instance that queued the command. */
     readonly processId: string,
+    /** The command that could not be sent. */
     readonly command: Command,
     options?: { cause?: unknown },
   ) {
@@ -52,17 +56,23 @@ export interface ProcessManagerHostOptions<T extends ProcessManager> {
   readonly inputs: readonly MessageType[];
   /** Which instance an input belongs to; `undefined` ignores the input. */
   readonly correlate: (input: object, context: EventContext) => T['id'] | undefined;
+  /** The event store the input sources are read from and subscribed to. */
   readonly store: StreamStore;
   /** Reads inputs; `ProcessInputReceived` is registered in its registry when it exposes one. */
   readonly serializer: RecordedEventDeserializer;
   /** Loads and saves the instances (e.g. `StreamStoreRepository` on the same store and registry). */
   readonly repository: Pick<Repository, 'tryGetById' | 'save'>;
+  /** Sends the commands the instances queue. */
   readonly dispatcher: CommandSender;
+  /** When commands are sent relative to saving (default `at-most-once`). */
   readonly delivery?: CommandDelivery;
   /** Lets a restart skip inputs it already saw without reloading instances (optional: recorded inputs suffice). */
   readonly checkpoints?: CheckpointStore;
+  /** What to do when an input cannot be handled: `fail` (default) or `park`, as for a read model. */
   readonly onHandlerError?: HandlerErrorPolicy;
+  /** Reconnection of the host's listeners after a dropped subscription. */
   readonly reconnect?: ReconnectOptions;
+  /** Receives every reported error, besides `errors$`. */
   readonly onError?: (error: ReactiveDomainError) => void;
   /** Name for checkpoints and messages (default: `process:<typeName>`). */
   readonly name?: string;

@@ -21,6 +21,7 @@ export class ProcessInputReceived extends Event {
     readonly inputType: string,
     /** Where the input was read. */
     readonly inputStream: string,
+    /** 0-based revision of the input in `inputStream`. */
     readonly inputRevision: number,
   ) {
     super();
@@ -35,6 +36,7 @@ export function registerProcessManagerEvents(registry: EventTypeRegistry): Event
 
 /** What a process manager knows about the input it handles. */
 export interface ProcessInputContext {
+  /** The stored input event (stream, revision, position, raw metadata...). */
   readonly recorded: RecordedEvent;
   /** Registered type name of the input. */
   readonly type: string;

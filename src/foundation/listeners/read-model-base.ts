@@ -36,7 +36,11 @@ import { StreamListener, type ReconnectOptions } from './stream-listener';
  * name that is not registered must throw `UnknownEventTypeError`.
  */
 export interface RecordedEventDeserializer {
-  deserialize(recorded: RecordedEvent): { readonly event: object };
+  /** Restores one stored event; throws for a type name that is not registered. */
+  deserialize(recorded: RecordedEvent): {
+    /** The restored event instance. */
+    readonly event: object;
+  };
   /** The registry it resolves type names with, when it exposes one (checked against the model's). */
   readonly registry?: EventTypeRegistry;
 }
@@ -62,6 +66,7 @@ export type HandlerErrorPolicy = 'fail' | 'park';
 
 /** Options of a {@link ReadModelBase}. */
 export interface ReadModelOptions {
+  /** The event store the model's sources are read from and subscribed to. */
   readonly store: StreamStore;
   /** Restores events from their stored form (its registry, when exposed, is the model's default registry). */
   readonly serializer: RecordedEventDeserializer;
@@ -101,14 +106,19 @@ export type ReadModelStatus = 'idle' | 'catching-up' | 'live' | 'stopped' | 'reb
 
 /** An event set aside by the `park` policy. */
 export interface ParkedEvent {
+  /** Key of the source that delivered the event (see `sourceKeyOf`). */
   readonly source: string;
+  /** The stored event that could not be handled. */
   readonly event: RecordedEvent;
+  /** Why it could not be handled (its `cause` is the original error). */
   readonly error: ReadModelHandlerError;
 }
 
 /** Progress of a rebuild. `total` is the number of events the sources held when the rebuild started. */
 export interface RebuildProgress {
+  /** Events handled so far in this rebuild. */
   readonly handled: number;
+  /** Events the sources held when the rebuild started; undefined when counting was turned off. */
   readonly total: number | undefined;
 }
 
@@ -213,6 +223,7 @@ export abstract class ReadModelBase {
   readonly errors$: Observable<ReactiveDomainError>;
 
   constructor(
+    /** Non-blank name: the key its checkpoints are stored under, and used in errors and messages. */
     readonly name: string,
     options: ReadModelOptions,
   ) {

@@ -12,6 +12,7 @@ import { StreamListener, type ReconnectOptions } from './stream-listener';
 export interface StoredEventsOptions {
   /** Where to begin: after a checkpoint, from `'start'` (default), or `'end'` (only events appended from now on). */
   readonly after?: Checkpoint | 'start' | 'end';
+  /** Reconnection after a dropped subscription (each field defaults as documented on {@link ReconnectOptions}). */
   readonly reconnect?: ReconnectOptions;
   /** Unregistered stored types: `error` (default) errors the observable; `skip` steps over them. */
   readonly unknownEventTypes?: 'error' | 'skip';

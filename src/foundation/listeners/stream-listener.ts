@@ -52,6 +52,7 @@ export interface ReconnectOptions {
 export interface StreamListenerOptions {
   /** Resume after this checkpoint (exclusive). Default: from the start. Must fit the source's checkpoint kind. */
   readonly after?: Checkpoint;
+  /** Reconnection after a dropped subscription (each field defaults as documented on {@link ReconnectOptions}). */
   readonly reconnect?: ReconnectOptions;
   /** Called with every reported error (drops, reconnect failures, handler failures), besides `errors$`. */
   readonly onError?: (error: ReactiveDomainError) => void;
@@ -124,6 +125,7 @@ export class StreamListener {
 
   constructor(
     store: StreamStore,
+    /** What the listener follows. */
     readonly source: ListenerSource,
     handler: ListenerEventHandler,
     options: StreamListenerOptions = {},

@@ -12,7 +12,10 @@ import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.
 export class AggregateCache {
   private readonly entries = new Map<string, AggregateRoot>();
 
-  constructor(readonly maxAggregates: number) {
+  constructor(
+    /** Most instances kept (a positive integer); the least recently saved are evicted first. */
+    readonly maxAggregates: number,
+  ) {
     if (!Number.isSafeInteger(maxAggregates) || maxAggregates < 1) {
       throw new InvalidArgumentError(
         `cache.maxAggregates must be a positive integer, got ${describeValue(maxAggregates)}`,

@@ -9,7 +9,10 @@ import type { StreamStoreRepository } from './stream-store-repository';
  * (Reactive Domain's CorrelatedStreamStoreRepository). The source itself is never persisted.
  */
 export class CorrelatedRepository implements CorrelatedRepositoryApi {
-  constructor(readonly repository: StreamStoreRepository) {}
+  constructor(
+    /** The repository that does the loading and saving. */
+    readonly repository: StreamStoreRepository,
+  ) {}
 
   async getById<T extends AggregateRoot>(
     type: AggregateType<T>,

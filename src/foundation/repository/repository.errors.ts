@@ -2,14 +2,20 @@ import { ReactiveDomainError } from '../../core/reactive-domain.error';
 
 /** Identifies the aggregate an error is about. */
 export interface AggregateErrorRef {
+  /** The aggregate class's registered `typeName`. */
   readonly aggregateType: string;
+  /** The aggregate's id. */
   readonly aggregateId: string;
+  /** The aggregate's stream, as named by the repository's stream name builder. */
   readonly streamName: string;
 }
 
 abstract class RepositoryError extends ReactiveDomainError {
+  /** The aggregate class's registered `typeName`. */
   readonly aggregateType: string;
+  /** The aggregate's id. */
   readonly aggregateId: string;
+  /** The aggregate's stream, as named by the repository's stream name builder. */
   readonly streamName: string;
   constructor(ref: AggregateErrorRef, message: string, options?: { cause?: unknown }) {
     super(
@@ -43,7 +49,9 @@ export class AggregateVersionError extends RepositoryError {
   readonly code = 'AGGREGATE_VERSION';
   constructor(
     ref: AggregateErrorRef,
+    /** The requested version: 0-based revision of the last event to apply. */
     readonly requestedVersion: number,
+    /** 0-based revision of the stream's last event (smaller than `requestedVersion`). */
     readonly lastVersion: number,
   ) {
     super(ref, `version ${requestedVersion} was requested but the last version is ${lastVersion}`);
@@ -55,6 +63,7 @@ export class ConcurrencyRetriesExhaustedError extends RepositoryError {
   readonly code = 'CONCURRENCY_RETRIES_EXHAUSTED';
   constructor(
     ref: AggregateErrorRef,
+    /** How many attempts were made, all of them conflicting (the last conflict is the `cause`). */
     readonly attempts: number,
     cause: unknown,
   ) {

@@ -18,12 +18,15 @@ export interface SaveOptions {
 
 /** What a save wrote. */
 export interface SaveResult {
+  /** The stream the events were appended to. */
   readonly streamName: string;
   /** Revision of the first and last event written. */
   readonly firstRevision: number;
+  /** 0-based revision of the last event written; the aggregate's version after the save. */
   readonly lastRevision: number;
   /** Global position of the last event. */
   readonly position: bigint;
+  /** Id (a UUID) shared by the events of this save, also stored in each event's metadata. */
   readonly commitId: string;
 }
 
@@ -51,12 +54,14 @@ export interface Repository {
 
 /** A repository that sets the message being handled as the aggregate's correlation source. */
 export interface CorrelatedRepositoryApi {
+  /** Loads an aggregate as `Repository.getById` does, then sets `source` as its correlation source. */
   getById<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],
     source: CorrelatedMessage,
     options?: LoadOptions,
   ): Promise<T>;
+  /** Like `getById`, but resolves `undefined` when the aggregate does not exist. Every other error propagates. */
   tryGetById<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],
@@ -67,6 +72,8 @@ export interface CorrelatedRepositoryApi {
   save(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult | undefined>;
   /** Saves and keeps the source, so later raises in the same handler carry the same ids. */
   saveAndContinue(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult | undefined>;
+  /** Soft-deletes the aggregate's stream (expected version = the aggregate's). */
   delete(aggregate: AggregateRoot): Promise<void>;
+  /** Tombstones the aggregate's stream: it can never be written again. */
   hardDelete(aggregate: AggregateRoot): Promise<void>;
 }

@@ -22,19 +22,28 @@ import {
 
 /** Snapshot settings of a repository. */
 export interface SnapshotSettings {
+  /** Where snapshots are loaded from and saved to. */
   readonly store: SnapshotStore;
+  /** Decides after each save whether to write a snapshot. */
   readonly policy: SnapshotPolicy;
 }
 
 /** Something went wrong that must not fail the caller's operation (a snapshot write after a committed save). */
 export type RepositoryWarning = {
+  /**
+   * `snapshot-save-failed`: writing a snapshot after a committed save failed; `snapshot-ignored`: a stored snapshot
+   * could not be loaded or restored, so the aggregate was rebuilt from its events.
+   */
   readonly kind: 'snapshot-save-failed' | 'snapshot-ignored';
+  /** The aggregate's stream. */
   readonly streamName: string;
+  /** The error that was caught. */
   readonly error: unknown;
 };
 
 /** Options of {@link StreamStoreRepository}. */
 export interface StreamStoreRepositoryOptions {
+  /** The event store the aggregates' streams are read from and appended to. */
   readonly store: StreamStore;
   /** Default: a serializer over the process-wide event-type registry. */
   readonly serializer?: EventSerializer;
@@ -49,7 +58,10 @@ export interface StreamStoreRepositoryOptions {
    * replaying the stream (see {@link AggregateCache}: instances are checked out by a load and back in by a successful
    * save, never shared). Off by default. After `save`, load the aggregate again rather than reusing the instance.
    */
-  readonly cache?: { readonly maxAggregates: number };
+  readonly cache?: {
+    /** Most aggregates kept (a positive integer); the least recently saved are evicted first. */
+    readonly maxAggregates: number;
+  };
   /** Headers written into the metadata of every saved event (e.g. the acting user). */
   readonly headers?: () => Readonly<Record<string, string>>;
   /**
@@ -76,8 +88,11 @@ const STALE = Symbol('stale');
  * with optimistic concurrency (Reactive Domain's StreamStoreRepository, with commit-on-success).
  */
 export class StreamStoreRepository implements Repository {
+  /** The event store, as given in the options. */
   readonly store: StreamStore;
+  /** Serializer used for saving and loading events (the given one, or one over the default registry). */
   readonly serializer: EventSerializer;
+  /** Names aggregate streams (the given builder, or `PrefixedCamelCaseStreamNameBuilder` without prefix). */
   readonly streamNames: StreamNameBuilder;
   private readonly pageSize: number;
   private readonly snapshots: SnapshotSettings | undefined;

@@ -2,7 +2,9 @@ import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.
 
 /** A snapshot as stored: the state of one aggregate as of one version. */
 export interface StoredSnapshot {
+  /** The aggregate class's registered `typeName`. */
   readonly aggregateType: string;
+  /** The aggregate's id. */
   readonly aggregateId: string;
   /** Revision of the last event folded into the state. */
   readonly version: number;
@@ -10,6 +12,7 @@ export interface StoredSnapshot {
   readonly schemaVersion: number;
   /** JSON-safe state returned by `takeSnapshot()`. */
   readonly state: unknown;
+  /** When the snapshot was taken (the repository's clock, after the save it follows). */
   readonly takenAt: Date;
 }
 

@@ -11,6 +11,7 @@ export const SNAPSHOT_EVENT_TYPE = '$snapshot';
 export class CorruptSnapshotError extends ReactiveDomainError {
   readonly code = 'CORRUPT_SNAPSHOT';
   constructor(
+    /** The snapshot stream that was read (`<aggregate stream>.snapshots`). */
     readonly streamName: string,
     reason: string,
     options?: { cause?: unknown },
