@@ -7,7 +7,10 @@ import { describeType } from './describe-type';
  */
 export class ConflictingSubscriptionError extends ReactiveDomainError {
   readonly code = 'CONFLICTING_SUBSCRIPTION';
-  constructor(readonly messageType: unknown) {
+  constructor(
+    /** The message class the handler was subscribed to. */
+    readonly messageType: unknown,
+  ) {
     super(
       `This handler is already subscribed to ${describeType(messageType)} with a different exactType option; ` +
         `unsubscribe it first`,

@@ -86,6 +86,7 @@ export class CommandDispatcher {
     return this.timeoutMs;
   }
 
+  /** Sets the timeout, in milliseconds, of later sends without their own. @throws InvalidTimeoutError */
   set defaultTimeoutMs(value: number) {
     this.timeoutMs = validTimeout(value);
   }

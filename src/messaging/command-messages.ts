@@ -43,6 +43,7 @@ export class Fail extends CommandResponse {
 
   constructor(
     command: Command,
+    /** Why the command was not carried out (see the class description for what it holds). */
     readonly error: unknown,
   ) {
     super(command);

@@ -6,7 +6,9 @@ import { describeMessage as commandLabel, describeType } from './describe-type';
 export class ExistingHandlerError extends ReactiveDomainError {
   readonly code = 'EXISTING_HANDLER';
   constructor(
+    /** The command or query class that already has a handler. */
     readonly messageType: unknown,
+    /** Whether it is a command or a query handler. */
     readonly kind: 'command' | 'query',
   ) {
     super(
@@ -19,6 +21,7 @@ export class ExistingHandlerError extends ReactiveDomainError {
 export class CommandError extends ReactiveDomainError {
   readonly code = 'COMMAND_FAILED';
   constructor(
+    /** The command whose handler failed. */
     readonly command: Message,
     cause: unknown,
   ) {
@@ -32,7 +35,10 @@ export class CommandError extends ReactiveDomainError {
 /** No handler is registered for the command's exact type. Raised at once: in-process there is nothing to wait for. */
 export class CommandNotHandledError extends ReactiveDomainError {
   readonly code = 'COMMAND_NOT_HANDLED';
-  constructor(readonly command: Message) {
+  constructor(
+    /** The command nobody handles. */
+    readonly command: Message,
+  ) {
     super(`No handler is registered for command ${commandLabel(command)}`);
   }
 }
@@ -41,7 +47,9 @@ export class CommandNotHandledError extends ReactiveDomainError {
 export class CommandTimedOutError extends ReactiveDomainError {
   readonly code = 'COMMAND_TIMED_OUT';
   constructor(
+    /** The command that timed out. */
     readonly command: Message,
+    /** The timeout that elapsed, in milliseconds. */
     readonly timeoutMs: number,
   ) {
     super(`Command ${commandLabel(command)} timed out after ${timeoutMs} ms`);
@@ -55,6 +63,7 @@ export class CommandTimedOutError extends ReactiveDomainError {
 export class CommandCanceledError extends ReactiveDomainError {
   readonly code = 'COMMAND_CANCELED';
   constructor(
+    /** The command the caller aborted. */
     readonly command: Message,
     reason?: unknown,
   ) {
@@ -65,7 +74,10 @@ export class CommandCanceledError extends ReactiveDomainError {
 /** A command timeout is not a positive, finite number of milliseconds that a timer can hold. */
 export class InvalidTimeoutError extends InvalidArgumentError {
   override readonly code = 'INVALID_TIMEOUT';
-  constructor(readonly timeoutMs: unknown) {
+  constructor(
+    /** The rejected timeout value, as given. */
+    readonly timeoutMs: unknown,
+  ) {
     super(
       `Command timeout must be a finite number of milliseconds in (0, ${MAX_TIMEOUT_MS}], got ${String(timeoutMs)}`,
     );

@@ -21,6 +21,7 @@ export interface SubscribeOptions {
 
 /** Handle returned by a subscription; `unsubscribe()` is idempotent. */
 export interface BusSubscription {
+  /** Stops delivery to the handler (or removes the registration); calling it again does nothing. */
   unsubscribe(): void;
   /** True once unsubscribed. */
   readonly closed: boolean;
@@ -28,6 +29,7 @@ export interface BusSubscription {
 
 /** A handler failed on a message. Emitted on {@link InMemoryBus.errors$} and listed in the {@link PublishResult}. */
 export interface HandlerFailure {
+  /** The message the handler failed on. */
   readonly message: Message;
   /** The handler that failed (the function passed to `subscribe`/`subscribeToAll`). */
   readonly handler: MessageHandler<never>;
@@ -39,6 +41,7 @@ export interface HandlerFailure {
 
 /** What happened to one published message, once every handler has finished. */
 export interface PublishResult {
+  /** The published message. */
   readonly message: Message;
   /** Number of handlers the message was delivered to. */
   readonly delivered: number;
@@ -97,7 +100,10 @@ export class InMemoryBus {
   });
 
   /** Optional name, used in failure reports. */
-  constructor(readonly name = 'bus') {}
+  constructor(
+    /** Names the bus in warnings about unobserved handler failures (default `'bus'`). */
+    readonly name = 'bus',
+  ) {}
 
   /**
    * Publishes a message to every matching handler. Resolves when all of them have finished (async ones included);

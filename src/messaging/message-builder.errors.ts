@@ -5,7 +5,9 @@ import { describeType } from './describe-type';
 export class MessageNotCorrelatedError extends ReactiveDomainError {
   readonly code = 'MESSAGE_NOT_CORRELATED';
   constructor(
+    /** The value that is not a correlated message. */
     readonly value: unknown,
+    /** Whether it was given as the source or returned by the factory. */
     readonly role: 'source' | 'built message',
   ) {
     super(
@@ -19,7 +21,9 @@ export class MessageNotCorrelatedError extends ReactiveDomainError {
 export class MessageAlreadyCorrelatedError extends ReactiveDomainError {
   readonly code = 'MESSAGE_ALREADY_CORRELATED';
   constructor(
+    /** The class (constructor) of the message the factory returned. */
     readonly messageType: unknown,
+    /** The `msgId` of that message. */
     readonly msgId: string,
   ) {
     super(

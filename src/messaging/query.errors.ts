@@ -5,7 +5,10 @@ import { describeType } from './describe-type';
 /** No handler is registered for the query's exact type. */
 export class QueryNotHandledError extends ReactiveDomainError {
   readonly code = 'QUERY_NOT_HANDLED';
-  constructor(readonly query: Message) {
+  constructor(
+    /** The query nobody handles. */
+    readonly query: Message,
+  ) {
     super(`No handler is registered for query ${describeType((query as object).constructor)} ${query.msgId}`);
   }
 }

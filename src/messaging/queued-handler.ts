@@ -20,8 +20,11 @@ export interface QueuedHandlerOptions<T> {
 
 /** A handler failed on a message; the queue went on with the next one. */
 export interface QueueFailure<T> {
+  /** Name of the queue whose handler failed. */
   readonly queue: string;
+  /** The message the handler failed on. */
   readonly message: T;
+  /** What the handler threw or rejected with. */
   readonly error: unknown;
 }
 
@@ -63,6 +66,7 @@ interface Waiter<T> {
  * ```
  */
 export class QueuedHandler<T> {
+  /** The queue's name, used in errors and failure reports (default `'queue'`). */
   readonly name: string;
   private readonly capacity: number;
   private readonly whenFull: 'wait' | 'reject';

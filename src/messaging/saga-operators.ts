@@ -25,6 +25,7 @@ export interface SagaFailure {
   readonly stage: 'build' | 'send' | 'saga';
   /** The triggering message (`build`), the command (`send`), or `undefined` (`saga`). */
   readonly message: Message | undefined;
+  /** What was thrown: the factory's error, the response's `error` (or the send's rejection), or the stream's error. */
   readonly error: unknown;
   /** For `send`: the `Fail` or `Canceled` response. */
   readonly response?: Fail;
@@ -64,6 +65,7 @@ export function ofType<const Types extends readonly MessageType[]>(
 
 /** Options for {@link buildFrom}. */
 export interface BuildFromOptions {
+  /** Receives each failure; when omitted (or when it throws) failures are reported as process warnings. */
   readonly onError?: SagaErrorHandler;
 }
 
@@ -97,6 +99,7 @@ function isArray<C>(value: C | readonly C[]): value is readonly C[] {
 
 /** Options for {@link sendCommands} and {@link runSaga}. */
 export interface SendCommandsOptions {
+  /** Receives each failure; when omitted (or when it throws) failures are reported as process warnings. */
   readonly onError?: SagaErrorHandler;
   /** Per-send timeout; the dispatcher's default when omitted. */
   readonly timeoutMs?: number;
