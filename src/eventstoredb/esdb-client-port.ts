@@ -22,52 +22,67 @@ export type EsdbPositionPoint = bigint | 'start' | 'end';
 
 /** An event to append. `data` and `metadata` are JSON texts; an empty `metadata` means "none". */
 export interface EsdbProposedEvent {
+  /** Event id (a UUID). */
   readonly id: string;
+  /** Event type name. */
   readonly type: string;
+  /** JSON text of the payload. */
   readonly data: string;
+  /** JSON text of the metadata, `''` for none. */
   readonly metadata: string;
 }
 
 /** An event as the server returned it, normalised by the adapter. */
 export interface EsdbRecordedEvent {
+  /** The stream the event belongs to. */
   readonly streamName: string;
+  /** 0-based revision of the event in its stream. */
   readonly revision: bigint;
   /**
    * Commit position in `$all`. For events written through gRPC appends the server reports commit == prepare, so the
    * commit position alone identifies the event; `undefined` when the server sent none.
    */
   readonly position: bigint | undefined;
+  /** Event id (a UUID). */
   readonly id: string;
+  /** Event type name (system events start with `$`). */
   readonly type: string;
   /** JSON text of the payload (see the adapter for how it is obtained from the client). */
   readonly data: string;
   /** JSON text of the metadata, `''` when the event has none. */
   readonly metadata: string;
+  /** When the server recorded the event. */
   readonly created: Date;
 }
 
 /** Result of a successful append. */
 export interface EsdbAppendResult {
+  /** Revision of the stream's last event after the append (the server's next expected revision). */
   readonly nextRevision: bigint;
+  /** Commit position of the append in `$all`; `undefined` when the server sent none. */
   readonly position: bigint | undefined;
 }
 
 /** Options of a stream read. */
 export interface EsdbReadStreamOptions {
+  /** Read direction. */
   readonly direction: 'forwards' | 'backwards';
   /** Inclusive in both directions (EventStoreDB semantics). */
   readonly from: EsdbRevisionPoint;
+  /** At most this many events. */
   readonly maxCount: number;
 }
 
 /** Options of a `$all` read. */
 export interface EsdbReadAllOptions {
+  /** Read direction. */
   readonly direction: 'forwards' | 'backwards';
   /**
    * EventStoreDB semantics, which the store must compensate for: forwards the event AT this position is included;
    * backwards only events strictly before it are returned.
    */
   readonly from: EsdbPositionPoint;
+  /** At most this many events (system events count: the read is not filtered). */
   readonly maxCount: number;
 }
 
@@ -76,9 +91,24 @@ export interface EsdbReadAllOptions {
  * event types when the caller asked for no filter.
  */
 export type EsdbServerFilter =
-  | { readonly on: 'streamName'; readonly prefixes: readonly string[] }
-  | { readonly on: 'eventType'; readonly prefixes: readonly string[] }
-  | { readonly on: 'eventType'; readonly regex: string };
+  | {
+      /** Filter on stream names. */
+      readonly on: 'streamName';
+      /** Stream name prefixes. */
+      readonly prefixes: readonly string[];
+    }
+  | {
+      /** Filter on event types. */
+      readonly on: 'eventType';
+      /** Event type prefixes. */
+      readonly prefixes: readonly string[];
+    }
+  | {
+      /** Filter on event types. */
+      readonly on: 'eventType';
+      /** Regular expression (server syntax) that event types must match. */
+      readonly regex: string;
+    };
 
 /**
  * A live server subscription, consumed with `for await`. Iteration ends without an error only after
@@ -86,6 +116,7 @@ export type EsdbServerFilter =
  * failure.
  */
 export interface EsdbClientSubscription extends AsyncIterable<EsdbRecordedEvent> {
+  /** Ends the subscription; iteration then finishes without an error. */
   unsubscribe(): Promise<void>;
 }
 
@@ -93,6 +124,7 @@ export interface EsdbClientSubscription extends AsyncIterable<EsdbRecordedEvent>
 export interface EsdbClientPort {
   /** Which client package this adapter wraps (for messages). */
   readonly clientName: string;
+  /** Appends `events` atomically; rejects with the client's error (e.g. `wrong-expected-version`). */
   append(
     streamName: string,
     expected: EsdbExpectedState,
@@ -100,6 +132,7 @@ export interface EsdbClientPort {
   ): Promise<EsdbAppendResult>;
   /** Throws the client's `stream-not-found` / `stream-deleted` errors, like the client does. */
   readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent>;
+  /** Reads one page of `$all`, unfiltered (system events included). */
   readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent>;
   /** Catch-up subscription; the server delivers events AFTER `from` (exclusive) when it is a revision. */
   subscribeToStream(streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription;
@@ -110,6 +143,7 @@ export interface EsdbClientPort {
    * so the store emulates it.
    */
   deleteStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void>;
+  /** Hard-deletes a stream: it can never be read or written again. */
   tombstoneStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void>;
   /** Cancels every open call and closes the connection. Idempotent. */
   dispose(): Promise<void>;

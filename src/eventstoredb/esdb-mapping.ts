@@ -48,7 +48,9 @@ const UNAVAILABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout'
 
 /** Where a client error happened, for the mapped error's fields and message. */
 export interface ClientErrorContext {
+  /** The stream operated on (`$all` for `$all` reads and subscriptions). */
   readonly streamName: string;
+  /** The expected version of an append or delete; `ExpectedVersion.Any` is reported when omitted. */
   readonly expected?: ExpectedVersion;
 }
 

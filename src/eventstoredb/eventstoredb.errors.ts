@@ -8,7 +8,9 @@ import { ReactiveDomainError } from '../core/reactive-domain.error';
 export class RevisionOutOfRangeError extends ReactiveDomainError {
   readonly code = 'REVISION_OUT_OF_RANGE';
   constructor(
+    /** The stream the revision belongs to. */
     readonly streamName: string,
+    /** The revision as the server reported it. */
     readonly revision: bigint,
   ) {
     super(
@@ -27,6 +29,7 @@ export class UnexpectedServerResponseError extends ReactiveDomainError {
 export class ClientPackageMissingError extends ReactiveDomainError {
   readonly code = 'CLIENT_PACKAGE_MISSING';
   constructor(
+    /** The npm package to install, e.g. `@kurrent/kurrentdb-client`. */
     readonly packageName: string,
     options?: { cause?: unknown },
   ) {

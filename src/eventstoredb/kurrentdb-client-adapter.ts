@@ -74,6 +74,7 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
   private disposed: Promise<void> | undefined;
 
   constructor(
+    /** The wrapped client; owned by this adapter when created from a connection string. */
     readonly client: KurrentDBClient,
     private readonly ownsClient: boolean = false,
   ) {}

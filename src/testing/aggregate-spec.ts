@@ -57,7 +57,18 @@ export type Create<T> = (source: CorrelatedMessage) => T | Promise<T>;
 
 /** One recorded `when` step of a specification. */
 export type Step<T> =
-  { readonly kind: 'act'; readonly act: Act<T> } | { readonly kind: 'create'; readonly create: Create<T> };
+  | {
+      /** Discriminant: act on the aggregate built from the history. */
+      readonly kind: 'act';
+      /** The action to run. */
+      readonly act: Act<T>;
+    }
+  | {
+      /** Discriminant: create the aggregate (no history). */
+      readonly kind: 'create';
+      /** The factory to run. */
+      readonly create: Create<T>;
+    };
 
 /**
  * Starts a given/when/then specification for an aggregate class.

@@ -10,7 +10,15 @@ import { SpecificationFailedError, SpecificationUsageError } from './testing.err
 /** Expected appends to one stream, built with {@link appended}. */
 export interface AppendedExpectation {
   /** An aggregate (class and id) or a stream name. */
-  readonly stream: string | { readonly type: AggregateRef; readonly id: string };
+  readonly stream:
+    | string
+    | {
+        /** The aggregate class (its `typeName` names the stream). */
+        readonly type: AggregateRef;
+        /** The aggregate's id. */
+        readonly id: string;
+      };
+  /** The events expected in that stream, in order (compared field by field; `msgId` never). */
   readonly events: readonly object[];
 }
 
@@ -41,7 +49,9 @@ export interface CommandSpecOptions extends TestEnvironmentOptions {
 
 /** What a command specification observed; for further assertions. */
 export interface CommandOutcome {
+  /** The command that was sent. */
   readonly command: Command;
+  /** The dispatcher's answer: `Success`, `Fail` or `Canceled`. */
   readonly response: CommandResponse;
   /** Events appended while the command ran, by stream name, deserialized, in order. */
   readonly appended: ReadonlyMap<string, readonly object[]>;
@@ -70,7 +80,16 @@ export function commandSpec(
 
 /** Events that exist in a stream before the command runs. */
 export type Given = {
-  readonly stream: string | { type: AggregateRef; id: string };
+  /** A stream name, or an aggregate class and id. */
+  readonly stream:
+    | string
+    | {
+        /** The aggregate class (its `typeName` names the stream). */
+        type: AggregateRef;
+        /** The aggregate's id. */
+        id: string;
+      };
+  /** The events written to that stream, in order. */
   readonly events: readonly object[];
 };
 

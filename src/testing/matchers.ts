@@ -26,13 +26,17 @@ import { describeError, describeMessageExpectation, messageMatches } from './spe
 
 /** The part of Jest's matcher context these matchers use. */
 export interface MatcherContextLike {
+  /** True when the matcher was called through `.not`. */
   readonly isNot?: boolean;
+  /** `'resolves'` or `'rejects'` when called through those modifiers; empty or undefined otherwise. */
   readonly promise?: string;
 }
 
 /** A matcher result, as Jest expects it. */
 export interface MatcherResult {
+  /** True when the received value matched (Jest inverts it for `.not`). */
   readonly pass: boolean;
+  /** Builds the failure message, called only when the assertion fails. */
   readonly message: () => string;
 }
 
@@ -245,6 +249,7 @@ export interface ReactiveDomainMatchers<R> {
   toHaveRaised(...events: object[]): R;
   /** The environment's stream holds exactly these events (async: `await expect(env).toHaveAppended(...)`). */
   toHaveAppended(streamName: string, ...events: object[]): Promise<R>;
+  /** The stream of aggregate `type` `id` holds exactly these events (async, as above). */
   toHaveAppended<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],

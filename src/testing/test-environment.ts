@@ -40,10 +40,28 @@ export interface TestEnvironmentOptions {
 
 /** Anything the environment stops on {@link TestEnvironment.dispose}: read models, listeners, subscriptions. */
 export type TrackedResource =
-  { stop(): unknown } | { close(): unknown } | { unsubscribe(): unknown } | { dispose(): unknown };
+  | {
+      /** Called (and awaited) on dispose; preferred when the resource has several of these methods. */
+      stop(): unknown;
+    }
+  | {
+      /** Called (and awaited) on dispose when the resource has no `stop` or `dispose`. */
+      close(): unknown;
+    }
+  | {
+      /** Called on dispose when the resource has none of the other methods. */
+      unsubscribe(): unknown;
+    }
+  | {
+      /** Called (and awaited) on dispose when the resource has no `stop`. */
+      dispose(): unknown;
+    };
 
 /** What naming an aggregate's stream needs: its class's stable `typeName`. */
-export type AggregateRef = { readonly typeName: string };
+export type AggregateRef = {
+  /** The aggregate class's stable type name (its static `typeName`). */
+  readonly typeName: string;
+};
 
 /** A stream to write to or read from: its name, or an aggregate class and id (`[Order, orderId]`). */
 export type StreamRef = string | readonly [AggregateRef, string];
@@ -68,14 +86,23 @@ export type StreamRef = string | readonly [AggregateRef, string];
  * ```
  */
 export class TestEnvironment {
+  /** Event types of the code under test: the one given in the options, else the process-wide registry. */
   readonly registry: EventTypeRegistry;
+  /** A fresh in-memory event store, closed on dispose. */
   readonly store: InMemoryStreamStore;
+  /** Serializer over `registry`, used by the repository and to read `events`. */
   readonly serializer: EventSerializer;
+  /** Stream names: `PrefixedCamelCaseStreamNameBuilder` with the options' `streamNamePrefix` (none by default). */
   readonly streamNames: StreamNameBuilder;
+  /** Repository over `store`, `serializer` and `streamNames`. */
   readonly repository: StreamStoreRepository;
+  /** Correlated repository over `repository`, for command handlers. */
   readonly correlated: CorrelatedRepository;
+  /** The bus the dispatcher publishes acks and responses on (named `test-bus`); recorded in `queue`. */
   readonly bus: InMemoryBus;
+  /** Command dispatcher publishing on `bus`; every command sent is recorded in `queue`. */
   readonly dispatcher: CommandDispatcher;
+  /** Query bus for registering and sending queries. */
   readonly queries: QueryBus;
   /** Commands sent and messages published on the bus, in order. */
   readonly queue: TestQueue<Message>;

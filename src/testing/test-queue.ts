@@ -19,7 +19,13 @@ export interface TestQueueOptions {
 }
 
 /** What {@link TestQueue.assertNext} checks besides the type: a predicate, or the correlation id the message must carry. */
-export type NextExpectation<T> = ((message: T) => boolean) | { readonly correlationId: string } | undefined;
+export type NextExpectation<T> =
+  | ((message: T) => boolean)
+  | {
+      /** The `correlationId` the next message must carry. */
+      readonly correlationId: string;
+    }
+  | undefined;
 
 /** Options of the waiting methods. */
 export interface WaitOptions<T> {
@@ -53,7 +59,9 @@ interface Waiter {
  * ```
  */
 export class TestQueue<M extends object = Message> {
+  /** Name used in failure messages (default `TestQueue`). */
   readonly name: string;
+  /** Default wait of `waitFor`, `waitForMany` and `next`, in milliseconds. */
   readonly timeoutMs: number;
   private readonly ignored: readonly MessageType[];
   private captured: M[] = [];
