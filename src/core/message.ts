@@ -13,7 +13,7 @@ export interface Message {
 export interface CorrelatedMessage extends Message {
   /** `msgId` of the message that started the conversation; undefined until a `MessageBuilder` or source sets it. */
   correlationId: string | undefined;
-  /** `msgId` of the message that directly caused this one; undefined for the first message of a conversation. */
+  /** `msgId` of the message that directly caused this one; undefined until set, and for a conversation's first message. */
   causationId: string | undefined;
 }
 
@@ -31,7 +31,7 @@ export abstract class CorrelatedMessageBase implements CorrelatedMessage {
   msgId: string = newId();
   /** `msgId` of the message that started the conversation; undefined until a `MessageBuilder` or source sets it. */
   correlationId: string | undefined = undefined;
-  /** `msgId` of the message that directly caused this one; undefined for the first message of a conversation. */
+  /** `msgId` of the message that directly caused this one; undefined until set, and for a conversation's first message. */
   causationId: string | undefined = undefined;
 }
 
