@@ -83,7 +83,6 @@ async function main(): Promise<void> {
   let store: InMemoryStreamStore = new InMemoryStreamStore();
   let dispatcher: CommandDispatcher = new CommandDispatcher();
   let passStore: InMemoryStreamStore = new InMemoryStreamStore();
-  let passDispatcher: CommandDispatcher = new CommandDispatcher();
   let directRepository = newCorrelatedRepository(passStore);
   let emmett: InMemoryEventStore = getInMemoryEventStore();
   let floorObjects = new Map<string, Array<{ type: string; amount: number }>>();
@@ -96,77 +95,52 @@ async function main(): Promise<void> {
     assert(balance === EXPECTED_BALANCE, `${name}: balance ${balance}, expected ${EXPECTED_BALANCE}`);
   };
 
+  /** Our full path through the dispatcher, over a serialising store or the pass-through serializer, cache on or off. */
+  const dispatcherContender = (name: string, note: string, serialising: boolean, cache: boolean): Contender => ({
+    name,
+    role: 'us',
+    note,
+    beforeEach: async (mode) => {
+      prepare(mode);
+      const pass = serialising ? undefined : new PassThroughSerializer({ registry: Account.eventTypes });
+      store = await openedStore(pass ? (events) => events.map((e) => pass.serialize(e)) : serializeAll);
+      dispatcher = dispatcherOver(store, pass, cache);
+      const reader = newCorrelatedRepository(store, pass ? { serializer: pass } : {});
+      verify = async () => (await reader.getById(Account, ids[0]!, new Seed())).balance;
+    },
+    fn: async () =>
+      await drive(async (_i, id, amount) => {
+        const response = await dispatcher.send(new Deposit(id, amount));
+        if (!(response instanceof Success)) throw new Error('not a success');
+      }),
+    extra: latencyExtra,
+  });
+
   const contenders: Contender[] = [
-    {
-      name: 'reactive-domain dispatcher, serialising store',
-      role: 'us',
-      note: 'CommandDispatcher.send -> handler: CorrelatedRepository.getById, raise, save -> Success (ack + response on the bus)',
-      beforeEach: async (mode) => {
-        prepare(mode);
-        store = await openedStore(serializeAll);
-        dispatcher = dispatcherOver(store);
-        verify = async () => (await newCorrelatedRepository(store).getById(Account, ids[0]!, new Seed())).balance;
-      },
-      fn: async () =>
-        await drive(async (_i, id, amount) => {
-          const response = await dispatcher.send(new Deposit(id, amount));
-          if (!(response instanceof Success)) throw new Error('not a success');
-        }),
-      extra: latencyExtra,
-    },
-    {
-      name: 'reactive-domain dispatcher, serialising store, aggregate cache',
-      role: 'us',
-      note: 'same full path with the repository option cache: { maxAggregates } (a load reads only the newer events)',
-      beforeEach: async (mode) => {
-        prepare(mode);
-        store = await openedStore(serializeAll);
-        dispatcher = dispatcherOver(store, undefined, true);
-        verify = async () => (await newCorrelatedRepository(store).getById(Account, ids[0]!, new Seed())).balance;
-      },
-      fn: async () =>
-        await drive(async (_i, id, amount) => {
-          const response = await dispatcher.send(new Deposit(id, amount));
-          if (!(response instanceof Success)) throw new Error('not a success');
-        }),
-      extra: latencyExtra,
-    },
-    {
-      name: 'reactive-domain dispatcher, non-serialising, aggregate cache',
-      role: 'us',
-      note: 'pass-through serializer and the aggregate cache',
-      beforeEach: async (mode) => {
-        prepare(mode);
-        const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-        passStore = await openedStore((events) => events.map((e) => pass.serialize(e)));
-        passDispatcher = dispatcherOver(passStore, pass, true);
-        verify = async () => (await newCorrelatedRepository(passStore, { serializer: pass }).getById(Account, ids[0]!, new Seed())).balance;
-      },
-      fn: async () =>
-        await drive(async (_i, id, amount) => {
-          const response = await passDispatcher.send(new Deposit(id, amount));
-          if (!(response instanceof Success)) throw new Error('not a success');
-        }),
-      extra: latencyExtra,
-    },
-    {
-      name: 'reactive-domain dispatcher, non-serialising',
-      role: 'us',
-      note: 'same, with the bench pass-through serializer (objects, no JSON), like the peers',
-      beforeEach: async (mode) => {
-        prepare(mode);
-        const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-        passStore = await openedStore((events) => events.map((e) => pass.serialize(e)));
-        passDispatcher = dispatcherOver(passStore, pass);
-        verify = async () => (await newCorrelatedRepository(passStore, { serializer: pass }).getById(Account, ids[0]!, new Seed())).balance;
-      },
-      fn: async () =>
-        await drive(async (_i, id, amount) => {
-          const response = await passDispatcher.send(new Deposit(id, amount));
-          if (!(response instanceof Success)) throw new Error('not a success');
-        }),
-      extra: latencyExtra,
-    },
+    dispatcherContender(
+      'reactive-domain dispatcher, serialising store',
+      'CommandDispatcher.send -> handler: CorrelatedRepository.getById, raise, save -> Success (ack + response on the bus)',
+      true,
+      false,
+    ),
+    dispatcherContender(
+      'reactive-domain dispatcher, serialising store, aggregate cache',
+      'same full path with the repository option cache: { maxAggregates } (a load reads only the newer events)',
+      true,
+      true,
+    ),
+    dispatcherContender(
+      'reactive-domain dispatcher, non-serialising, aggregate cache',
+      'pass-through serializer and the aggregate cache',
+      false,
+      true,
+    ),
+    dispatcherContender(
+      'reactive-domain dispatcher, non-serialising',
+      'same, with the bench pass-through serializer (objects, no JSON), like the peers',
+      false,
+      false,
+    ),
     {
       name: 'reactive-domain repository, non-serialising',
       role: 'us',
@@ -273,7 +247,6 @@ async function main(): Promise<void> {
     store = new InMemoryStreamStore();
     dispatcher = new CommandDispatcher();
     passStore = new InMemoryStreamStore();
-    passDispatcher = new CommandDispatcher();
     directRepository = newCorrelatedRepository(passStore);
     emmett = getInMemoryEventStore();
     floorObjects = new Map();
