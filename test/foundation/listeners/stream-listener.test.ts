@@ -14,13 +14,13 @@ import { type InMemoryStreamStore } from '../../../src/persistence/in-memory-str
 import type {
   RecordedEvent,
   StoreSubscription,
-  StreamStore,
   SubscribeToAllOptions,
   SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../../../src/persistence/stream-store';
 import { SubscriptionDroppedError } from '../../../src/persistence/stream-store.errors';
 import {
+  DelegatingStore,
   AccountOpened,
   Deposited,
   DepositedV2,
@@ -366,23 +366,19 @@ describe('StreamListener', () => {
 });
 
 /** A store whose subscriptions all drop at once (a server that keeps refusing). */
-class AlwaysDroppingStore implements StreamStore {
+class AlwaysDroppingStore extends DelegatingStore {
   subscribeCalls = 0;
-  constructor(private readonly inner: StreamStore) {}
-  appendToStream: StreamStore['appendToStream'] = (...args) => this.inner.appendToStream(...args);
-  readStream: StreamStore['readStream'] = (...args) => this.inner.readStream(...args);
-  readAll: StreamStore['readAll'] = (...args) => this.inner.readAll(...args);
-  deleteStream: StreamStore['deleteStream'] = (...args) => this.inner.deleteStream(...args);
-  tombstoneStream: StreamStore['tombstoneStream'] = (...args) => this.inner.tombstoneStream(...args);
-  close: StreamStore['close'] = () => this.inner.close();
-  subscribeToStream(
+  override subscribeToStream(
     streamName: string,
     _options: SubscribeToStreamOptions,
     handlers: SubscriptionHandlers,
   ): StoreSubscription {
     return this.dropping(`stream ${streamName}`, handlers);
   }
-  subscribeToAll(_options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
+  override subscribeToAll(
+    _options: SubscribeToAllOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     return this.dropping('$all', handlers);
   }
   private dropping(name: string, handlers: SubscriptionHandlers): StoreSubscription {
