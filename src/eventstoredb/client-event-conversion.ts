@@ -1,4 +1,9 @@
-import type { EsdbClientSubscription, EsdbProposedEvent, EsdbRecordedEvent } from './esdb-client-port';
+import type {
+  EsdbClientSubscription,
+  EsdbPositionPoint,
+  EsdbProposedEvent,
+  EsdbRecordedEvent,
+} from './esdb-client-port';
 import { InvalidArgumentError } from '../core/reactive-domain.error';
 import { UnexpectedServerResponseError } from './eventstoredb.errors';
 
@@ -180,4 +185,13 @@ export function wrapClientSubscription(subscription: ClientSubscriptionShape): E
       return unsubscribing;
     },
   };
+}
+
+/** A read position as both packages take it: `'start'`, `'end'` or `{ commit, prepare }`. */
+export type ClientReadPosition = 'start' | 'end' | { readonly commit: bigint; readonly prepare: bigint };
+
+/** Our position (a commit position) as the packages' read position. */
+export function toClientReadPosition(point: EsdbPositionPoint): ClientReadPosition {
+  // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
+  return point === 'start' || point === 'end' ? point : { commit: point, prepare: point };
 }

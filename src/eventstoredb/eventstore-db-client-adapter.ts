@@ -2,7 +2,6 @@ import type {
   AppendExpectedRevision,
   EventStoreDBClient,
   ExpectedRevision,
-  ReadPosition,
   ReadRevision,
 } from '@eventstore/db-client';
 import type * as EventStoreDBPackage from '@eventstore/db-client';
@@ -21,6 +20,7 @@ import type {
 } from './esdb-client-port';
 import {
   convertClientRead,
+  toClientReadPosition,
   toClientJsonEvent,
   wrapClientSubscription,
   type ClientResolvedEventShape,
@@ -46,11 +46,6 @@ function loadEventStoreDBClientModule(): EventStoreDBModule {
 // The package's constants are these literal strings ('start', 'end', 'forwards', 'backwards').
 function toReadRevision(point: EsdbRevisionPoint): ReadRevision {
   return point;
-}
-
-function toReadPosition(point: EsdbPositionPoint): ReadPosition {
-  // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
-  return point === 'start' || point === 'end' ? point : { commit: point, prepare: point };
 }
 
 function toClientFilter(filter: EsdbServerFilter) {
@@ -111,7 +106,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
     const stream = this.client.readAll({
       direction: options.direction,
-      fromPosition: toReadPosition(options.from),
+      fromPosition: toClientReadPosition(options.from),
       maxCount: options.maxCount,
     });
     yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
@@ -124,7 +119,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
 
   subscribeToAll(from: EsdbPositionPoint, filter: EsdbServerFilter | undefined): EsdbClientSubscription {
     const subscription = this.client.subscribeToAll({
-      fromPosition: toReadPosition(from),
+      fromPosition: toClientReadPosition(from),
       ...(filter ? { filter: toClientFilter(filter) } : {}),
     });
     return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);

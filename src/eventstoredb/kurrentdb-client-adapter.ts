@@ -1,7 +1,6 @@
 import type {
   AppendStreamState,
   KurrentDBClient,
-  ReadPosition,
   ReadRevision,
   StreamState,
 } from '@kurrent/kurrentdb-client';
@@ -21,6 +20,7 @@ import type {
 } from './esdb-client-port';
 import {
   convertClientRead,
+  toClientReadPosition,
   toClientJsonEvent,
   wrapClientSubscription,
   type ClientResolvedEventShape,
@@ -51,11 +51,6 @@ export function loadKurrentClientModule(): KurrentModule {
 
 function toReadRevision(point: EsdbRevisionPoint): ReadRevision {
   return point;
-}
-
-function toReadPosition(point: EsdbPositionPoint): ReadPosition {
-  // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
-  return point === 'start' || point === 'end' ? point : { commit: point, prepare: point };
 }
 
 /**
@@ -112,7 +107,7 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
     const stream = this.client.readAll({
       direction: options.direction,
-      fromPosition: toReadPosition(options.from),
+      fromPosition: toClientReadPosition(options.from),
       maxCount: options.maxCount,
     });
     yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
@@ -125,7 +120,7 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
 
   subscribeToAll(from: EsdbPositionPoint, filter: EsdbServerFilter | undefined): EsdbClientSubscription {
     const subscription = this.client.subscribeToAll({
-      fromPosition: toReadPosition(from),
+      fromPosition: toClientReadPosition(from),
       ...(filter ? { filter: this.toClientFilter(filter) } : {}),
     });
     return wrapClientSubscription(subscription as unknown as ClientSubscriptionShape);
