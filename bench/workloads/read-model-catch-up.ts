@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { assert, emit, runCase, scaled, type Contender } from '../lib/harness';
 import { Account, AccountOpened, Deposited, InMemoryStreamStore, PassThroughSerializer, Seed, depositEvents, expectedBalance, registry, serializeAll, serializer } from '../lib/ours';
-import { ListenerSources, ReadModelBase, type ReadModelOptions } from '../../dist/foundation/listeners';
+import { ListenerSources, ReadModelBase, type ReadModelOptions } from '../../dist/foundation';
 import { getInMemoryEventStore, inMemoryProjection, inMemoryProjector, type InMemoryEventStore, type ReadEvent } from '@event-driven-io/emmett';
 import { emmettDepositEvents, type EmmettAccountEvent } from '../lib/emmett';
 

@@ -2,4 +2,4 @@
  * The `reactive-domain/eventstoredb` subpath, imported through one file like the root entry (see
  * `reactive-domain.ts`): an application writes `import('reactive-domain/eventstoredb')` here.
  */
-export * from '../../src/eventstoredb';
+export * from '../../src/adapters/eventstoredb';

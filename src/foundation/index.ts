@@ -1,3 +1,5 @@
 export * from './repository';
 export * from './snapshots';
-export * from './listeners';
+export * from './subscriptions';
+export * from './read-models';
+export * from './process-managers';

@@ -1,8 +1,8 @@
 import type { AggregateRoot, AggregateType } from '../core/aggregate-root';
 import type { Query, QueryResult } from '../core/message';
-import { checkpointOf } from '../foundation/listeners/checkpoint';
-import { deliversFrom, type ListenerSource } from '../foundation/listeners/listener-source';
-import type { ReadModelBase } from '../foundation/listeners/read-model-base';
+import { checkpointOf } from '../foundation/subscriptions/checkpoint';
+import { deliversFrom, type ListenerSource } from '../foundation/subscriptions/listener-source';
+import type { ReadModelBase } from '../foundation/read-models/read-model-base';
 import type { RecordedEvent } from '../persistence/stream-store';
 import type { ErrorClass } from './aggregate-spec';
 import { diffValues, formatValue } from './message-diff';

@@ -7,16 +7,22 @@ import { dirname, join, relative, resolve } from 'node:path';
  */
 const SRC = resolve(__dirname, '../../src');
 
-/** Layer -> the layers it may import (besides itself). */
+const LIBRARY = ['core', 'messaging', 'persistence', 'foundation', 'transport'] as const;
+
+/**
+ * Layer -> the layers it may import (besides itself). Each `adapters/<name>` folder is a layer of its own: it may
+ * import the library layers, never another adapter (nor testing or cli).
+ */
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   messaging: ['core'],
   persistence: ['core'],
   foundation: ['core', 'messaging', 'persistence'],
-  eventstoredb: ['core', 'persistence'],
   transport: ['core', 'messaging', 'persistence', 'foundation'],
-  testing: ['core', 'messaging', 'persistence', 'foundation', 'transport', 'eventstoredb'],
-  '.': ['core', 'messaging', 'persistence', 'foundation', 'transport'],
+  adapter: LIBRARY,
+  testing: LIBRARY,
+  cli: [...LIBRARY, 'testing', 'adapter'],
+  '.': LIBRARY,
 };
 
 function sourceFiles(dir: string): string[] {
@@ -51,9 +57,16 @@ export function importsOf(file: string): string[] {
   return found;
 }
 
+/** The layer of a file: its top folder, or `adapters/<name>` for an adapter. */
 function layerOf(file: string): string {
-  const rel = relative(SRC, file);
-  return rel.includes('/') ? rel.split('/')[0]! : '.';
+  const parts = relative(SRC, file).split('/');
+  if (parts.length === 1) return '.';
+  return parts[0] === 'adapters' ? `adapters/${parts[1]}` : parts[0]!;
+}
+
+/** The rule that applies to a layer: every adapter folder shares one. */
+function ruleOf(layer: string): string {
+  return layer.startsWith('adapters/') ? 'adapter' : layer;
 }
 
 /** Every cycle found by depth-first search, each as a list of files. */
@@ -87,14 +100,17 @@ describe('layer rule (DESIGN §1)', () => {
     const violations: string[] = [];
     for (const [file, imports] of graph) {
       const from = layerOf(file);
-      const allowed = ALLOWED[from];
+      const rule = ruleOf(from);
+      const allowed = ALLOWED[rule];
       if (!allowed) {
         violations.push(`${relative(SRC, file)}: folder "${from}" has no place in the layer rule`);
         continue;
       }
       for (const target of imports) {
         const to = layerOf(target);
-        if (to !== from && !allowed.includes(to))
+        // cli may load any adapter; an adapter never loads another one.
+        const ok = to === from || allowed.includes(ruleOf(to) === 'adapter' ? 'adapter' : to);
+        if (!ok || (rule === 'adapter' && ruleOf(to) === 'adapter' && to !== from))
           violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
       }
     }
@@ -126,6 +142,9 @@ describe('layer rule (DESIGN §1)', () => {
       ),
     ).toEqual([]);
     expect(layerOf(join(SRC, 'core/x.ts'))).toBe('core');
+    expect(layerOf(join(SRC, 'adapters/postgres/x.ts'))).toBe('adapters/postgres');
+    expect(ALLOWED.adapter).not.toContain('adapter');
+    expect(ALLOWED.testing).not.toContain('adapter');
     expect(ALLOWED.core).not.toContain('messaging');
   });
 });

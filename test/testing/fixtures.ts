@@ -10,7 +10,7 @@ import {
 } from '../../src/core';
 import type { CorrelatedMessage } from '../../src/core';
 import type { CorrelatedRepository } from '../../src/foundation';
-import { ReadModelBase, type ReadModelOptions } from '../../src/foundation/listeners/read-model-base';
+import { ReadModelBase, type ReadModelOptions } from '../../src/foundation/read-models/read-model-base';
 import type { CommandDispatcher, QueryBus } from '../../src/messaging';
 
 /** A small bank-account domain for the testing kit's own tests. */

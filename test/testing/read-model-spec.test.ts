@@ -1,4 +1,4 @@
-import { ListenerSources } from '../../src/foundation/listeners/listener-source';
+import { ListenerSources } from '../../src/foundation/subscriptions/listener-source';
 import {
   SpecificationFailedError,
   SpecificationUsageError,

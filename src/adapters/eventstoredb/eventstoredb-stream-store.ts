@@ -1,0 +1,562 @@
+import type { EventStoreDBClient } from '@eventstore/db-client';
+import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
+import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { compileAllFilter } from '../../persistence/all-filter';
+import { ExpectedVersion, assertExpectedVersion } from '../../persistence/expected-version';
+import {
+  assertDirection,
+  assertEventList,
+  assertHandlers,
+  assertMaxCount,
+  assertPosition,
+  assertRevisionPoint,
+  assertStreamName,
+} from '../../persistence/stream-store-arguments';
+import type {
+  AllFilter,
+  AllSlice,
+  AppendResult,
+  EventData,
+  ReadAllOptions,
+  ReadStreamOptions,
+  ReadStreamResult,
+  RecordedEvent,
+  StoreSubscription,
+  StreamStore,
+  SubscribeToAllOptions,
+  SubscribeToStreamOptions,
+  SubscriptionHandlers,
+} from '../../persistence/stream-store';
+import {
+  StoreUnavailableError,
+  StreamDeletedError,
+  WrongExpectedVersionError,
+} from '../../persistence/stream-store.errors';
+import type {
+  EsdbClientPort,
+  EsdbPositionPoint,
+  EsdbRecordedEvent,
+  EsdbRevisionPoint,
+  EsdbServerFilter,
+} from './esdb-client-port';
+import {
+  clientErrorType,
+  isConnectionLoss,
+  mapClientError,
+  revisionToNumber,
+  toEsdbExpectedState,
+} from './esdb-mapping';
+import { EventStoreDBClientAdapter } from './eventstore-db-client-adapter';
+import { UnexpectedServerResponseError } from './eventstoredb.errors';
+import { EventStoreDBSubscription, type CatchUpSource } from './eventstoredb-subscription';
+import { KurrentDBClientAdapter } from './kurrentdb-client-adapter';
+
+const DEFAULT_PAGE_SIZE = 500;
+/** A delete/tombstone with `StreamExists` is emulated (read revision, then delete at it); retried on a race. */
+const STREAM_EXISTS_ATTEMPTS = 3;
+/** Server-side filter that excludes system events (type starting with `$`) when the caller set no filter. */
+const EXCLUDE_SYSTEM_EVENTS: EsdbServerFilter = { on: 'eventType', regex: '^[^$]' };
+
+/** Which client package a connection string is opened with. */
+export type EsdbClientPackage = '@eventstore/db-client' | '@kurrent/kurrentdb-client';
+
+/** Options of {@link EventStoreDBStreamStore}. */
+export interface EventStoreDBStreamStoreOptions {
+  /** Events per read during a subscription's catch-up and per raw page of a filtered `$all` read (default 500). */
+  readonly pageSize?: number;
+}
+
+/** Options of {@link EventStoreDBStreamStore.fromConnectionString}. */
+export interface EventStoreDBConnectionOptions extends EventStoreDBStreamStoreOptions {
+  /**
+   * The client package to connect with. Default: `@kurrent/kurrentdb-client` for `kurrentdb://`/`kurrent://`
+   * URLs, `@eventstore/db-client` otherwise.
+   */
+  readonly clientPackage?: EsdbClientPackage;
+}
+
+/** Options of the `from...Client` factories. */
+export interface EventStoreDBClientOptions extends EventStoreDBStreamStoreOptions {
+  /** Dispose the client (and close its channel) in {@link EventStoreDBStreamStore.close} (default false: the caller owns it). */
+  readonly disposeClient?: boolean;
+}
+
+type LastRevision =
+  | { readonly state: 'exists'; readonly revision: bigint }
+  | { readonly state: 'none' }
+  | { readonly state: 'deleted' };
+
+/**
+ * A {@link StreamStore} on EventStoreDB / KurrentDB, over a narrow client port ({@link EsdbClientPort}) with one
+ * adapter per client package (`@eventstore/db-client` 6.x, `@kurrent/kurrentdb-client` 1.x).
+ *
+ * Mapping to the server, and where it costs something:
+ * - Revisions are `bigint` on the wire and `number` here; a revision above `Number.MAX_SAFE_INTEGER` is a
+ *   {@link RevisionOutOfRangeError}, never rounded. Positions are the server's commit positions (for gRPC appends the
+ *   server reports commit == prepare for every event, so one number identifies an event).
+ * - `$all` reads: the server's forward read INCLUDES the event at the given position while the port's `after` is
+ *   exclusive, so forward reads skip it; backward reads are exclusive on the server already. The clients' `readAll`
+ *   has no server-side filter in `@eventstore/db-client`, so filters (and the exclusion of `$` system events) are
+ *   applied here, reading raw pages until a page is full.
+ * - Event data is sent with the JSON content type. The clients accept only a JSON value for that and stringify it
+ *   themselves, and parse it again on reads: one `JSON.parse` + `JSON.stringify` per event on each side, and the
+ *   text read back is the canonical JSON of what was written (not a byte copy). Metadata is written as raw bytes.
+ * - Appending an empty list writes nothing: it reads the stream's last revision and checks the expected version here
+ *   (the clients cannot decode the server's "no stream" answer to an empty append). For a soft-deleted stream the
+ *   revision before the delete is unknown to a reader, so only `Any`/`NoStream` succeed there.
+ * - `StreamExists` for delete and tombstone is emulated (read the last revision, delete at that revision, retried on
+ *   a concurrent append): neither client package can send it for those operations.
+ *
+ * Subscriptions catch up by reading pages to the end, call `onLive`, then open a server subscription from the last
+ * event seen (exclusive), de-duplicating by revision/position at the hand-over. Category and event-type views are
+ * `$all` subscriptions with a server-side stream-name-prefix or event-type-prefix filter (e.g.
+ * `{ on: 'streamName', prefixes: ['account-'] }` for the `account` category), so they do not depend on the server's
+ * system projections (`$by_category`, `$by_event_type`) being enabled; `$` system events are always excluded.
+ * Drops are reported through `onDropped` with reason `connection_lost` or `server_error` (or `handler_error`);
+ * resubscribing from the checkpoint is the read-model layer's job.
+ */
+export class EventStoreDBStreamStore implements StreamStore {
+  private readonly pageSize: number;
+  private readonly subscriptions = new Set<EventStoreDBSubscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    /** The client port (an adapter over one client package). */
+    readonly client: EsdbClientPort,
+    options: EventStoreDBStreamStoreOptions = {},
+  ) {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new InvalidArgumentError(
+        `EventStoreDBStreamStore: pageSize must be a positive safe integer, got ${describeValue(pageSize)}`,
+      );
+    }
+    this.pageSize = pageSize;
+  }
+
+  /**
+   * Connects with a connection string, e.g. `esdb://localhost:2113?tls=false` or `kurrentdb://localhost:2113?tls=false`.
+   * The store owns the client: {@link close} disposes it.
+   */
+  static fromConnectionString(
+    connectionString: string,
+    options: EventStoreDBConnectionOptions = {},
+  ): EventStoreDBStreamStore {
+    if (typeof connectionString !== 'string' || connectionString.trim() === '') {
+      throw new InvalidArgumentError(
+        `EventStoreDBStreamStore: connection string must be a non-empty string, got ${describeValue(connectionString)}`,
+      );
+    }
+    const clientPackage =
+      options.clientPackage ??
+      (/^kurrent(db)?(\+discover)?:\/\//i.test(connectionString)
+        ? '@kurrent/kurrentdb-client'
+        : '@eventstore/db-client');
+    const port =
+      clientPackage === '@kurrent/kurrentdb-client'
+        ? KurrentDBClientAdapter.fromConnectionString(connectionString)
+        : EventStoreDBClientAdapter.fromConnectionString(connectionString);
+    return new EventStoreDBStreamStore(port, options);
+  }
+
+  /** Wraps an existing `@eventstore/db-client` client. */
+  static fromEventStoreDBClient(
+    client: EventStoreDBClient,
+    options: EventStoreDBClientOptions = {},
+  ): EventStoreDBStreamStore {
+    return new EventStoreDBStreamStore(
+      new EventStoreDBClientAdapter(client, options.disposeClient ?? false),
+      options,
+    );
+  }
+
+  /** Wraps an existing `@kurrent/kurrentdb-client` client (an optional peer dependency). */
+  static fromKurrentDBClient(
+    client: KurrentDBClient,
+    options: EventStoreDBClientOptions = {},
+  ): EventStoreDBStreamStore {
+    return new EventStoreDBStreamStore(
+      new KurrentDBClientAdapter(client, options.disposeClient ?? false),
+      options,
+    );
+  }
+
+  async appendToStream(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    assertStreamName(streamName);
+    assertExpectedVersion(expectedVersion, streamName);
+    assertEventList(events, streamName);
+    if (events.length === 0) return this.emptyAppend(streamName, expectedVersion);
+    let result;
+    try {
+      result = await this.client.append(
+        streamName,
+        toEsdbExpectedState(expectedVersion),
+        events.map((event) => ({
+          id: event.eventId,
+          type: event.type,
+          data: event.data,
+          metadata: event.metadata,
+        })),
+      );
+    } catch (error) {
+      throw mapClientError(error, { streamName, expected: expectedVersion });
+    }
+    if (result.position === undefined) {
+      throw new UnexpectedServerResponseError(
+        `appendToStream(${JSON.stringify(streamName)}): the server returned no position for a successful append`,
+      );
+    }
+    return {
+      nextExpectedVersion: revisionToNumber(result.nextRevision, streamName),
+      position: result.position,
+    };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
+    this.assertOpen();
+    assertStreamName(streamName);
+    const direction = assertDirection(options.direction, streamName);
+    const maxCount = assertMaxCount(options.maxCount, streamName);
+    const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+    assertRevisionPoint(from, 'readStream', streamName);
+    const raw: EsdbRecordedEvent[] = [];
+    try {
+      // One more than asked for tells whether the page is the end of the stream.
+      for await (const event of this.client.readStream(streamName, {
+        direction,
+        from: typeof from === 'number' ? BigInt(from) : from,
+        maxCount: maxCount + 1,
+      })) {
+        raw.push(event);
+      }
+    } catch (error) {
+      const type = clientErrorType(error);
+      if (type === 'stream-not-found') return { status: 'not_found', streamName };
+      if (type === 'stream-deleted' || type === 'stream-tombstoned') return { status: 'deleted', streamName };
+      throw mapClientError(error, { streamName });
+    }
+    const isEndOfStream = raw.length <= maxCount;
+    if (!isEndOfStream) raw.length = maxCount;
+    const events = raw.map((event) => toRecordedEvent(event));
+    let lastRevision: number;
+    if (events.length > 0 && direction === 'backwards' && from === 'end') lastRevision = events[0]!.revision;
+    else if (events.length > 0 && direction === 'forwards' && isEndOfStream)
+      lastRevision = events[events.length - 1]!.revision;
+    else {
+      const last = await this.readLastRevision(streamName);
+      if (last.state === 'none') return { status: 'not_found', streamName };
+      if (last.state === 'deleted') return { status: 'deleted', streamName };
+      lastRevision = revisionToNumber(last.revision, streamName);
+    }
+    return { status: 'ok', streamName, events, lastRevision, isEndOfStream };
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<AllSlice> {
+    this.assertOpen();
+    const direction = assertDirection(options.direction, '$all');
+    const maxCount = assertMaxCount(options.maxCount, '$all');
+    const accept = compileAllFilter(options.filter);
+    const after = options.after ?? (direction === 'forwards' ? 'start' : 'end');
+    assertPosition(after, 'readAll');
+    if ((direction === 'forwards' && after === 'end') || (direction === 'backwards' && after === 'start')) {
+      return { events: [], isEnd: true };
+    }
+    const events: RecordedEvent[] = [];
+    // One matching event past the page tells whether the page is the end.
+    const wanted = maxCount + 1;
+    const rawPage = Math.min(Math.max(wanted, this.pageSize), 4096);
+    let cursor: EsdbPositionPoint = after;
+    for (;;) {
+      let received = 0;
+      let fresh = 0;
+      try {
+        for await (const raw of this.client.readAll({ direction, from: cursor, maxCount: rawPage })) {
+          received++;
+          const position = requirePosition(raw);
+          // Forwards, the server includes the event AT the cursor: the port's `after` is exclusive.
+          if (
+            typeof cursor === 'bigint' &&
+            (direction === 'forwards' ? position <= cursor : position >= cursor)
+          )
+            continue;
+          fresh++;
+          cursor = position;
+          if (!accept(raw)) continue;
+          events.push(toRecordedEvent(raw));
+          if (events.length === wanted) break;
+        }
+      } catch (error) {
+        throw mapClientError(error, { streamName: '$all' });
+      }
+      if (events.length === wanted) return { events: events.slice(0, maxCount), isEnd: false };
+      if (received < rawPage || fresh === 0) return { events, isEnd: true };
+    }
+  }
+
+  subscribeToStream(
+    streamName: string,
+    options: SubscribeToStreamOptions,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
+    this.assertOpen();
+    assertStreamName(streamName);
+    assertHandlers(handlers, streamName);
+    const after = options?.after ?? 'start';
+    assertRevisionPoint(after, 'subscribeToStream', streamName);
+    const client = this.client;
+    const pageSize = this.pageSize;
+    // Last revision seen: everything up to it was delivered (or existed before an 'end' subscription).
+    let checkpoint: bigint | 'start' = after === 'start' || after === 'end' ? 'start' : BigInt(after);
+    const source: CatchUpSource = {
+      catchUp: async (deliver) => {
+        if (after === 'end') {
+          const last = await this.readLastRevision(streamName);
+          if (last.state === 'deleted') throw new StreamDeletedError(streamName);
+          if (last.state === 'exists') checkpoint = last.revision;
+          return;
+        }
+        for (;;) {
+          const from: EsdbRevisionPoint = checkpoint === 'start' ? 'start' : checkpoint + 1n;
+          let received = 0;
+          try {
+            for await (const raw of client.readStream(streamName, {
+              direction: 'forwards',
+              from,
+              maxCount: pageSize,
+            })) {
+              received++;
+              if (checkpoint !== 'start' && raw.revision <= checkpoint) continue;
+              checkpoint = raw.revision;
+              if (!(await deliver(toRecordedEvent(raw)))) return;
+            }
+          } catch (error) {
+            if (clientErrorType(error) === 'stream-not-found') return;
+            throw error;
+          }
+          if (received < pageSize) return;
+        }
+      },
+      openLive: () => client.subscribeToStream(streamName, checkpoint),
+      acceptLive: (raw) => {
+        if (checkpoint !== 'start' && raw.revision <= checkpoint) return undefined;
+        checkpoint = raw.revision;
+        return toRecordedEvent(raw);
+      },
+      classify: (error) => classifyDrop(error, streamName),
+    };
+    return this.track(
+      new EventStoreDBSubscription(`stream ${JSON.stringify(streamName)}`, source, handlers, (s) =>
+        this.untrack(s),
+      ),
+    );
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
+    this.assertOpen();
+    assertHandlers(handlers, '$all');
+    const accept = compileAllFilter(options?.filter);
+    const serverFilter = toServerFilter(options?.filter);
+    const after = options?.after ?? 'start';
+    assertPosition(after, 'subscribeToAll');
+    const client = this.client;
+    const pageSize = this.pageSize;
+    // Last position seen (matching or not): everything up to it was considered.
+    let checkpoint: bigint | 'start' = after === 'start' || after === 'end' ? 'start' : after;
+    const source: CatchUpSource = {
+      catchUp: async (deliver) => {
+        if (after === 'end') {
+          const end = await this.endOfAll();
+          if (end !== undefined) checkpoint = end;
+          return;
+        }
+        for (;;) {
+          // From a position the server repeats the event at it: ask for one more so a full page still has
+          // `pageSize` new events (with pageSize 1 a page would otherwise hold only the repeat and end catch-up).
+          const maxCount = checkpoint === 'start' ? pageSize : pageSize + 1;
+          let received = 0;
+          let fresh = 0;
+          for await (const raw of client.readAll({ direction: 'forwards', from: checkpoint, maxCount })) {
+            received++;
+            const position = requirePosition(raw);
+            if (checkpoint !== 'start' && position <= checkpoint) continue;
+            fresh++;
+            checkpoint = position;
+            if (!accept(raw)) continue;
+            if (!(await deliver(toRecordedEvent(raw)))) return;
+          }
+          if (received < maxCount || fresh === 0) return;
+        }
+      },
+      openLive: () => client.subscribeToAll(checkpoint, serverFilter),
+      acceptLive: (raw) => {
+        const position = requirePosition(raw);
+        if (checkpoint !== 'start' && position <= checkpoint) return undefined;
+        checkpoint = position;
+        return accept(raw) ? toRecordedEvent(raw) : undefined;
+      },
+      classify: (error) => classifyDrop(error, '$all'),
+    };
+    return this.track(new EventStoreDBSubscription('$all', source, handlers, (s) => this.untrack(s)));
+  }
+
+  async deleteStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
+    this.assertOpen();
+    assertStreamName(streamName);
+    assertExpectedVersion(expectedVersion, streamName);
+    await this.removeStream(streamName, expectedVersion, (expected) =>
+      this.client.deleteStream(streamName, expected),
+    );
+  }
+
+  async tombstoneStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
+    this.assertOpen();
+    assertStreamName(streamName);
+    assertExpectedVersion(expectedVersion, streamName);
+    await this.removeStream(streamName, expectedVersion, (expected) =>
+      this.client.tombstoneStream(streamName, expected),
+    );
+  }
+
+  /** Stops every subscription (without `onDropped`: the owner is shutting down) and releases the client. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+      } finally {
+        // Whatever a subscription did, release the connection: an open channel keeps the process alive.
+        await this.client.dispose();
+      }
+    })();
+    return this.closing;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------------
+
+  private async removeStream(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    remove: (expected: 'any' | 'no_stream' | bigint) => Promise<void>,
+  ): Promise<void> {
+    if (expectedVersion !== ExpectedVersion.StreamExists) {
+      const expected = toEsdbExpectedState(expectedVersion);
+      try {
+        await remove(expected === 'stream_exists' ? 'any' : expected);
+      } catch (error) {
+        throw mapClientError(error, { streamName, expected: expectedVersion });
+      }
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.readLastRevision(streamName);
+      if (last.state === 'deleted') throw new StreamDeletedError(streamName);
+      if (last.state === 'none')
+        throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
+      try {
+        await remove(last.revision);
+        return;
+      } catch (error) {
+        const mapped = mapClientError(error, { streamName, expected: expectedVersion });
+        // A concurrent append moved the revision: the stream still exists, so try again.
+        if (!(mapped instanceof WrongExpectedVersionError) || attempt >= STREAM_EXISTS_ATTEMPTS) throw mapped;
+      }
+    }
+  }
+
+  private async emptyAppend(streamName: string, expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const last = await this.readLastRevision(streamName);
+    if (last.state === 'deleted') throw new StreamDeletedError(streamName);
+    const current = last.state === 'exists' ? revisionToNumber(last.revision, streamName) : undefined;
+    const matches =
+      expectedVersion === ExpectedVersion.Any ||
+      (expectedVersion === ExpectedVersion.NoStream && current === undefined) ||
+      (expectedVersion === ExpectedVersion.StreamExists && current !== undefined) ||
+      expectedVersion === current;
+    if (!matches) throw new WrongExpectedVersionError(streamName, expectedVersion, current ?? 'no_stream');
+    return { nextExpectedVersion: current ?? -1, position: (await this.endOfAll()) ?? 0n };
+  }
+
+  /** The stream's last revision (one backward read of one event). */
+  private async readLastRevision(streamName: string): Promise<LastRevision> {
+    try {
+      for await (const event of this.client.readStream(streamName, {
+        direction: 'backwards',
+        from: 'end',
+        maxCount: 1,
+      })) {
+        return { state: 'exists', revision: event.revision };
+      }
+      return { state: 'none' };
+    } catch (error) {
+      const type = clientErrorType(error);
+      if (type === 'stream-not-found') return { state: 'none' };
+      if (type === 'stream-deleted' || type === 'stream-tombstoned') return { state: 'deleted' };
+      throw mapClientError(error, { streamName });
+    }
+  }
+
+  /** Position of the last event in `$all` (system events included), or undefined when the log is empty. */
+  private async endOfAll(): Promise<bigint | undefined> {
+    try {
+      for await (const event of this.client.readAll({ direction: 'backwards', from: 'end', maxCount: 1 })) {
+        return requirePosition(event);
+      }
+      return undefined;
+    } catch (error) {
+      throw mapClientError(error, { streamName: '$all' });
+    }
+  }
+
+  private track(subscription: EventStoreDBSubscription): EventStoreDBSubscription {
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private untrack(subscription: EventStoreDBSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new StoreUnavailableError('EventStoreDBStreamStore is closed');
+  }
+}
+
+function toServerFilter(filter: AllFilter | undefined): EsdbServerFilter {
+  if (filter === undefined) return EXCLUDE_SYSTEM_EVENTS;
+  return filter.on === 'streamName'
+    ? { on: 'streamName', prefixes: [...filter.prefixes] }
+    : { on: 'eventType', prefixes: [...filter.prefixes] };
+}
+
+function classifyDrop(error: unknown, streamName: string) {
+  return {
+    error: mapClientError(error, { streamName }),
+    reason: isConnectionLoss(error) ? ('connection_lost' as const) : ('server_error' as const),
+  };
+}
+
+function requirePosition(event: EsdbRecordedEvent): bigint {
+  if (event.position === undefined) {
+    throw new UnexpectedServerResponseError(
+      `The server returned event ${event.revision} of stream ${JSON.stringify(event.streamName)} without a $all position`,
+    );
+  }
+  return event.position;
+}
+
+function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
+  return {
+    streamName: event.streamName,
+    revision: revisionToNumber(event.revision, event.streamName),
+    position: requirePosition(event),
+    eventId: event.id,
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata,
+    created: event.created,
+  };
+}

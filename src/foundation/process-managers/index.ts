@@ -1,0 +1,2 @@
+export * from './process-manager';
+export * from './process-manager-host';
