@@ -9,7 +9,11 @@
  *   5 s timeout (a socket that accepts but never answers makes it hang for minutes). Outcome:
  *   `RD_EVENTSTORE_CONTAINER_RUNTIME=available`, or `RD_EVENTSTORE_SKIP_REASON=<why>`.
  * - `REQUIRE_EVENTSTORE=1` makes the suites fail instead of skipping.
+ *
+ * PostgreSQL, RabbitMQ and NATS: see `servers.ts` (`describeWithServer`).
  */
+import { probeServers } from './servers';
+
 const PROBE_TIMEOUT_MS = 5_000;
 
 export const EVENTSTORE_RUNTIME_ENV = 'RD_EVENTSTORE_CONTAINER_RUNTIME';
@@ -33,6 +37,7 @@ async function probeContainerRuntime(): Promise<{ ok: true } | { ok: false; reas
 }
 
 export default async function globalSetup(): Promise<void> {
+  await probeServers();
   delete process.env[EVENTSTORE_RUNTIME_ENV];
   delete process.env[EVENTSTORE_SKIP_REASON_ENV];
   if (process.env.EVENTSTORE_URL) return;
