@@ -1,37 +1,8 @@
-import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
 import { compileAllFilter } from './all-filter';
-import { ExpectedVersion, assertExpectedVersion } from './expected-version';
-import {
-  assertDirection,
-  assertEventList,
-  assertHandlers,
-  assertMaxCount,
-  assertPosition,
-  assertRevisionPoint,
-  assertStreamName,
-} from './stream-store-arguments';
-import { InMemorySubscription, type InMemorySubscriptionSource } from './in-memory-subscription';
-import type {
-  AllSlice,
-  AppendResult,
-  EventData,
-  ReadAllOptions,
-  ReadStreamOptions,
-  ReadStreamResult,
-  RecordedEvent,
-  StoreSubscription,
-  StreamStore,
-  SubscribeToAllOptions,
-  SubscribeToStreamOptions,
-  SubscriptionHandlers,
-} from './stream-store';
-import {
-  StoreUnavailableError,
-  StreamDeletedError,
-  SubscriptionDroppedError,
-  WrongExpectedVersionError,
-  type SubscriptionDropReason,
-} from './stream-store.errors';
+import { ExpectedVersion } from './expected-version';
+import { StreamStoreBase, type AllPageRequest, type StreamPageRequest } from './stream-store-base';
+import type { AllSlice, AppendResult, EventData, ReadStreamResult, RecordedEvent } from './stream-store';
+import { StreamDeletedError, WrongExpectedVersionError } from './stream-store.errors';
 
 /**
  * Distance between the global positions of two consecutive events. Positions are deliberately not 1, 2, 3...:
@@ -39,15 +10,6 @@ import {
  * as opaque, ordered, exclusive checkpoints) should fail in tests, not in production.
  */
 const POSITION_STRIDE = 64n;
-
-/** Options of {@link InMemoryStreamStore}. */
-export interface InMemoryStreamStoreOptions {
-  /**
-   * Delay, in milliseconds, before a subscription starts delivering after it was created or woken by an append
-   * (default 0: the next macrotask). Use it to widen race windows in tests; never to make tests wait.
-   */
-  readonly deliveryDelayMs?: number;
-}
 
 /** A stored event: frozen, sharing its strings; `created` returns a fresh `Date` so nothing mutable leaks. */
 class StoredEvent implements RecordedEvent {
@@ -85,7 +47,7 @@ interface StreamRecord {
  * with opaque exclusive positions and prefix filters, and catch-up-then-live subscriptions.
  *
  * Behaviour worth knowing (all covered by tests):
- * - Live delivery is asynchronous: handlers run on a later macrotask, never on the stack of `appendToStream`.
+ * - Live delivery is asynchronous: handlers never run on the stack of `appendToStream`.
  *   Each subscription delivers one event at a time, awaiting its handler; a slow handler delays only its own
  *   subscription. Do not `await subscription.close()` inside that subscription's own `onEvent` (it waits for the
  *   handler to finish, so it would never resolve); call it without awaiting instead.
@@ -103,46 +65,28 @@ interface StreamRecord {
  * - Backward stream reads from a revision past the end start at the last event.
  * - `close()` stops every subscription without calling `onDropped` (the owner is shutting down); later calls
  *   reject with {@link StoreUnavailableError}.
- * - The system projection streams `$ce-<category>` and `$et-<type>` are not modelled: reading or subscribing to
- *   one throws `InvalidArgumentError`. Follow a category or event type with a filtered `$all` subscription
- *   (`categoryFilter`, `eventTypeFilter`), which works the same on EventStoreDB without server projections.
+ * - The system projection streams `$ce-<category>` and `$et-<type>` are not modelled: reading, subscribing to or
+ *   appending to one throws `InvalidArgumentError`. Follow a category or event type with a filtered `$all`
+ *   subscription (`categoryFilter`, `eventTypeFilter`), which works the same on EventStoreDB without server
+ *   projections.
  *
- * Fault injection for tests: {@link failNextAppend}, {@link dropSubscriptions}, {@link pauseDelivery} /
- * {@link resumeDelivery} and the `deliveryDelayMs` option.
+ * Arguments are checked and subscriptions run by {@link StreamStoreBase}, as for every store. Fault injection for
+ * tests: wrap the store in `FaultyStreamStore` from `reactive-domain/testing`.
  */
-export class InMemoryStreamStore implements StreamStore {
+export class InMemoryStreamStore extends StreamStoreBase {
   /** `$all`: index i holds the event at position (i + 1) * POSITION_STRIDE. */
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StreamRecord>();
-  private readonly streamSubscriptions = new Map<string, Set<InMemorySubscription>>();
-  private readonly allSubscriptions = new Set<InMemorySubscription>();
-  private readonly appendFaults: Error[] = [];
-  private readonly deliveryDelayMs: number;
-  private paused: (() => void)[] | undefined;
-  private closed = false;
 
-  constructor(options: InMemoryStreamStoreOptions = {}) {
-    const delay = options.deliveryDelayMs ?? 0;
-    if (!Number.isFinite(delay) || delay < 0) {
-      throw new InvalidArgumentError(
-        `InMemoryStreamStore: deliveryDelayMs must be >= 0, got ${describeValue(delay)}`,
-      );
-    }
-    this.deliveryDelayMs = delay;
+  constructor() {
+    super({ name: 'InMemoryStreamStore' });
   }
 
-  async appendToStream(
+  protected async appendEvents(
     streamName: string,
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
-    const fault = this.appendFaults.shift();
-    if (fault) throw fault;
-
     let record = this.streams.get(streamName);
     if (record?.tombstoned) throw new StreamDeletedError(streamName);
     checkExpectedVersion(streamName, record, expectedVersion);
@@ -169,18 +113,11 @@ export class InMemoryStreamStore implements StreamStore {
       this.all.push(stored);
       record.events.push(stored);
     }
-    this.wake(streamName);
     return { nextExpectedVersion: stored!.revision, position: stored!.position };
   }
 
-  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertNotProjectionStream(streamName);
-    const direction = assertDirection(options.direction, streamName);
-    const maxCount = assertMaxCount(options.maxCount, streamName);
-    const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-    assertRevisionPoint(from, 'readStream', streamName);
+  protected async readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
+    const { direction, fromRevision: from, maxCount } = request;
     const record = this.streams.get(streamName);
     if (record?.tombstoned) return { status: 'deleted', streamName };
     if (!record || record.events.length <= record.truncateBefore) return { status: 'not_found', streamName };
@@ -205,13 +142,9 @@ export class InMemoryStreamStore implements StreamStore {
     return { status: 'ok', streamName, events, lastRevision: last, isEndOfStream };
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<AllSlice> {
-    this.assertOpen();
-    const direction = assertDirection(options.direction, '$all');
-    const maxCount = assertMaxCount(options.maxCount, '$all');
-    const accept = compileAllFilter(options.filter);
-    const after = options.after ?? (direction === 'forwards' ? 'start' : 'end');
-    assertPosition(after, 'readAll');
+  protected async readAllPage(request: AllPageRequest): Promise<AllSlice> {
+    const { direction, after, maxCount } = request;
+    const accept = compileAllFilter(request.filter);
     const log = this.all;
     const events: StoredEvent[] = [];
     if (direction === 'forwards') {
@@ -231,173 +164,30 @@ export class InMemoryStreamStore implements StreamStore {
     return { events, isEnd: i < 0 };
   }
 
-  subscribeToStream(
+  protected async removeStream(
     streamName: string,
-    options: SubscribeToStreamOptions,
-    handlers: SubscriptionHandlers,
-  ): StoreSubscription {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertNotProjectionStream(streamName);
-    assertHandlers(handlers, streamName);
-    const after = options?.after ?? 'start';
-    assertRevisionPoint(after, 'subscribeToStream', streamName);
-    const length = this.streams.get(streamName)?.events.length ?? 0;
-    const cursor = after === 'start' ? 0 : after === 'end' ? length : after + 1;
-    let subscriptions = this.streamSubscriptions.get(streamName);
-    if (!subscriptions) {
-      subscriptions = new Set();
-      this.streamSubscriptions.set(streamName, subscriptions);
-    }
-    const description = `stream ${JSON.stringify(streamName)}`;
-    const set = subscriptions;
-    const source: InMemorySubscriptionSource = {
-      events: () => this.streams.get(streamName)?.events,
-      accept: (event) => event.revision >= this.streams.get(streamName)!.truncateBefore,
-      failure: () =>
-        this.streams.get(streamName)?.tombstoned
-          ? new SubscriptionDroppedError(description, 'server_error', {
-              cause: new StreamDeletedError(streamName),
-            })
-          : undefined,
-      schedule: (task) => this.schedule(task),
-      unregister: (subscription) => {
-        set.delete(subscription);
-        if (set.size === 0 && this.streamSubscriptions.get(streamName) === set)
-          this.streamSubscriptions.delete(streamName);
-      },
-    };
-    const subscription = new InMemorySubscription(description, source, handlers, cursor, length);
-    set.add(subscription);
-    subscription.start();
-    return subscription;
-  }
-
-  subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
-    this.assertOpen();
-    assertHandlers(handlers, '$all');
-    const accept = compileAllFilter(options?.filter);
-    const after = options?.after ?? 'start';
-    assertPosition(after, 'subscribeToAll');
-    const length = this.all.length;
-    const cursor = after === 'start' ? 0 : after === 'end' ? length : this.indexAfter(after);
-    const source: InMemorySubscriptionSource = {
-      events: () => this.all,
-      accept,
-      failure: () => undefined,
-      schedule: (task) => this.schedule(task),
-      unregister: (subscription) => this.allSubscriptions.delete(subscription),
-    };
-    const subscription = new InMemorySubscription('$all', source, handlers, cursor, length);
-    this.allSubscriptions.add(subscription);
-    subscription.start();
-    return subscription;
-  }
-
-  async deleteStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    const record = this.streams.get(streamName);
-    if (record?.tombstoned) throw new StreamDeletedError(streamName);
-    // EventStoreDB refuses to soft-delete a stream that was never written, whatever the expected version.
-    if (!record) throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
-    checkExpectedVersion(streamName, record, expectedVersion);
-    record.truncateBefore = record.events.length;
-  }
-
-  async tombstoneStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
+    expectedVersion: ExpectedVersion,
+    mode: 'soft' | 'tombstone',
+  ): Promise<void> {
     let record = this.streams.get(streamName);
     if (record?.tombstoned) throw new StreamDeletedError(streamName);
+    if (mode === 'soft') {
+      // EventStoreDB refuses to soft-delete a stream that was never written, whatever the expected version.
+      if (!record) throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
+      checkExpectedVersion(streamName, record, expectedVersion);
+      record.truncateBefore = record.events.length;
+      return;
+    }
     checkExpectedVersion(streamName, record, expectedVersion);
     if (!record) {
       record = { events: [], truncateBefore: 0, tombstoned: true };
       this.streams.set(streamName, record);
     }
     record.tombstoned = true;
-    // Subscribers of the stream must learn that it is gone.
-    this.wake(streamName, false);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const running = this.runningSubscriptions();
-    this.resumeDelivery();
-    await Promise.all(running.map((subscription) => subscription.close()));
-  }
-
-  // ---- fault injection and test helpers -------------------------------------------------------------------------
-
-  /**
-   * Makes the next `appendToStream` call reject with `error` (default: a {@link StoreUnavailableError}) without
-   * writing anything. Calls queue up: two calls fail the next two appends. Argument validation still comes first.
-   */
-  failNextAppend(error: Error = new StoreUnavailableError('Injected fault: append failed')): void {
-    this.appendFaults.push(error);
-  }
-
-  /**
-   * Drops every running subscription: each one's `onDropped` receives a {@link SubscriptionDroppedError} with
-   * `reason` (default `'injected_fault'`) once its current handler (if any) has settled. Resolves when all were
-   * notified.
-   */
-  async dropSubscriptions(reason: SubscriptionDropReason = 'injected_fault'): Promise<void> {
-    await Promise.all(
-      this.runningSubscriptions().map((subscription) =>
-        subscription.drop(
-          new SubscriptionDroppedError(subscription.description, reason, {
-            cause: new StoreUnavailableError(`Injected fault: subscription dropped (${reason})`),
-          }),
-        ),
-      ),
-    );
-  }
-
-  /**
-   * Holds every delivery (catch-up and live) until {@link resumeDelivery}; appends and reads go on. Lets a test
-   * append several events and observe how a subscriber copes with them arriving together.
-   */
-  pauseDelivery(): void {
-    this.paused ??= [];
-  }
-
-  /** Releases deliveries held by {@link pauseDelivery}. */
-  resumeDelivery(): void {
-    const held = this.paused;
-    this.paused = undefined;
-    if (held) for (const task of held) this.schedule(task);
-  }
-
-  /** Number of subscriptions currently running (not closed or dropped). */
-  get subscriptionCount(): number {
-    let count = this.allSubscriptions.size;
-    for (const set of this.streamSubscriptions.values()) count += set.size;
-    return count;
-  }
-
-  // ---- internals -------------------------------------------------------------------------------------------------
-
-  private schedule(task: () => void): void {
-    if (this.paused) this.paused.push(task);
-    else if (this.deliveryDelayMs > 0) setTimeout(task, this.deliveryDelayMs);
-    else setImmediate(task);
-  }
-
-  private wake(streamName: string, includeAll = true): void {
-    const subscriptions = this.streamSubscriptions.get(streamName);
-    if (subscriptions) for (const subscription of subscriptions) subscription.wake();
-    if (includeAll) for (const subscription of this.allSubscriptions) subscription.wake();
-  }
-
-  private runningSubscriptions(): InMemorySubscription[] {
-    const running: InMemorySubscription[] = [...this.allSubscriptions];
-    for (const set of this.streamSubscriptions.values())
-      for (const subscription of set) running.push(subscription);
-    return running;
+  protected async closeStorage(): Promise<void> {
+    // Nothing to release: the events stay in memory until the store is garbage-collected.
   }
 
   private endPosition(): bigint {
@@ -415,10 +205,6 @@ export class InMemoryStreamStore implements StreamStore {
     if (position <= POSITION_STRIDE) return -1;
     const index = (position - 1n) / POSITION_STRIDE - 1n;
     return index >= BigInt(this.all.length) ? this.all.length - 1 : Number(index);
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreUnavailableError('InMemoryStreamStore is closed');
   }
 }
 
@@ -440,17 +226,4 @@ function checkExpectedVersion(
     return;
   }
   throw new WrongExpectedVersionError(streamName, expected, exists ? last : 'no_stream');
-}
-
-/**
- * EventStoreDB's system projection streams (`$ce-<category>`, `$et-<type>`) are not modelled in memory. Reading one
- * would return "not found" forever, a silent trap; refuse it and point at the `$all` filter that replaces it.
- */
-function assertNotProjectionStream(streamName: string): void {
-  if (streamName.startsWith('$ce-') || streamName.startsWith('$et-')) {
-    throw new InvalidArgumentError(
-      `InMemoryStreamStore does not model the system projection stream ${JSON.stringify(streamName)}: use readAll/` +
-        `subscribeToAll with categoryFilter(...) or eventTypeFilter(...) instead`,
-    );
-  }
 }

@@ -10,6 +10,9 @@ import type { EventData, SubscriptionHandlers } from './stream-store';
 /** `maxCount` of a read when the caller gives none. */
 export const DEFAULT_MAX_COUNT = 500;
 
+/** A NUL character, or a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const NOT_UTF8_SAFE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function assertStreamName(streamName: unknown): asserts streamName is string {
   if (typeof streamName !== 'string' || streamName.length === 0 || streamName.trim() !== streamName) {
     throw new InvalidArgumentError(
@@ -18,6 +21,42 @@ export function assertStreamName(streamName: unknown): asserts streamName is str
   }
   if (streamName === '$all')
     throw new InvalidArgumentError('"$all" is not a stream: use readAll/subscribeToAll');
+  // NUL ends a C string in drivers and files; a lone surrogate is not valid UTF-8, so a SQL or gRPC store would
+  // store a different name than the one appended (or refuse it): refuse it everywhere, first.
+  if (NOT_UTF8_SAFE.test(streamName)) {
+    throw new InvalidArgumentError(
+      `Stream name ${JSON.stringify(streamName)} contains a NUL character or a lone surrogate (not valid UTF-8)`,
+    );
+  }
+}
+
+/** EventStoreDB's system projection streams, written only by the server: `$ce-<category>` and `$et-<type>`. */
+function isProjectionStream(streamName: string): boolean {
+  return streamName.startsWith('$ce-') || streamName.startsWith('$et-');
+}
+
+/** A stream that may be appended to, deleted or tombstoned: a valid name, not a system projection stream. */
+export function assertWritableStream(streamName: unknown): asserts streamName is string {
+  assertStreamName(streamName);
+  if (isProjectionStream(streamName)) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(streamName)} is a system projection stream (written only by EventStoreDB): append to the ` +
+        `aggregate's own stream and follow the category or event type with a filtered $all subscription`,
+    );
+  }
+}
+
+/**
+ * A store that does not serve the system projection streams refuses to read them: they would read as "not found"
+ * forever, a silent trap. The `$all` filters replace them on every store.
+ */
+export function assertReadableStream(streamName: string, storeName: string): void {
+  if (isProjectionStream(streamName)) {
+    throw new InvalidArgumentError(
+      `${storeName} does not serve the system projection stream ${JSON.stringify(streamName)}: use readAll/` +
+        `subscribeToAll with categoryFilter(...) or eventTypeFilter(...) instead`,
+    );
+  }
 }
 
 /** Checks the whole list before anything is written: an append is all or nothing. */

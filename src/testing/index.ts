@@ -6,3 +6,4 @@ export * from './aggregate-spec';
 export * from './command-spec';
 export * from './read-model-spec';
 export * from './matchers';
+export * from './faulty-stream-store';

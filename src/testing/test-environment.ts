@@ -8,7 +8,7 @@ import { InMemoryBus } from '../messaging/in-memory-bus';
 import { QueryBus } from '../messaging/query-bus';
 import { ExpectedVersion } from '../persistence/expected-version';
 import { EventSerializer, type DeserializedEvent } from '../persistence/event-serializer';
-import { InMemoryStreamStore, type InMemoryStreamStoreOptions } from '../persistence/in-memory-stream-store';
+import { InMemoryStreamStore } from '../persistence/in-memory-stream-store';
 import type { AppendResult, RecordedEvent, StoreSubscription } from '../persistence/stream-store';
 import {
   PrefixedCamelCaseStreamNameBuilder,
@@ -29,8 +29,6 @@ export interface TestEnvironmentOptions {
   readonly queueTimeoutMs?: number;
   /** Message classes the bus queue does not capture (e.g. `AckCommand`), subclasses included. */
   readonly ignore?: readonly MessageType[];
-  /** Options of the in-memory store (delivery delay, to widen race windows). */
-  readonly store?: InMemoryStreamStoreOptions;
   /**
    * Publish every event appended to the store on the bus, in `$all` order, once it is stored (what a process
    * manager or saga listens to in production via a listener). Default `false`.
@@ -116,7 +114,7 @@ export class TestEnvironment {
 
   constructor(options: TestEnvironmentOptions = {}) {
     this.registry = options.registry ?? defaultEventTypes;
-    this.store = new InMemoryStreamStore(options.store);
+    this.store = new InMemoryStreamStore();
     this.serializer = new EventSerializer({ registry: this.registry });
     this.streamNames = new PrefixedCamelCaseStreamNameBuilder(options.streamNamePrefix);
     this.repository = new StreamStoreRepository({

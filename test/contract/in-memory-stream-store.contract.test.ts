@@ -1,4 +1,5 @@
 import { InMemoryStreamStore } from '../../src/persistence/in-memory-stream-store';
+import { FaultyStreamStore } from '../../src/testing/faulty-stream-store';
 import { describeStreamStoreContract } from './stream-store.contract';
 
 describeStreamStoreContract('InMemoryStreamStore', async () => {
@@ -8,6 +9,6 @@ describeStreamStoreContract('InMemoryStreamStore', async () => {
 
 // The same contract with deliveries postponed by a timer, to shake out tests that rely on delivery timing.
 describeStreamStoreContract('InMemoryStreamStore (delayed delivery)', async () => {
-  const store = new InMemoryStreamStore({ deliveryDelayMs: 3 });
+  const store = new FaultyStreamStore(new InMemoryStreamStore(), { delayMs: 3 });
   return { store, dispose: () => store.close() };
 });

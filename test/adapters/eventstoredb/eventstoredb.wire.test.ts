@@ -7,6 +7,7 @@ import { newId } from '../../../src/core/id';
 import { InvalidArgumentError } from '../../../src/core/reactive-domain.error';
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
 import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
+import { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import type { EventData } from '../../../src/persistence/stream-store';
 import {
   StoreUnavailableError,
@@ -25,12 +26,12 @@ const event = (data = '{"n":1}', metadata = '{"m":1}'): EventData => ({
   metadata,
 });
 
-let backing: InMemoryStreamStore;
+let backing: FaultyStreamStore;
 let server: EsdbTestServer;
 let store: EventStoreDBStreamStore;
 
 beforeEach(async () => {
-  backing = new InMemoryStreamStore();
+  backing = new FaultyStreamStore(new InMemoryStreamStore());
   server = await startEsdbTestServer(backing, { protocol: '@eventstore/db-client' });
   store = EventStoreDBStreamStore.fromConnectionString(server.connectionString);
 });

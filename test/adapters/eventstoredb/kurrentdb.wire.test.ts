@@ -7,7 +7,10 @@
 import { newId } from '../../../src/core/id';
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
 import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
-import { StoreUnavailableError, WrongExpectedVersionError } from '../../../src/persistence/stream-store.errors';
+import {
+  StoreUnavailableError,
+  WrongExpectedVersionError,
+} from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
 import {
   loadKurrentClientModule,

@@ -14,6 +14,7 @@ import { CommandDispatcher } from '../../../src/messaging/command-dispatcher';
 import { MessageBuilder } from '../../../src/messaging/message-builder';
 import { EventSerializer } from '../../../src/persistence/event-serializer';
 import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
+import { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import { eventually } from '../subscriptions/fixtures';
 
 class OrderPlaced extends Event {
@@ -65,12 +66,12 @@ class Fulfillment extends ProcessManager {
 }
 
 describe('ProcessManager', () => {
-  let store: InMemoryStreamStore;
+  let store: FaultyStreamStore;
   let repository: StreamStoreRepository;
   let dispatcher: CommandDispatcher;
   let sent: Command[];
   beforeEach(() => {
-    store = new InMemoryStreamStore();
+    store = new FaultyStreamStore(new InMemoryStreamStore());
     repository = new StreamStoreRepository({ store, serializer });
     dispatcher = new CommandDispatcher();
     sent = [];

@@ -17,7 +17,7 @@ import {
   type RebuildProgress,
 } from '../../../src/foundation';
 import { EventSerializer } from '../../../src/persistence/event-serializer';
-import type { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
+import type { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import { SubscriptionDroppedError } from '../../../src/persistence/stream-store.errors';
 import { EventTypeRegistry } from '../../../src/core';
 import {
@@ -40,7 +40,7 @@ const stream1 = ListenerSources.stream('account-1');
 const quickReconnect = { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 };
 
 describe('ReadModelBase', () => {
-  let store: InMemoryStreamStore;
+  let store: FaultyStreamStore;
   beforeEach(() => {
     store = newStore();
   });

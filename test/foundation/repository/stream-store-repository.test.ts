@@ -9,10 +9,11 @@ import {
   type StreamStoreRepositoryOptions,
 } from '../../../src/foundation';
 import { EventSerializer, InMemoryStreamStore, WrongExpectedVersionError } from '../../../src/persistence';
+import { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import { Account, AccountId, Deposit, OpenAccount, countingStore, registry } from './fixtures';
 
 function setup(options: Partial<StreamStoreRepositoryOptions> = {}) {
-  const memory = new InMemoryStreamStore();
+  const memory = new FaultyStreamStore(new InMemoryStreamStore());
   const repository = new StreamStoreRepository({
     store: memory,
     serializer: new EventSerializer({ registry }),

@@ -1,3 +1,4 @@
+import { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import { Event, EventTypeRegistry } from '../../../src/core';
 import { EventSerializer } from '../../../src/persistence/event-serializer';
 import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
@@ -44,8 +45,9 @@ export const registry = new EventTypeRegistry()
 
 export const serializer = new EventSerializer({ registry });
 
-export function newStore(): InMemoryStreamStore {
-  return new InMemoryStreamStore();
+/** An in-memory store wrapped for fault injection (drops, failed appends, paused delivery). */
+export function newStore(): FaultyStreamStore {
+  return new FaultyStreamStore(new InMemoryStreamStore());
 }
 
 /** Appends `events` to `stream` (expected version Any). */

@@ -1,3 +1,4 @@
+import type { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import type { ReactiveDomainError } from '../../../src/core';
 import {
   ListenerAlreadyStartedError,
@@ -10,7 +11,6 @@ import {
   streamCheckpoint,
   type Checkpoint,
 } from '../../../src/foundation';
-import { type InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
 import type {
   RecordedEvent,
   StoreSubscription,
@@ -40,7 +40,7 @@ function collect(): { events: RecordedEvent[]; handler: (e: RecordedEvent) => vo
 }
 
 describe('StreamListener', () => {
-  let store: InMemoryStreamStore;
+  let store: FaultyStreamStore;
   beforeEach(() => {
     store = newStore();
   });
