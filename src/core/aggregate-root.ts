@@ -19,13 +19,23 @@ import { InvalidArgumentError, describeValue } from './reactive-domain.error';
  * raising an event that already has ids, or changing the source while events are pending is an error. Taking the
  * events (i.e. a successful save) clears the source, ending the unit of work.
  *
+ * Routing (see {@link EventDrivenStateMachine}): `apply<TypeName>` methods are matched against the registry in
+ * `static eventTypes` (default: the process-wide `defaultEventTypes`); one that matches no registered type refuses
+ * the class at its first use. Aggregates are built by your code as well as by repositories, so unlike read models they
+ * cannot take the registry from a serializer: set `static eventTypes` whenever your events are registered elsewhere.
+ *
  * @example
  * ```ts
+ * const events = new EventTypeRegistry({ name: 'accounts' })
+ *   .register(AccountOpened, 'AccountOpened')
+ *   .register(Deposited, 'Deposited');
+ *
  * class Account extends AggregateRoot<AccountId> {
  *   static readonly typeName = 'Account';
+ *   static override eventTypes = events; // the registry the repository's serializer uses too
  *   private balance = 0;
  *   static open(id: AccountId, command: OpenAccount): Account {
- *     const account = new Account(id, command);
+ *     const account = new Account(id, command); // the command is the source: raise() needs one
  *     account.raise(new AccountOpened(id));
  *     return account;
  *   }

@@ -71,3 +71,49 @@ export class AlreadyCorrelatedError extends AggregateError {
 export class SourceChangeError extends AggregateError {
   readonly code = 'SOURCE_CHANGE_WITH_PENDING_EVENTS';
 }
+
+/**
+ * A state-machine, aggregate or read-model class has a method named like a convention route (`apply…`) that matches
+ * no event type registered in the registry the class routes with: its events would be skipped silently, so the class
+ * is refused at its first use. Register the type there, point the class's `static eventTypes` at the registry that
+ * holds it, or rename the method (names starting with `apply` are reserved for event routes).
+ */
+export class UnmatchedConventionMethodError extends ReactiveDomainError {
+  readonly code = 'UNMATCHED_CONVENTION_METHOD';
+  /** The registry's name (see `EventTypeRegistry.name`). */
+  readonly registryName: string;
+  constructor(
+    /** The class that declares the method. */
+    readonly className: string,
+    /** The method, e.g. `applyDeposited`. */
+    readonly methodName: string,
+    registry: { readonly name: string; readonly size: number },
+  ) {
+    super(
+      `${className}.${methodName}() matches no event type registered in ${registry.name} ` +
+        `(${registry.size} type(s) registered), so its events would never reach it. Register the event type ` +
+        `there (the method for a type name is 'apply' + the name, with '.', ':' and '-' replaced by '_': ` +
+        `'Notes.Added' -> applyNotes_Added), set static eventTypes on ${className} to the registry ` +
+        `that holds it, or rename the method (names starting with 'apply' are reserved for event routes).`,
+    );
+    this.registryName = registry.name;
+  }
+}
+
+/** A convention method matches two registered type names (e.g. `Notes.Added` and `Notes_Added`): rename one type. */
+export class AmbiguousConventionMethodError extends ReactiveDomainError {
+  readonly code = 'AMBIGUOUS_CONVENTION_METHOD';
+  constructor(
+    /** The class that declares the method. */
+    readonly className: string,
+    /** The method, e.g. `applyNotes_Added`. */
+    readonly methodName: string,
+    /** The registered type names it would route. */
+    readonly typeNames: readonly string[],
+  ) {
+    super(
+      `${className}.${methodName}() matches the event types ${typeNames.map((n) => JSON.stringify(n)).join(' and ')}; ` +
+        'a convention method routes one type: register them under names that do not collide, or route one explicitly',
+    );
+  }
+}

@@ -1,3 +1,4 @@
+import { AmbiguousConventionMethodError, UnmatchedConventionMethodError } from './aggregate.errors';
 import { defaultEventTypes, type EventTypeRegistry } from './event-type-registry';
 
 /** A route bound to no instance: called with `this` = the state machine. */
@@ -6,14 +7,29 @@ type ConventionRoute = (this: object, event: object) => void;
 /** The prefix of convention route names: `apply<RegisteredTypeName>`. */
 export const CONVENTION_PREFIX = 'apply';
 
+/** Characters a registered type name may hold that a method name cannot. */
+const NOT_IN_IDENTIFIERS = /[.:-]/g;
+
+/**
+ * The convention method that routes events registered under `typeName`: `apply` + the name, with every `.`, `:`
+ * and `-` (allowed in type names, not in identifiers) replaced by `_`. `'AccountOpened'` -> `applyAccountOpened`,
+ * `'Notes.Added'` -> `applyNotes_Added`, `'billing:invoice-sent'` -> `applybilling_invoice_sent`.
+ */
+export function conventionMethodName(typeName: string): string {
+  return CONVENTION_PREFIX + typeName.replace(NOT_IN_IDENTIFIERS, '_');
+}
+
 /**
  * The convention routes of one state-machine class, discovered once: every `apply<Name>` method on the
- * prototype chain (nearest override wins). Routes per event class are then resolved lazily and cached, so the
- * steady-state cost of routing is one map read.
+ * prototype chain (nearest override wins). Each must match exactly one type registered in `registry` (checked
+ * here, at the class's first use), so a convention method is never skipped silently. Routes per event class are
+ * then resolved lazily and cached, so the steady-state cost of routing is one map read.
  */
 export class ClassRoutes {
   private readonly methods = new Map<string, ConventionRoute>();
   private readonly byEventType = new Map<Function, ConventionRoute | null>();
+  /** True when the class has at least one convention method. */
+  readonly hasConventionMethods: boolean;
 
   constructor(
     prototype: object,
@@ -34,6 +50,8 @@ export class ClassRoutes {
           this.methods.set(key, descriptor.value as ConventionRoute);
       }
     }
+    this.hasConventionMethods = this.methods.size > 0;
+    if (this.hasConventionMethods) this.checkMethods(prototype);
   }
 
   /** The convention route for an event class, or undefined. */
@@ -41,7 +59,7 @@ export class ClassRoutes {
     let route = this.byEventType.get(eventType);
     if (route === undefined) {
       const name = this.registry.nameOfType(eventType);
-      route = (name !== undefined && this.methods.get(CONVENTION_PREFIX + name)) || null;
+      route = (name !== undefined && this.methods.get(conventionMethodName(name))) || null;
       this.byEventType.set(eventType, route);
     }
     return route ?? undefined;
@@ -49,8 +67,31 @@ export class ClassRoutes {
 
   /** The name of the convention method that would route `eventType`, when one exists. */
   conventionMethodFor(eventType: Function): string | undefined {
-    return this.routeFor(eventType) ? CONVENTION_PREFIX + this.registry.nameOfType(eventType) : undefined;
+    const name = this.registry.nameOfType(eventType);
+    return name !== undefined && this.routeFor(eventType) ? conventionMethodName(name) : undefined;
   }
+
+  /** Every convention method must route exactly one registered type: once per class, so it costs nothing per event. */
+  private checkMethods(prototype: object): void {
+    const typesByMethod = new Map<string, string[]>();
+    for (const entry of this.registry.entries()) {
+      const method = conventionMethodName(entry.name);
+      if (!this.methods.has(method)) continue;
+      const names = typesByMethod.get(method);
+      if (names) names.push(entry.name);
+      else typesByMethod.set(method, [entry.name]);
+    }
+    const className = classNameOf(prototype);
+    for (const method of this.methods.keys()) {
+      const names = typesByMethod.get(method);
+      if (!names) throw new UnmatchedConventionMethodError(className, method, this.registry);
+      if (names.length > 1) throw new AmbiguousConventionMethodError(className, method, names);
+    }
+  }
+}
+
+function classNameOf(prototype: object): string {
+  return (prototype as { constructor?: { name?: string } }).constructor?.name || 'anonymous class';
 }
 
 const cache = new WeakMap<Function, ClassRoutes>();
@@ -61,7 +102,10 @@ export interface RoutingStatics {
   readonly strictRouting?: boolean;
 }
 
-/** The (cached) routes of a state-machine class. */
+/**
+ * The (cached) routes of a state-machine class.
+ * @throws UnmatchedConventionMethodError / AmbiguousConventionMethodError on the class's first use.
+ */
 export function classRoutesOf(ctor: Function & RoutingStatics, stopAt: object): ClassRoutes {
   let routes = cache.get(ctor);
   if (!routes) {

@@ -1,5 +1,7 @@
 import {
   AggregateVersionMismatchError,
+  type AmbiguousConventionMethodError,
+  type UnmatchedConventionMethodError,
   DuplicateRouteError,
   InvalidEventError,
   PendingEventsError,
@@ -23,9 +25,15 @@ type Route = (event: object) => void;
  *   once per class (prototype chain included) and cached;
  * - explicitly: `this.register(AccountOpened, e => ...)` in the constructor.
  *
- * Both for one type is a {@link RouteConflictError}. An event with no route is recorded and counts toward the
- * version (Reactive Domain behaviour) unless the class sets `static strictRouting = true`, which makes it an
- * {@link UnroutedEventError}. Convention names come from `static eventTypes` (default: the process-wide registry).
+ * Convention names come from `static eventTypes` (default: the process-wide `defaultEventTypes`). A type name
+ * holding `.`, `:` or `-` routes to the method with those characters replaced by `_` (`'Notes.Added'` ->
+ * `applyNotes_Added`; see `conventionMethodName`). Every method whose name starts with `apply` is a convention route:
+ * one that matches no registered type (or two) refuses the class at its first use
+ * ({@link UnmatchedConventionMethodError}, {@link AmbiguousConventionMethodError}), so no route is skipped silently.
+ *
+ * Both routes for one type is a {@link RouteConflictError}. An event with no route at all is recorded and counts
+ * toward the version (Reactive Domain behaviour: many events carry no state the aggregate needs) unless the class
+ * sets `static strictRouting = true`, which makes it an {@link UnroutedEventError}.
  */
 export abstract class EventDrivenStateMachine {
   /** Registry that names event types for convention routing. Override per class to isolate. */

@@ -93,8 +93,20 @@ const TYPE_NAME = /^[A-Za-z_$][\w$.:-]*$/;
  * One process usually uses {@link defaultEventTypes}; create another registry to isolate tests or bounded contexts.
  */
 export class EventTypeRegistry {
+  /** Names the registry in error messages (e.g. a convention method that matches none of its types). */
+  readonly name: string;
   private readonly byType = new Map<Function, EventTypeEntry>();
   private readonly byName = new Map<string, EventTypeEntry>();
+
+  /** @param options `name` labels the registry in error messages (default `'an EventTypeRegistry'`). */
+  constructor(options: { readonly name?: string } = {}) {
+    this.name = options.name ?? 'an EventTypeRegistry';
+  }
+
+  /** Number of registered types. */
+  get size(): number {
+    return this.byName.size;
+  }
 
   /** Registers `type` under `name`. Throws {@link DuplicateEventTypeError} when either is already taken. */
   register<T extends object>(type: MessageType<T>, name: string, options: EventTypeOptions = {}): this {
@@ -192,7 +204,7 @@ export class EventTypeRegistry {
 }
 
 /** The process-wide registry used when no other is given. */
-export const defaultEventTypes = new EventTypeRegistry();
+export const defaultEventTypes = new EventTypeRegistry({ name: 'defaultEventTypes (the process-wide registry)' });
 
 /**
  * Class decorator that registers the class in a registry (default: {@link defaultEventTypes}).

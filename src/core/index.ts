@@ -8,4 +8,4 @@ export * from './event-source';
 export * from './event-driven-state-machine';
 export * from './aggregate-root';
 export * from './child-entity';
-export { CONVENTION_PREFIX } from './class-routes';
+export { CONVENTION_PREFIX, conventionMethodName } from './class-routes';

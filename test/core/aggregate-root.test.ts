@@ -184,13 +184,16 @@ describe('routing', () => {
       protected applySomethingHappened(): void {
         this.hits++;
       }
-      protected applyRenamed(): void {
-        throw new Error('must not route by class name');
-      }
     }
     const machine = new Machine();
     machine.restoreFromEvents([new Renamed()]);
     expect(machine.hits).toBe(1);
+    // A method named after the class (not the registered name) routes nothing: the class is refused, not skipped.
+    class ByClassName extends EventDrivenStateMachine {
+      static override eventTypes = named;
+      protected applyRenamed(): void {}
+    }
+    expect(() => new ByClassName()).toThrow(/ByClassName\.applyRenamed\(\) matches no event type/);
   });
 
   it('strict routing makes an unrouted event an error', () => {

@@ -1,0 +1,144 @@
+import {
+  AggregateRoot,
+  AmbiguousConventionMethodError,
+  Command,
+  EventDrivenStateMachine,
+  Event,
+  EventTypeRegistry,
+  UnmatchedConventionMethodError,
+  conventionMethodName,
+  defaultEventTypes,
+} from '../../src/core';
+
+class Open extends Command {}
+class Deposited extends Event {
+  constructor(readonly amount: number) {
+    super();
+  }
+}
+class NoteAdded extends Event {
+  constructor(readonly text: string) {
+    super();
+  }
+}
+
+describe('convention routing is never silent', () => {
+  it('refuses, at first use, an aggregate whose apply method matches no type in the registry it routes with', () => {
+    // The events live in a registry of their own; the aggregate forgot `static eventTypes`, so it routes with the
+    // process-wide registry, where Deposited is unknown. Before: deposit() was recorded and the balance stayed 0.
+    const billing = new EventTypeRegistry({ name: 'billing' }).register(Deposited, 'Deposited');
+    class Wallet extends AggregateRoot {
+      static readonly typeName = 'Wallet';
+      balance = 0;
+      deposit(amount: number): void {
+        this.raise(new Deposited(amount));
+      }
+      protected applyDeposited(e: Deposited): void {
+        this.balance += e.amount;
+      }
+    }
+    let error: unknown;
+    try {
+      new Wallet('w-1', new Open());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UnmatchedConventionMethodError);
+    const unmatched = error as UnmatchedConventionMethodError;
+    expect(unmatched.code).toBe('UNMATCHED_CONVENTION_METHOD');
+    expect(unmatched.className).toBe('Wallet');
+    expect(unmatched.methodName).toBe('applyDeposited');
+    expect(unmatched.registryName).toBe(defaultEventTypes.name);
+    expect(unmatched.message).toContain('Wallet.applyDeposited()');
+    expect(unmatched.message).toContain('defaultEventTypes');
+
+    // Pointing the class at the registry that holds the type fixes it.
+    class FixedWallet extends Wallet {
+      static override eventTypes = billing;
+    }
+    const wallet = new FixedWallet('w-2', new Open());
+    wallet.deposit(5);
+    expect(wallet.balance).toBe(5);
+  });
+
+  it('names the registry it looked in (a named registry)', () => {
+    const empty = new EventTypeRegistry({ name: 'notes' });
+    class Machine extends EventDrivenStateMachine {
+      static override eventTypes = empty;
+      protected applySomething(): void {}
+    }
+    expect(() => new Machine()).toThrow(/Machine\.applySomething\(\) matches no event type registered in notes \(0 type/);
+  });
+
+  it('checks inherited apply methods as well (the prototype chain is the class)', () => {
+    const types = new EventTypeRegistry().register(Deposited, 'Deposited');
+    class Base extends EventDrivenStateMachine {
+      static override eventTypes = types;
+      protected applyDeposited(): void {}
+      protected applyWithdrawn(): void {}
+    }
+    class Derived extends Base {}
+    expect(() => new Derived()).toThrow(UnmatchedConventionMethodError);
+  });
+
+  it("routes dotted, colon and dash type names to apply + the name with those characters as '_'", () => {
+    expect(conventionMethodName('Notes.Added')).toBe('applyNotes_Added');
+    expect(conventionMethodName('billing:invoice-sent')).toBe('applybilling_invoice_sent');
+    expect(conventionMethodName('AccountOpened')).toBe('applyAccountOpened');
+
+    const types = new EventTypeRegistry().register(NoteAdded, 'Notes.Added');
+    class Notebook extends EventDrivenStateMachine {
+      static override eventTypes = types;
+      static override strictRouting = true;
+      notes: string[] = [];
+      add(text: string): void {
+        this.raise(new NoteAdded(text));
+      }
+      protected applyNotes_Added(e: NoteAdded): void {
+        this.notes.push(e.text);
+      }
+    }
+    const notebook = new Notebook();
+    notebook.add('first');
+    expect(notebook.notes).toEqual(['first']);
+    const replayed = new Notebook();
+    replayed.restoreFromEvents([new NoteAdded('stored')]);
+    expect(replayed.notes).toEqual(['stored']);
+  });
+
+  it('refuses a method that two registered names map to', () => {
+    class Underscored extends Event {}
+    const types = new EventTypeRegistry()
+      .register(NoteAdded, 'Notes.Added')
+      .register(Underscored, 'Notes_Added');
+    class Notebook extends EventDrivenStateMachine {
+      static override eventTypes = types;
+      protected applyNotes_Added(): void {}
+    }
+    let error: unknown;
+    try {
+      new Notebook();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(AmbiguousConventionMethodError);
+    expect((error as AmbiguousConventionMethodError).typeNames).toEqual(['Notes.Added', 'Notes_Added']);
+  });
+
+  it('keeps refusing the class (the failed check is not cached as a success)', () => {
+    const types = new EventTypeRegistry();
+    class Late extends EventDrivenStateMachine {
+      static override eventTypes = types;
+      seen = 0;
+      protected applyDeposited(): void {
+        this.seen++;
+      }
+    }
+    expect(() => new Late()).toThrow(UnmatchedConventionMethodError);
+    expect(() => new Late()).toThrow(UnmatchedConventionMethodError);
+    types.register(Deposited, 'Deposited');
+    const late = new Late();
+    late.restoreFromEvents([new Deposited(1)]);
+    expect(late.seen).toBe(1);
+  });
+});
