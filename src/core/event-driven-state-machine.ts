@@ -1,7 +1,5 @@
 import {
   AggregateVersionMismatchError,
-  type AmbiguousConventionMethodError,
-  type UnmatchedConventionMethodError,
   DuplicateRouteError,
   InvalidEventError,
   PendingEventsError,
@@ -29,7 +27,7 @@ type Route = (event: object) => void;
  * holding `.`, `:` or `-` routes to the method with those characters replaced by `_` (`'Notes.Added'` ->
  * `applyNotes_Added`; see `conventionMethodName`). Every method whose name starts with `apply` is a convention route:
  * one that matches no registered type (or two) refuses the class at its first use
- * ({@link UnmatchedConventionMethodError}, {@link AmbiguousConventionMethodError}), so no route is skipped silently.
+ * (`UnmatchedConventionMethodError`, `AmbiguousConventionMethodError`), so no route is skipped silently.
  *
  * Both routes for one type is a {@link RouteConflictError}. An event with no route at all is recorded and counts
  * toward the version (Reactive Domain behaviour: many events carry no state the aggregate needs) unless the class
