@@ -35,8 +35,23 @@ export abstract class CorrelatedMessageBase implements CorrelatedMessage {
   causationId: string | undefined = undefined;
 }
 
-/** A request to change state; handled by exactly one handler. */
-export abstract class Command extends CorrelatedMessageBase {}
+/**
+ * A request to change state; handled by exactly one handler. `TResult` is what its handler resolves with (carried
+ * by the `Success` that `send` resolves to); commands that return nothing leave it out.
+ *
+ * @example
+ * ```ts
+ * class PlaceOrder extends Command<{ orderId: string }> { ... }
+ * const { result } = await dispatcher.send(new PlaceOrder(...)); // result: { orderId: string }
+ * ```
+ */
+export abstract class Command<TResult = unknown> extends CorrelatedMessageBase {
+  /** Phantom member that carries the result type; never set at run time. */
+  declare readonly __commandResult?: TResult;
+}
+
+/** The result type of a command class or instance (`unknown` for a plain `Command`). */
+export type CommandResult<C> = C extends Command<infer R> ? R : unknown;
 
 /** A fact that happened; raised by aggregates, stored in streams, published to any number of subscribers. */
 export abstract class Event extends CorrelatedMessageBase {}

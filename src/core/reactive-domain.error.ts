@@ -3,8 +3,11 @@
  *
  * Every subclass carries a stable, machine-readable {@link ReactiveDomainError.code}; match on `code` (or on the
  * class) rather than on the message text, which is written for humans and may change.
+ *
+ * Abstract for subclasses (each must declare its `code`), yet typed as constructible so that
+ * `expect(fn).toThrow(ReactiveDomainError)` type-checks: see {@link ReactiveDomainError}.
  */
-export abstract class ReactiveDomainError extends Error {
+abstract class ReactiveDomainErrorBase extends Error {
   /** Stable identifier of the failure kind, e.g. `WRONG_EXPECTED_VERSION`. */
   abstract readonly code: string;
 
@@ -13,6 +16,20 @@ export abstract class ReactiveDomainError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Base class of every error this library throws, returns or emits (an instance of it). */
+export type ReactiveDomainError = ReactiveDomainErrorBase;
+
+/**
+ * Base class of every error this library throws, returns or emits; extend it for your own errors (declare a
+ * `readonly code`). Match on `code` (or on the class) rather than on the message text, which may change.
+ *
+ * Its value is typed as a concrete constructor as well as the abstract class, so that test matchers that want a
+ * constructible class accept it (`expect(fn).toThrow(ReactiveDomainError)`, `rejects.toThrow(...)`) while
+ * subclasses are still required to declare `code`. Construct subclasses, not this class: it has no `code`.
+ */
+export const ReactiveDomainError = ReactiveDomainErrorBase as typeof ReactiveDomainErrorBase &
+  (new (message: string, options?: { cause?: unknown }) => ReactiveDomainErrorBase);
 
 /** An argument is outside what the called API accepts (blank name, negative count, non-integer revision...). */
 export class InvalidArgumentError extends ReactiveDomainError {

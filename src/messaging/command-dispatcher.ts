@@ -1,9 +1,8 @@
 import { type Observable, Subject } from 'rxjs';
-import type { Command, MessageType } from '../core/message';
+import type { Command, CommandResult, MessageType } from '../core/message';
 import {
   AckCommand,
   Canceled,
-  type CommandResponse,
   Fail,
   LateCommandResult,
   Success,
@@ -15,9 +14,12 @@ import {
   CommandTimedOutError,
   InvalidTimeoutError,
   MAX_TIMEOUT_MS,
+  NotACommandError,
 } from './command.errors';
+import { CorrelationScope } from './correlation-scope';
 import { HandlerRegistry } from './handler-registry';
 import { type BusSubscription, InMemoryBus } from './in-memory-bus';
+import { takeWrittenPositions } from './written-positions';
 
 /** Default command timeout: generous, because Reactive Domain's 100/500 ms defaults failed healthy commands. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
@@ -32,10 +34,14 @@ export interface CommandContext {
 }
 
 /**
- * Handles one command type. Resolving means success (the returned value is ignored); throwing or rejecting means
- * failure, and the error reaches the caller as the cause of a {@link CommandError} (or in a {@link Fail}).
+ * Handles one command type. Resolving means success: the value it returns or resolves with becomes the
+ * {@link Success}'s `result` (typed by `Command<TResult>`; plain commands may return anything). Throwing or rejecting
+ * means failure, and the error reaches the caller as the cause of a {@link CommandError} (or in a {@link Fail}).
  */
-export type CommandHandler<C extends Command> = (command: C, context: CommandContext) => unknown;
+export type CommandHandler<C extends Command> = (
+  command: C,
+  context: CommandContext,
+) => CommandResult<C> | PromiseLike<CommandResult<C>>;
 
 /** Per-send options. */
 export interface SendOptions {
@@ -51,6 +57,13 @@ export interface CommandDispatcherOptions {
   readonly bus?: InMemoryBus;
   /** Timeout of a send without its own `timeoutMs`; default {@link DEFAULT_COMMAND_TIMEOUT_MS}. */
   readonly defaultTimeoutMs?: number;
+  /**
+   * Run every handler inside a {@link CorrelationScope} of its command, so code deep in the handler can continue the
+   * conversation without being handed the command (`MessageBuilder.fromScope()`, `CorrelatedRepository` without a
+   * source). Default false: on Node 20 the first scope makes every `await` in the process slower (see
+   * {@link CorrelationScope}).
+   */
+  readonly correlationScope?: boolean;
 }
 
 /**
@@ -59,12 +72,14 @@ export interface CommandDispatcherOptions {
  *
  * - One handler per command class, matched by exact class (a subclass needs its own handler).
  * - Commands are not published on the bus; they go straight to their handler. On the bus appear, in order, an
- *   {@link AckCommand} before the handler runs, then the {@link CommandResponse}: {@link Success}, {@link Fail}
+ *   {@link AckCommand} before the handler runs, then the `CommandResponse`: {@link Success}, {@link Fail}
  *   or {@link Canceled}. `send`/`trySend` resolve after the response has been delivered to the bus's handlers.
  * - The timeout runs from the send call (acknowledgement included) to the handler's completion. When it expires, or
  *   the caller's signal aborts, the handler's `AbortSignal` is aborted and the caller is answered with `Canceled`
  *   at once. A handler that still completes later is reported as a {@link LateCommandResult} on the bus.
  * - Nested sends from inside a handler work (nothing blocks); pass the handler's signal on to cancel them with it.
+ * - The {@link Success} carries the handler's result and the positions its repository saves appended on behalf of
+ *   the command (`positions`, `lastPosition`): wait for a read model to reach them to read your own writes.
  */
 export class CommandDispatcher {
   /** The bus acks, responses and late results are published on. Publish your events here too. */
@@ -72,6 +87,7 @@ export class CommandDispatcher {
   private readonly handlers = new HandlerRegistry<CommandHandler<Command>>('command');
   private timeoutMs: number;
   private readonly sentSubject = new Subject<Command>();
+  private readonly correlationScope: boolean;
 
   /** Every command passed to `send`/`trySend`, as it is sent (handled or not). For tests and tracing. */
   readonly commands$: Observable<Command> = this.sentSubject.asObservable();
@@ -79,6 +95,7 @@ export class CommandDispatcher {
   constructor(options: CommandDispatcherOptions = {}) {
     this.bus = options.bus ?? new InMemoryBus('dispatcher');
     this.timeoutMs = validTimeout(options.defaultTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+    this.correlationScope = options.correlationScope === true;
   }
 
   /** Timeout of sends without their own; changing it affects later sends. @throws InvalidTimeoutError */
@@ -105,34 +122,40 @@ export class CommandDispatcher {
   }
 
   /**
-   * Sends a command and resolves with its {@link Success}.
+   * Sends a command and resolves with its {@link Success} (the handler's typed `result`, the appended `positions`).
    * @throws CommandError when the handler failed (`cause` = the handler's error).
    * @throws CommandNotHandledError when no handler is registered for the command's class.
    * @throws CommandTimedOutError / CommandCanceledError when it timed out / the caller aborted it.
    * @throws InvalidTimeoutError for a non-positive or non-finite `timeoutMs`.
+   * @throws NotACommandError when `command` is not a command (undefined, null, a plain object...).
    */
-  async send(command: Command, options?: SendOptions): Promise<Success> {
+  async send<C extends Command>(command: C, options?: SendOptions): Promise<Success<CommandResult<C>>> {
     const response = await this.trySend(command, options);
     if (response instanceof Success) return response;
-    throw errorOf(response as Fail);
+    throw errorOf(response);
   }
 
   /**
    * Sends a command and resolves with its response instead of throwing: {@link Success}, {@link Fail} (handler
-   * error or no handler) or {@link Canceled} (timeout or caller abort). Rejects only for invalid options.
+   * error or no handler) or {@link Canceled} (timeout or caller abort). Rejects only for invalid arguments.
    * @throws InvalidTimeoutError for a non-positive or non-finite `timeoutMs`.
+   * @throws NotACommandError when `command` is not a command (undefined, null, a plain object...).
    */
-  async trySend(command: Command, options?: SendOptions): Promise<CommandResponse> {
+  async trySend<C extends Command>(
+    command: C,
+    options?: SendOptions,
+  ): Promise<Success<CommandResult<C>> | Fail> {
+    if (!isCommand(command)) throw new NotACommandError(command);
     const timeoutMs = options?.timeoutMs === undefined ? this.timeoutMs : validTimeout(options.timeoutMs);
     const signal = options?.signal;
     this.sentSubject.next(command);
-    let response: CommandResponse;
+    let response: Success<CommandResult<C>> | Fail;
     if (signal?.aborted) {
       response = new Canceled(command, new CommandCanceledError(command, signal.reason), 'aborted');
     } else {
       const handler = this.handlers.of(command);
       response = handler
-        ? await this.run(command, handler, timeoutMs, signal)
+        ? ((await this.run(command, handler, timeoutMs, signal)) as Success<CommandResult<C>> | Fail)
         : new Fail(command, new CommandNotHandledError(command));
     }
     await this.bus.publish(response);
@@ -145,8 +168,8 @@ export class CommandDispatcher {
     handler: CommandHandler<Command>,
     timeoutMs: number,
     callerSignal: AbortSignal | undefined,
-  ): Promise<CommandResponse> {
-    return new Promise<CommandResponse>((resolve) => {
+  ): Promise<Success | Fail> {
+    return new Promise<Success | Fail>((resolve) => {
       // Created on first read of the handler's `signal`: most handlers never look, and a controller costs ~2 µs.
       let controller: AbortController | undefined;
       let canceled: Canceled | undefined;
@@ -201,13 +224,15 @@ export class CommandDispatcher {
         if (canceled !== undefined) return; // canceled while acknowledging: the handler never runs
         let returned: unknown;
         try {
-          returned = handler(command, context);
+          returned = this.correlationScope
+            ? CorrelationScope.run(command, () => handler(command, context))
+            : handler(command, context);
         } catch (error) {
           completed(new Fail(command, error));
           return;
         }
         Promise.resolve(returned).then(
-          () => completed(new Success(command)),
+          (result: unknown) => completed(new Success(command, result, takeWrittenPositions(command))),
           (error: unknown) => completed(new Fail(command, error)),
         );
       };
@@ -229,6 +254,14 @@ function validTimeout(value: unknown): number {
 
 function isAbortOf(error: unknown, abortReason: unknown): boolean {
   return error === abortReason || (error instanceof Error && error.name === 'AbortError');
+}
+
+/** A class instance with a string `msgId`: a plain object can never reach a handler (handlers are found by class). */
+function isCommand(value: unknown): value is Command {
+  if (typeof value !== 'object' || value === null) return false;
+  if (typeof (value as { msgId?: unknown }).msgId !== 'string') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto !== Object.prototype && proto !== null;
 }
 
 /** The error `send` throws for a response that is not a success. */

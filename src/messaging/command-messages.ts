@@ -29,9 +29,36 @@ export abstract class CommandResponse extends CommandNotice {
   abstract readonly kind: 'success' | 'fail' | 'canceled';
 }
 
-/** The handler completed. */
-export class Success extends CommandResponse {
+const NO_POSITIONS: readonly bigint[] = Object.freeze([]);
+
+/**
+ * The handler completed. Carries what it resolved with (`result`, typed by the command's `Command<TResult>`) and
+ * the global positions its repository saves appended on behalf of the command (read your own writes: wait for a
+ * read model to reach `lastPosition`).
+ */
+export class Success<TResult = unknown> extends CommandResponse {
   readonly kind = 'success';
+  /**
+   * The highest of {@link positions}, or undefined when the handler appended nothing through a repository (with the
+   * command as the aggregate's source).
+   */
+  readonly lastPosition: bigint | undefined;
+
+  constructor(
+    command: Command,
+    /** What the handler returned or resolved with (undefined for handlers that return nothing). */
+    readonly result: TResult = undefined as TResult,
+    /**
+     * Global positions of the last event of each append made on behalf of the command, in append order: every
+     * repository save of an aggregate whose source is this command (see `recordWrittenPosition`).
+     */
+    readonly positions: readonly bigint[] = NO_POSITIONS,
+  ) {
+    super(command);
+    let last: bigint | undefined;
+    for (const position of positions) if (last === undefined || position > last) last = position;
+    this.lastPosition = last;
+  }
 }
 
 /**

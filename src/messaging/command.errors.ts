@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ReactiveDomainError } from '../core/reactive-domain.error';
+import { InvalidArgumentError, ReactiveDomainError, describeValue } from '../core/reactive-domain.error';
 import type { Message } from '../core/message';
 import { describeMessage as commandLabel, describeType } from './describe-type';
 
@@ -86,3 +86,29 @@ export class InvalidTimeoutError extends InvalidArgumentError {
 
 /** Largest delay `setTimeout` honours; larger values fire at once, so they are rejected. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** `send`/`trySend` was given something that is not a command (undefined, null, a plain object, a non-message). */
+export class NotACommandError extends InvalidArgumentError {
+  override readonly code = 'NOT_A_COMMAND';
+  constructor(
+    /** What was passed instead of a command. */
+    readonly value: unknown,
+  ) {
+    super(
+      `send() expects a command (an instance of a class extending Command, with a string msgId), got ${describeNonCommand(value)}`,
+    );
+  }
+}
+
+function describeNonCommand(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return Array.isArray(value) ? 'an array' : describeValue(value);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const keys = Object.keys(value);
+    return keys.length === 0
+      ? 'an empty plain object {}'
+      : `a plain object with keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''} (commands are class instances: handlers are found by class)`;
+  }
+  return `${describeValue(value)} without a string msgId`;
+}

@@ -4,6 +4,8 @@ export * from './query.errors';
 export * from './queued-handler.errors';
 export * from './message-builder.errors';
 export * from './message-builder';
+export * from './correlation-scope';
+export * from './written-positions';
 export * from './command-messages';
 export * from './in-memory-bus';
 export * from './command-dispatcher';

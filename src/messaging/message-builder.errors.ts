@@ -32,3 +32,18 @@ export class MessageAlreadyCorrelatedError extends ReactiveDomainError {
     );
   }
 }
+
+/** Code asked for the ambient correlation source outside every `CorrelationScope`. */
+export class NoCorrelationScopeError extends ReactiveDomainError {
+  readonly code = 'NO_CORRELATION_SCOPE';
+  constructor(
+    /** What needed the ambient source, e.g. `MessageBuilder.fromScope()`. */
+    readonly operation: string,
+  ) {
+    super(
+      `${operation} needs an ambient correlation source, but it runs outside every CorrelationScope: ` +
+        'pass the source explicitly, run the code in CorrelationScope.run(message, fn), or create the ' +
+        'CommandDispatcher with { correlationScope: true } so command handlers run in a scope of their command',
+    );
+  }
+}

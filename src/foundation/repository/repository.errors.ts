@@ -1,4 +1,4 @@
-import { ReactiveDomainError } from '../../core/reactive-domain.error';
+import { InvalidArgumentError, ReactiveDomainError, describeValue } from '../../core/reactive-domain.error';
 
 /** Identifies the aggregate an error is about. */
 export interface AggregateErrorRef {
@@ -68,5 +68,20 @@ export class ConcurrencyRetriesExhaustedError extends RepositoryError {
     cause: unknown,
   ) {
     super(ref, `still conflicting after ${attempts} attempt(s)`, { cause });
+  }
+}
+
+/** The repository's `headers` callback returned something other than a plain object (null, a string, an array...). */
+export class InvalidHeadersError extends InvalidArgumentError {
+  override readonly code = 'INVALID_HEADERS';
+  constructor(
+    /** What the callback returned. */
+    readonly value: unknown,
+  ) {
+    super(
+      `The repository's headers callback must return a plain object of header values, got ${
+        Array.isArray(value) ? 'an array' : describeValue(value)
+      }; nothing was saved`,
+    );
   }
 }

@@ -52,23 +52,29 @@ export interface Repository {
   hardDelete(aggregate: AggregateRoot): Promise<void>;
 }
 
-/** A repository that sets the message being handled as the aggregate's correlation source. */
+/**
+ * A repository that sets the message being handled as the aggregate's correlation source. A `source` left
+ * undefined means the ambient source of the current `CorrelationScope`.
+ */
 export interface CorrelatedRepositoryApi {
   /** Loads an aggregate as `Repository.getById` does, then sets `source` as its correlation source. */
   getById<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],
-    source: CorrelatedMessage,
+    source?: CorrelatedMessage,
     options?: LoadOptions,
   ): Promise<T>;
   /** Like `getById`, but resolves `undefined` when the aggregate does not exist. Every other error propagates. */
   tryGetById<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],
-    source: CorrelatedMessage,
+    source?: CorrelatedMessage,
     options?: LoadOptions,
   ): Promise<T | undefined>;
-  /** Saves and clears the aggregate's source (ending the unit of work). */
+  /**
+   * Saves and clears the aggregate's source (ending the unit of work), also when nothing was pending (then nothing
+   * is written and it resolves `undefined`).
+   */
   save(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult | undefined>;
   /** Saves and keeps the source, so later raises in the same handler carry the same ids. */
   saveAndContinue(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult | undefined>;

@@ -1,4 +1,6 @@
 import type { AggregateRoot, AggregateType } from '../../core/aggregate-root';
+import type { CorrelatedMessage } from '../../core/message';
+import { recordWrittenPosition } from '../../messaging/written-positions';
 import { isSnapshotSource } from '../../core/event-source';
 import { newId } from '../../core/id';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
@@ -18,6 +20,7 @@ import {
   AggregateNotFoundError,
   AggregateVersionError,
   ConcurrencyRetriesExhaustedError,
+  InvalidHeadersError,
 } from './repository.errors';
 
 /** Snapshot settings of a repository. */
@@ -62,7 +65,10 @@ export interface StreamStoreRepositoryOptions {
     /** Most aggregates kept (a positive integer); the least recently saved are evicted first. */
     readonly maxAggregates: number;
   };
-  /** Headers written into the metadata of every saved event (e.g. the acting user). */
+  /**
+   * Headers written into the metadata of every saved event (e.g. the acting user). Called once per save; it must
+   * return a plain object (anything else fails the save with an `InvalidHeadersError`, nothing is written).
+   */
   readonly headers?: () => Readonly<Record<string, string>>;
   /**
    * Receives failures that must not fail the operation: a snapshot that could not be written after the events were
@@ -76,6 +82,11 @@ export interface StreamStoreRepositoryOptions {
 export interface UpdateOptions extends SaveOptions {
   /** Attempts in all, the first included (default 3). */
   readonly maxAttempts?: number;
+  /**
+   * The message being handled (usually the command): set as the aggregate's correlation source on every attempt,
+   * so `act` can raise events. Needed for aggregates that raise (an `AggregateRoot` without a source cannot).
+   */
+  readonly source?: CorrelatedMessage;
 }
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -145,7 +156,8 @@ export class StreamStoreRepository implements Repository {
 
   /**
    * Load, act, save — retried on a concurrency conflict (a fresh load each time), at most `maxAttempts` times.
-   * `act` must be free of side effects other than raising events, since it may run more than once.
+   * `act` must be free of side effects other than raising events, since it may run more than once. Pass the command
+   * being handled as `options.source` (or use `CorrelatedRepository.update`): raising needs a correlation source.
    * Resolves the saved aggregate.
    */
   async update<T extends AggregateRoot>(
@@ -163,6 +175,7 @@ export class StreamStoreRepository implements Repository {
     let lastConflict: unknown;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const aggregate = await this.getById(type, id);
+      if (options.source !== undefined) aggregate.source = options.source;
       await act(aggregate);
       try {
         await this.save(aggregate, options);
@@ -198,16 +211,25 @@ export class StreamStoreRepository implements Repository {
     keepSource: boolean,
   ): Promise<SaveResult | undefined> {
     const pending = aggregate.pendingEvents;
-    if (pending.length === 0) return undefined;
+    if (pending.length === 0) {
+      // Nothing to write, but the unit of work still ends: a kept source would stamp later raises with this command.
+      if (!keepSource) aggregate.source = undefined;
+      return undefined;
+    }
     const type = aggregateTypeOf(aggregate);
     const streamName = this.streamNames.forAggregate(type.typeName, aggregate.id);
     const commitId = newId();
-    const headers = this.headers || options.headers ? { ...this.headers?.(), ...options.headers } : undefined;
+    const headers =
+      this.headers || options.headers
+        ? { ...(this.headers ? headersFrom(this.headers) : undefined), ...options.headers }
+        : undefined;
+    const source = aggregate.source;
     const context = { aggregateType: type.typeName, commitId, headers };
     const data = pending.map((event) => this.serializer.serialize(event, context));
     const result = await this.store.appendToStream(streamName, this.expectedVersionOf(aggregate), data);
     if (keepSource) aggregate.keepSourceForNextTake();
     aggregate.takeEvents();
+    if (source !== undefined) recordWrittenPosition(source, result.position);
     const firstRevision = result.nextExpectedVersion - data.length + 1;
     // A new aggregate written to a soft-deleted stream continues its numbering: the store's revision is the truth.
     if (aggregate.expectedVersion !== result.nextExpectedVersion)
@@ -385,6 +407,15 @@ function aggregateTypeOf(aggregate: AggregateRoot): AggregateType {
     );
   }
   return type as AggregateType;
+}
+
+/** Calls the repository's headers callback; anything but a plain object is an error, never coerced. */
+function headersFrom(callback: () => Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const headers: unknown = callback();
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw new InvalidHeadersError(headers);
+  const proto: unknown = Object.getPrototypeOf(headers);
+  if (proto !== Object.prototype && proto !== null) throw new InvalidHeadersError(headers);
+  return headers as Readonly<Record<string, string>>;
 }
 
 function defaultWarning(warning: RepositoryWarning): void {
