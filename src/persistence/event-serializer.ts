@@ -16,6 +16,7 @@ import {
 import {
   FORBIDDEN_KEYS,
   FieldCodecError,
+  MAX_JSON_DEPTH,
   assertPlainJson,
   compileObjectCodec,
   type ObjectCodec,
@@ -98,7 +99,10 @@ const CANONICAL_METADATA = new RegExp(
  * instead (and their own decorators; the field schema is then not used).
  *
  * **Restoring**: an instance of the registered class is created with `Object.create(prototype)` and the fields
- * are assigned (the constructor is not run), with `msgId` = event id and the correlation ids from metadata.
+ * are assigned (the constructor is not run), with `msgId` = event id and the correlation ids from metadata. Stored
+ * data never runs class code: a stored field whose name is an accessor (`get gross()`) or a read-only property on
+ * the class (or on a value object's class) throws {@link EventDeserializationError} naming the type and the field.
+ * (Types restored with class-transformer follow its rules instead: it constructs and assigns.)
  * Schemas and codecs are compiled once per type and cached: no reflection per event.
  *
  * **Metadata** (see {@link EventMetadata}): `$correlationId`, `$causationId`, `schemaVersion`, `aggregateType`,
@@ -110,7 +114,8 @@ const CANONICAL_METADATA = new RegExp(
  * upcasters n, n+1, ..., v-1 before it is restored; a stored version above v throws {@link EventSchemaVersionError}.
  *
  * **Untrusted input**: stored data is never trusted. Malformed JSON, a non-object payload or metadata, keys named
- * `__proto__`, `constructor` or `prototype` anywhere, and fields that do not fit their schema throw
+ * `__proto__`, `constructor` or `prototype` anywhere (found by an iterative scan; nesting deeper than 256 levels is
+ * refused, and never written), and fields that do not fit their schema throw
  * {@link EventDeserializationError} (naming stream, revision and type); an unregistered type throws
  * `UnknownEventTypeError` (use {@link tryDeserialize} to skip unknown types deliberately).
  */
@@ -356,7 +361,11 @@ export class EventSerializer {
     if (!compiled) {
       let codec: ObjectCodec;
       try {
-        codec = compileObjectCodec(entry.fields, true);
+        codec = compileObjectCodec(
+          entry.fields,
+          true,
+          entry.useClassTransformer ? undefined : (entry.type.prototype as object),
+        );
       } catch (error) {
         throw new InvalidArgumentError(
           `Event type ${entry.name}: invalid field schema (${error instanceof FieldCodecError ? error.reason : String(error)})`,
@@ -466,27 +475,72 @@ function parseObject(
     );
   }
   if (MAY_HOLD_FORBIDDEN_KEY.test(text)) {
-    const path = findForbiddenKey(value);
+    let path: string | undefined;
+    try {
+      path = findForbiddenKey(value);
+    } catch (error) {
+      if (!(error instanceof FieldCodecError)) throw error;
+      failStored(recorded, what, error.reason);
+    }
     if (path !== undefined)
       failStored(recorded, what, `holds the forbidden key ${path} (it could reach an object prototype)`);
   }
   return value as Record<string, unknown>;
 }
 
-/** Path of the first `__proto__`/`constructor`/`prototype` key in a parsed JSON value, or undefined. */
-function findForbiddenKey(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const inner = findForbiddenKey(value[i]);
-      if (inner !== undefined) return `[${i}]${inner.startsWith('[') ? '' : '.'}${inner}`;
+/** One value met by {@link findForbiddenKey}, linked to its parent so a path is built only when one is reported. */
+interface ScanNode {
+  readonly value: unknown;
+  readonly parent: ScanNode | undefined;
+  readonly key: string | number | undefined;
+  readonly depth: number;
+}
+
+/**
+ * Path of the first `__proto__`/`constructor`/`prototype` key in a parsed JSON value, or undefined. Iterative (an
+ * explicit stack, not recursion: stored data must not be able to exhaust the call stack) and bounded: a value nested
+ * deeper than {@link MAX_JSON_DEPTH} levels throws a {@link FieldCodecError} (this serializer never writes one).
+ */
+function findForbiddenKey(root: unknown): string | undefined {
+  const stack: ScanNode[] = [{ value: root, parent: undefined, key: undefined, depth: 0 }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const value = node.value;
+    if (typeof value !== 'object' || value === null) continue;
+    if (node.depth >= MAX_JSON_DEPTH) {
+      throw new FieldCodecError(`is nested deeper than ${MAX_JSON_DEPTH} levels (at ${pathOf(node)})`);
     }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return JSON.stringify(key);
-    const inner = findForbiddenKey((value as Record<string, unknown>)[key]);
-    if (inner !== undefined) return `${key}${inner.startsWith('[') ? '' : '.'}${inner}`;
+    const depth = node.depth + 1;
+    if (Array.isArray(value)) {
+      // Pushed in reverse, so the first offending element is the one reported.
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: node, key: i, depth });
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) return pathOf({ value: undefined, parent: node, key, depth });
+    }
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      stack.push({ value: (value as Record<string, unknown>)[key], parent: node, key, depth });
+    }
   }
   return undefined;
+}
+
+/** `lines[2]."__proto__"`-style path of a scanned node (the root is `(root)`). */
+function pathOf(node: ScanNode): string {
+  const parts: string[] = [];
+  for (let at: ScanNode | undefined = node; at?.key !== undefined; at = at.parent) {
+    const key = at.key;
+    if (typeof key === 'number') parts.push(`[${key}]`);
+    else parts.push(FORBIDDEN_KEYS.has(key) ? JSON.stringify(key) : key);
+  }
+  if (parts.length === 0) return '(root)';
+  let text = '';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i]!;
+    text += part.startsWith('[') || text === '' ? part : `.${part}`;
+  }
+  return text;
 }

@@ -24,6 +24,12 @@ export class FieldCodecError extends Error {
   }
 }
 
+/**
+ * Deepest nesting of plain JSON (objects and arrays) the serializer writes, and scans when reading. Far beyond any
+ * event's shape; it bounds the work and the stack that stored or given data can demand.
+ */
+export const MAX_JSON_DEPTH = 256;
+
 /** Keys that could reach a prototype when copied onto an object; never written, never read. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -69,7 +75,7 @@ function describeKind(value: unknown): string {
  * (omitted), plain arrays and plain objects of those. Anything else (Date, bigint, class instances, Map, Set,
  * NaN, functions...) would come back different or not at all, so it is refused.
  */
-export function assertPlainJson(value: unknown): void {
+export function assertPlainJson(value: unknown, depth = 0): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -82,10 +88,12 @@ export function assertPlainJson(value: unknown): void {
       throw new FieldCodecError('a bigint needs a field schema ({ field: BigInt }) to round-trip');
     case 'object': {
       if (value === null) return;
+      // Bounded recursion: a deeper value is refused before it could exhaust the stack (or JSON.stringify's).
+      if (depth >= MAX_JSON_DEPTH) throw new FieldCodecError(`is nested deeper than ${MAX_JSON_DEPTH} levels`);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           try {
-            assertPlainJson(value[i]);
+            assertPlainJson(value[i], depth + 1);
           } catch (error) {
             rethrowAt(error, i);
           }
@@ -103,7 +111,7 @@ export function assertPlainJson(value: unknown): void {
         if (FORBIDDEN_KEYS.has(key))
           throw new FieldCodecError(`the key ${JSON.stringify(key)} is not allowed`);
         try {
-          assertPlainJson((value as Record<string, unknown>)[key]);
+          assertPlainJson((value as Record<string, unknown>)[key], depth + 1);
         } catch (error) {
           rethrowAt(error, key);
         }
@@ -115,8 +123,40 @@ export function assertPlainJson(value: unknown): void {
   }
 }
 
-/** Compiles the codec for an object whose fields follow `schema` (fields without a spec must be plain JSON). */
-export function compileObjectCodec(schema: FieldSchema | undefined, skipMessageIds: boolean): ObjectCodec {
+/**
+ * Keys that `prototype` (up to, not including, `Object.prototype`) defines as accessors (get/set) or read-only data:
+ * a stored field under such a name cannot be restored by assignment without running class code (a setter) or
+ * failing (a getter alone), so decoding refuses it. Undefined when there is none (the common case: no per-field cost).
+ */
+function classOnlyKeys(prototype: object | null | undefined): ReadonlyMap<string, string> | undefined {
+  let keys: Map<string, string> | undefined;
+  for (let p = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      if (key === 'constructor' || keys?.has(key)) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(p, key)!;
+      let what: string | undefined;
+      if (descriptor.get || descriptor.set)
+        what = descriptor.set ? (descriptor.get ? 'a getter/setter pair' : 'a setter') : 'a getter without a setter';
+      else if (!descriptor.writable) what = 'a read-only property';
+      if (what === undefined) continue;
+      const className = (p as { constructor?: { name?: string } }).constructor?.name || 'its class';
+      (keys ??= new Map()).set(key, `${what} of ${className}`);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Compiles the codec for an object whose fields follow `schema` (fields without a spec must be plain JSON).
+ * `prototype` is the class decoded objects are created from: a stored field that is an accessor or read-only there
+ * is refused (restoring never runs class setters).
+ */
+export function compileObjectCodec(
+  schema: FieldSchema | undefined,
+  skipMessageIds: boolean,
+  prototype?: object | null,
+): ObjectCodec {
+  const classOnly = classOnlyKeys(prototype);
   const encoders: Record<string, Encoder> = Object.create(null) as Record<string, Encoder>;
   const decoders: Record<string, Decoder> = Object.create(null) as Record<string, Decoder>;
   let hasDecoders = false;
@@ -157,6 +197,13 @@ export function compileObjectCodec(schema: FieldSchema | undefined, skipMessageI
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
         if (skipMessageIds && isMessageIdField(key)) continue;
+        if (classOnly !== undefined && classOnly.has(key)) {
+          const error = new FieldCodecError(
+            `is ${classOnly.get(key)!}, not a stored field: restoring it would run class code or fail ` +
+              '(rename the field, or add an upcaster that drops or renames it)',
+          );
+          rethrowAt(error, key);
+        }
         const value = payload[key];
         const decoder = hasDecoders ? decoders[key] : undefined;
         if (decoder === undefined) {
@@ -256,7 +303,7 @@ function compileDecoder(spec: FieldSpec): Decoder {
   if (typeof spec !== 'function' && !nested) throw new FieldCodecError('unsupported field spec');
   const type: MessageType | undefined = nested ? spec.type : (spec as MessageType);
   const prototype: object | null = type ? (type.prototype as object) : Object.prototype;
-  const codec = compileObjectCodec(nested ? spec.fields : undefined, false);
+  const codec = compileObjectCodec(nested ? spec.fields : undefined, false, prototype);
   return (value) => {
     if (value === undefined || value === null) return value;
     if (typeof value !== 'object' || Array.isArray(value))
