@@ -33,6 +33,22 @@ export interface CompareOptions {
   readonly ids?: 'when-expected' | 'never';
   /** Registry used to name event classes in reports (their registered names); class names otherwise. */
   readonly registry?: EventTypeRegistry;
+  /**
+   * `'match'` (default): classes must match (an `OrderShipped` is not an `OrderConfirmed`). `'ignore'`: as Jest's
+   * `toEqual`, for data such as query results that may have been cloned or deserialized — a class instance equals a
+   * plain object (or another class's instance) with equal fields, and a field holding `undefined` equals a missing
+   * one; arrays, `Date`s, `Map`s and `Set`s must still meet their own kind.
+   */
+  readonly classes?: 'match' | 'ignore';
+}
+
+/** The kind of object whose contents are compared differently; 'fields' for everything else. */
+function kindOf(value: object): 'array' | 'date' | 'map' | 'set' | 'fields' {
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Date) return 'date';
+  if (value instanceof Map) return 'map';
+  if (value instanceof Set) return 'set';
+  return 'fields';
 }
 
 /** Name of a message's class for reports: its registered name when known, else the class name. */
@@ -158,7 +174,8 @@ function diffInto(
   }
   const expectedCtor = (expected as { constructor?: unknown }).constructor;
   const actualCtor = (actual as { constructor?: unknown }).constructor;
-  if (expectedCtor !== actualCtor) {
+  const loose = options.classes === 'ignore';
+  if (loose ? kindOf(expected) !== kindOf(actual) : expectedCtor !== actualCtor) {
     out.push(
       `${where(path)}: expected ${formatValue(expected, options)}, got ${formatValue(actual, options)}`,
     );
@@ -201,7 +218,7 @@ function diffInto(
       if (ID_FIELDS.has(key) && (!compareIds || e === undefined)) continue;
       const childPath = `${path}.${key}`;
       if (!(key in actual)) {
-        out.push(`${childPath}: missing (expected ${formatValue(e, options)})`);
+        if (!(loose && e === undefined)) out.push(`${childPath}: missing (expected ${formatValue(e, options)})`);
         continue;
       }
       if (!(key in expected)) {

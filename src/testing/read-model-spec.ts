@@ -107,11 +107,14 @@ export class ReadModelSpec<M extends ReadModelBase> {
     });
   }
 
-  /** Expects `select(model)` to equal `expected` (deeply; a diff is reported). */
+  /**
+   * Expects `select(model)` to equal `expected` (deeply, as Jest's `toEqual`: classes are not compared, so a cloned
+   * or plain-object expectation matches; a per-field diff is reported).
+   */
   thenState<S>(select: (model: M) => S, expected: S): Promise<M> {
     return this.run(async (model) => {
       const actual = select(model);
-      const differences = diffValues(expected, actual);
+      const differences = diffValues(expected, actual, { classes: 'ignore' });
       if (differences.length > 0) {
         throw new SpecificationFailedError(
           `readModelSpec(${model.name}): the state differs from the expected one\n` +
@@ -121,7 +124,10 @@ export class ReadModelSpec<M extends ReadModelBase> {
     });
   }
 
-  /** Expects `env.queries.fetch(query)` to resolve to `expected` (deeply; a diff is reported). */
+  /**
+   * Expects `env.queries.fetch(query)` to resolve to `expected` (deeply, as Jest's `toEqual`: classes are not
+   * compared, so a `structuredClone`d or plain-object expectation matches; a per-field diff is reported).
+   */
   thenQuery<Q extends Query<unknown>>(query: Q, expected: QueryResult<Q>): Promise<M> {
     return this.run(async (model, env) => {
       if (!this.options.queries) {
@@ -130,7 +136,7 @@ export class ReadModelSpec<M extends ReadModelBase> {
         );
       }
       const actual = await env.queries.fetch(query);
-      const differences = diffValues(expected, actual);
+      const differences = diffValues(expected, actual, { classes: 'ignore' });
       if (differences.length > 0) {
         throw new SpecificationFailedError(
           `readModelSpec(${model.name}): query ${formatValue(query)} returned an unexpected result\n` +
