@@ -1,6 +1,6 @@
 import { type Observable, Subject } from 'rxjs';
 import { InvalidArgumentError } from '../core/reactive-domain.error';
-import { QueueFullError, QueueStoppedError } from './queued-handler.errors';
+import { QueueFullError, QueueStopInsideHandlerError, QueueStoppedError } from './queued-handler.errors';
 import { reportUnobserved } from './report-unobserved';
 
 /** Options for {@link QueuedHandler}. */
@@ -78,6 +78,8 @@ export class QueuedHandler<T> {
   private stopWaiters: Array<() => void> = [];
   private pumping = false;
   private handling = false;
+  /** True during the synchronous part of a handler call: a `stop()` then comes from the handler itself. */
+  private inHandlerCall = false;
   private state: 'open' | 'draining' | 'stopped' = 'open';
   private readonly errorsSubject = new Subject<QueueFailure<T>>();
 
@@ -146,9 +148,16 @@ export class QueuedHandler<T> {
   /**
    * Stops the queue; see {@link StopOptions} for `drain`. Resolves when the queue has stopped. Calling it again
    * after a draining stop with `drain: false` turns it into an immediate stop.
+   *
+   * From inside the queue's own handler, awaiting the stop would wait for the handler that awaits it. Called from
+   * the handler's synchronous part, this is detected: the stop takes effect all the same, and `stop({ drain: false })`
+   * resolves at once (nothing runs after the current message), while a draining stop rejects with
+   * {@link QueueStopInsideHandlerError} (already marked handled, so `void queue.stop()` stays quiet). After an
+   * `await` inside the handler it cannot be detected: there, never await `stop()` — call `void queue.stop()`.
    */
   stop(options: StopOptions = {}): Promise<StopResult> {
     const drain = options.drain ?? true;
+    const insideHandler = this.inHandlerCall;
     for (const waiter of this.waiters.splice(0)) waiter.reject(new QueueStoppedError(this.name));
     let dropped = 0;
     if (drain) {
@@ -163,6 +172,12 @@ export class QueuedHandler<T> {
       this.state = 'stopped';
       this.settleIdle();
       return Promise.resolve({ dropped });
+    }
+    if (insideHandler) {
+      if (!drain) return Promise.resolve({ dropped });
+      const refused = Promise.reject(new QueueStopInsideHandlerError(this.name));
+      refused.catch(() => undefined); // reported to whoever awaits it; not an unhandled rejection otherwise
+      return refused;
     }
     return new Promise((resolve) => this.stopWaiters.push(() => resolve({ dropped })));
   }
@@ -200,7 +215,13 @@ export class QueuedHandler<T> {
       const message = this.take();
       this.handling = true;
       try {
-        const returned = this.handler(message);
+        this.inHandlerCall = true;
+        let returned: void | PromiseLike<void>;
+        try {
+          returned = this.handler(message);
+        } finally {
+          this.inHandlerCall = false;
+        }
         // Sync handlers are handled in one loop; only real promises cost an await.
         if (returned !== undefined && typeof (returned as PromiseLike<void>).then === 'function')
           await returned;
