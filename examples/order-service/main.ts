@@ -10,6 +10,7 @@ import {
   Fail,
   InMemoryStreamStore,
   MessageBuilder,
+  PROCESS_INPUT_RECEIVED,
   type Command,
   type RecordedEvent,
   type StreamStore,
@@ -27,7 +28,13 @@ const WATCHDOG_MS = 20_000;
 
 const short = (id: string | undefined): string => (id === undefined ? '-' : id.slice(-6));
 const money = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
-const log = (line = ''): void => void process.stdout.write(`${line}\n`);
+/** Names for ids the reader knows (the products); every other UUID is shown by its last six characters. */
+const names = new Map<string, string>();
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const humanize = (text: string): string => text.replace(UUID, (id) => names.get(id) ?? `…${short(id)}`);
+const log = (line = ''): void => void process.stdout.write(`${humanize(line)}\n`);
+/** The fulfillment process manager's own bookkeeping (which inputs it handled): not part of the story. */
+const isBookkeeping = (event: RecordedEvent): boolean => event.type === PROCESS_INPUT_RECEIVED;
 
 async function openStore(): Promise<{ store: StreamStore; label: string }> {
   const url = process.env.EVENTSTORE_URL;
@@ -91,6 +98,8 @@ function check(condition: boolean, message: string): asserts condition {
 class Narrator {
   private readonly sent: Command[] = [];
   readonly labels = new Map<string, string>();
+  /** Every command sent, by id, so the correlation chain can show commands as well as events. */
+  readonly commands = new Map<string, Command>();
 
   constructor(
     private readonly store: StreamStore,
@@ -99,6 +108,7 @@ class Narrator {
     service.dispatcher.commands$.subscribe((command) => {
       this.sent.push(command);
       this.labels.set(command.msgId, command.constructor.name);
+      this.commands.set(command.msgId, command);
     });
   }
 
@@ -112,6 +122,7 @@ class Narrator {
       log(`  -> ${command.constructor.name.padEnd(14)} ${describeCommand(command)}`);
     for (const event of await appendedSince(this.store, before)) {
       this.labels.set(event.eventId, event.type);
+      if (isBookkeeping(event)) continue;
       log(
         `     ${`${event.streamName.replace(/-([0-9a-f-]{36})$/, (_m, id: string) => `-…${short(id)}`)}@${event.revision}`.padEnd(24)} ${event.type}`,
       );
@@ -124,7 +135,8 @@ function describeCommand(command: Command): string {
     .filter(([key]) => !['msgId', 'correlationId', 'causationId'].includes(key))
     .map(([key, value]) => {
       if (Array.isArray(value)) return `${key}: ${value.length} line(s)`;
-      return `${key}: ${typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value) ? `…${short(value)}` : JSON.stringify(value)}`;
+      // UUIDs are shortened (or named) by log().
+      return `${key}: ${typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value) ? value : JSON.stringify(value)}`;
     });
   return fields.join(', ');
 }
@@ -158,6 +170,8 @@ async function main(): Promise<void> {
   const narrator = new Narrator(store, service);
   const keyboard = ProductId.create();
   const mouse = ProductId.create();
+  names.set(keyboard, 'keyboard');
+  names.set(mouse, 'mouse');
   const get = (orderId: OrderId) => service.queries.fetch(new GetOrder(orderId));
   const statusOf = (orderId: OrderId, status: OrderSummary['status']) =>
     eventually(
@@ -167,6 +181,7 @@ async function main(): Promise<void> {
     );
 
   log(`Order service on the ${label}`);
+  log("Commands sent (->) and events appended (stream@revision); the process manager's bookkeeping is left out.");
   await service.start();
   try {
     await narrator.step('Stock the warehouse', async () => {
@@ -256,20 +271,35 @@ async function main(): Promise<void> {
     );
     check(adaPage.total === 1 && cancelled.total === 1, 'the list queries must find the orders');
 
-    log(`\n== Correlation chain of Ada's order (correlation id …${short(place.msgId)})`);
+    log(`\n== Correlation chain of Ada's order (correlation id …${short(place.msgId)}): what caused what`);
     const chain: RecordedEvent[] = [];
     for (const event of await appendedSince(store, 'start')) {
       if ((JSON.parse(event.metadata) as { $correlationId?: string }).$correlationId === place.msgId)
         chain.push(event);
     }
-    log(`  ${'PlaceOrder'.padEnd(30)} …${short(place.msgId)}  (starts the conversation)`);
+    // A causation tree from the first command: events (stored) and commands (sent) of the conversation.
+    type Link = { id: string; label: string; kind: 'command' | 'event' };
+    const children = new Map<string, Link[]>();
+    const link = (cause: string | undefined, child: Link): void => {
+      if (cause === undefined) return;
+      children.set(cause, [...(children.get(cause) ?? []), child]);
+    };
     for (const event of chain) {
+      if (isBookkeeping(event)) continue;
       const cause = (JSON.parse(event.metadata) as { $causationId?: string }).$causationId;
-      log(
-        `  ${event.type.padEnd(30)} …${short(event.eventId)}  caused by ${narrator.labels.get(cause ?? '') ?? '?'} …${short(cause)}`,
-      );
+      link(cause, { id: event.eventId, label: event.type, kind: 'event' });
     }
-    const types = chain.map((e) => e.type);
+    for (const command of narrator.commands.values()) {
+      if (command.correlationId !== place.msgId || command === place) continue;
+      link(command.causationId, { id: command.msgId, label: command.constructor.name, kind: 'command' });
+    }
+    const print = (item: Link, depth: number): void => {
+      const text = `${'  '.repeat(depth)}${item.kind === 'command' ? '-> ' : ''}${item.label}`;
+      log(`  ${text.padEnd(34)} …${short(item.id)}  ${item.kind}`);
+      for (const child of children.get(item.id) ?? []) print(child, depth + 1);
+    };
+    print({ id: place.msgId, label: 'PlaceOrder', kind: 'command' }, 0);
+    const types = chain.filter((e) => !isBookkeeping(e)).map((e) => e.type);
     for (const expected of ['OrderPlaced', 'StockReserved', 'PaymentCaptured', 'OrderConfirmed']) {
       check(types.includes(expected), `the correlation chain must include ${expected}`);
     }
