@@ -12,5 +12,10 @@ describe('npm run demo', () => {
     expect(out).toMatch(/order-…[0-9a-f]{6}@0 +OrderPlaced/);
     expect(out).toMatch(/== Correlation chain of Ada's order/);
     expect(out).toMatch(/All expected outcomes observed\.\s*$/);
+    // Readable: no process-manager bookkeeping, commands shown in the causation chain, no raw UUIDs anywhere.
+    expect(out).not.toContain('ProcessManager.InputReceived');
+    expect(out).toMatch(/^ +-> ReserveStock +…[0-9a-f]{6} +command$/m);
+    expect(out).toContain('out of stock: 4 x mouse asked');
+    expect(out).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
   });
 });
