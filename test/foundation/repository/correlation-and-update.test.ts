@@ -6,6 +6,7 @@ import {
   type StreamStoreRepositoryOptions,
 } from '../../../src/foundation';
 import {
+  CommandDispatcher,
   CorrelationScope,
   NoCorrelationScopeError,
   takeWrittenPositions,
@@ -142,5 +143,26 @@ describe('headers callback', () => {
     const id = await openAccount(repository);
     const slice = await memory.readStream(`account-${id}`);
     expect(slice.status === 'ok' && JSON.parse(slice.events[0]!.metadata).headers).toEqual({ user: 'alice' });
+  });
+});
+
+describe('read your own writes through the dispatcher', () => {
+  it("a command's Success carries the positions its handler's saves appended", async () => {
+    const { repository, correlated, memory } = setup();
+    const id = await openAccount(repository);
+    const dispatcher = new CommandDispatcher();
+    dispatcher.register(Deposit, async (command) => {
+      await correlated.update(Account, id, command, (account) => account.deposit(command.amount));
+      const again = await correlated.getById(Account, id, command);
+      again.deposit(1);
+      await correlated.save(again);
+      return again.balance;
+    });
+    const success = await dispatcher.send(new Deposit(id, 5));
+    expect(success.result).toBe(6);
+    expect(success.positions).toHaveLength(2);
+    const last = await memory.readAll({ direction: 'backwards', after: 'end', maxCount: 1 });
+    expect(success.lastPosition).toBe(last.events[0]!.position);
+    expect(success.positions[0]!).toBeLessThan(success.lastPosition!);
   });
 });
