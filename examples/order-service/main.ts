@@ -181,7 +181,9 @@ async function main(): Promise<void> {
     );
 
   log(`Order service on the ${label}`);
-  log("Commands sent (->) and events appended (stream@revision); the process manager's bookkeeping is left out.");
+  log(
+    "Commands sent (->) and events appended (stream@revision); the process manager's bookkeeping is left out.",
+  );
   await service.start();
   try {
     await narrator.step('Stock the warehouse', async () => {

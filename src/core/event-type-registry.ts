@@ -204,7 +204,9 @@ export class EventTypeRegistry {
 }
 
 /** The process-wide registry used when no other is given. */
-export const defaultEventTypes = new EventTypeRegistry({ name: 'defaultEventTypes (the process-wide registry)' });
+export const defaultEventTypes = new EventTypeRegistry({
+  name: 'defaultEventTypes (the process-wide registry)',
+});
 
 /**
  * Class decorator that registers the class in a registry (default: {@link defaultEventTypes}).

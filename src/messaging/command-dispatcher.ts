@@ -1,12 +1,6 @@
 import { type Observable, Subject } from 'rxjs';
 import type { Command, CommandResult, MessageType } from '../core/message';
-import {
-  AckCommand,
-  Canceled,
-  Fail,
-  LateCommandResult,
-  Success,
-} from './command-messages';
+import { AckCommand, Canceled, Fail, LateCommandResult, Success } from './command-messages';
 import {
   CommandCanceledError,
   CommandError,

@@ -513,7 +513,8 @@ function findForbiddenKey(root: unknown): string | undefined {
     const depth = node.depth + 1;
     if (Array.isArray(value)) {
       // Pushed in reverse, so the first offending element is the one reported.
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: node, key: i, depth });
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], parent: node, key: i, depth });
       continue;
     }
     const keys = Object.keys(value);

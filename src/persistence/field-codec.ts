@@ -89,7 +89,8 @@ export function assertPlainJson(value: unknown, depth = 0): void {
     case 'object': {
       if (value === null) return;
       // Bounded recursion: a deeper value is refused before it could exhaust the stack (or JSON.stringify's).
-      if (depth >= MAX_JSON_DEPTH) throw new FieldCodecError(`is nested deeper than ${MAX_JSON_DEPTH} levels`);
+      if (depth >= MAX_JSON_DEPTH)
+        throw new FieldCodecError(`is nested deeper than ${MAX_JSON_DEPTH} levels`);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           try {
@@ -136,7 +137,11 @@ function classOnlyKeys(prototype: object | null | undefined): ReadonlyMap<string
       const descriptor = Object.getOwnPropertyDescriptor(p, key)!;
       let what: string | undefined;
       if (descriptor.get || descriptor.set)
-        what = descriptor.set ? (descriptor.get ? 'a getter/setter pair' : 'a setter') : 'a getter without a setter';
+        what = descriptor.set
+          ? descriptor.get
+            ? 'a getter/setter pair'
+            : 'a setter'
+          : 'a getter without a setter';
       else if (!descriptor.writable) what = 'a read-only property';
       if (what === undefined) continue;
       const className = (p as { constructor?: { name?: string } }).constructor?.name || 'its class';

@@ -218,7 +218,8 @@ function diffInto(
       if (ID_FIELDS.has(key) && (!compareIds || e === undefined)) continue;
       const childPath = `${path}.${key}`;
       if (!(key in actual)) {
-        if (!(loose && e === undefined)) out.push(`${childPath}: missing (expected ${formatValue(e, options)})`);
+        if (!(loose && e === undefined))
+          out.push(`${childPath}: missing (expected ${formatValue(e, options)})`);
         continue;
       }
       if (!(key in expected)) {

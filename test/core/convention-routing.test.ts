@@ -67,7 +67,9 @@ describe('convention routing is never silent', () => {
       static override eventTypes = empty;
       protected applySomething(): void {}
     }
-    expect(() => new Machine()).toThrow(/Machine\.applySomething\(\) matches no event type registered in notes \(0 type/);
+    expect(() => new Machine()).toThrow(
+      /Machine\.applySomething\(\) matches no event type registered in notes \(0 type/,
+    );
   });
 
   it('checks inherited apply methods as well (the prototype chain is the class)', () => {

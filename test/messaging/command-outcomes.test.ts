@@ -80,9 +80,10 @@ describe('read your own writes: positions on Success', () => {
 
 describe('ambient correlation', () => {
   it('MessageBuilder.continueFrom continues a correlation known only by ids', () => {
-    const command = MessageBuilder.continueFrom({ correlationId: 'corr-from-header', causationId: 'msg-9' }).build(
-      () => new Ping(),
-    );
+    const command = MessageBuilder.continueFrom({
+      correlationId: 'corr-from-header',
+      causationId: 'msg-9',
+    }).build(() => new Ping());
     expect(command.correlationId).toBe('corr-from-header');
     expect(command.causationId).toBe('msg-9');
     const noCause = MessageBuilder.continueFrom({ correlationId: 'c' }).build(() => new Ping());

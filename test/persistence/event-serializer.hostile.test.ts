@@ -138,7 +138,9 @@ describe('deeply nested stored data', () => {
 
 describe('stored fields that are accessors on the class', () => {
   it('a getter-only field -> typed error naming the type and the field', () => {
-    const error = errorOf(() => serializer.deserialize(raw('InvoiceIssued', '{"net":100,"tax":20,"gross":120}')));
+    const error = errorOf(() =>
+      serializer.deserialize(raw('InvoiceIssued', '{"net":100,"tax":20,"gross":120}')),
+    );
     expect(error).toBeInstanceOf(EventDeserializationError);
     const failure = error as EventDeserializationError;
     expect(failure.typeName).toBe('InvoiceIssued');

@@ -412,7 +412,8 @@ function aggregateTypeOf(aggregate: AggregateRoot): AggregateType {
 /** Calls the repository's headers callback; anything but a plain object is an error, never coerced. */
 function headersFrom(callback: () => Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const headers: unknown = callback();
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw new InvalidHeadersError(headers);
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers))
+    throw new InvalidHeadersError(headers);
   const proto: unknown = Object.getPrototypeOf(headers);
   if (proto !== Object.prototype && proto !== null) throw new InvalidHeadersError(headers);
   return headers as Readonly<Record<string, string>>;

@@ -64,7 +64,10 @@ describe('update with a source (load, act, save, retry, correlated)', () => {
     expect(saved.source).toBeUndefined();
     const slice = await memory.readStream(`account-${id}`);
     const last = slice.status === 'ok' ? slice.events[slice.events.length - 1]! : undefined;
-    expect(JSON.parse(last!.metadata)).toMatchObject({ $causationId: command.msgId, $correlationId: command.msgId });
+    expect(JSON.parse(last!.metadata)).toMatchObject({
+      $causationId: command.msgId,
+      $correlationId: command.msgId,
+    });
   });
 
   it('without a source, update still fails loudly (raise needs one)', async () => {
