@@ -52,6 +52,13 @@ describe('typed command results', () => {
     expect(response instanceof Success && response.result).toEqual({ orderId: 'order-for-sku-2' });
   });
 
+  it('a handler whose result does not fit Command<TResult> does not compile', () => {
+    const dispatcher = new CommandDispatcher();
+    // @ts-expect-error PlaceOrder handlers must resolve { orderId: string }
+    dispatcher.register(PlaceOrder, async () => 'not an order id');
+    expect(dispatcher.hasHandler(PlaceOrder)).toBe(true);
+  });
+
   it('plain commands keep working: handlers may return anything or nothing', async () => {
     const dispatcher = new CommandDispatcher();
     dispatcher.register(Ping, () => 42);
