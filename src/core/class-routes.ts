@@ -21,15 +21,19 @@ export function conventionMethodName(typeName: string): string {
 
 /**
  * The convention routes of one state-machine class, discovered once: every `apply<Name>` method on the
- * prototype chain (nearest override wins). Each must match exactly one type registered in `registry` (checked
- * here, at the class's first use), so a convention method is never skipped silently. Routes per event class are
- * then resolved lazily and cached, so the steady-state cost of routing is one map read.
+ * prototype chain (nearest override wins). Each must match exactly one type registered in `registry`, so a
+ * convention method is never skipped silently: {@link ClassRoutes.check} verifies it (state machines call it at
+ * construction), and so does the first route lookup. Checking is not done on creation, because an owner may build
+ * the routes of its class's declared registry only to find that it routes with another one. Routes per event class
+ * are resolved lazily and cached, so the steady-state cost of routing is one map read.
  */
 export class ClassRoutes {
   private readonly methods = new Map<string, ConventionRoute>();
   private readonly byEventType = new Map<Function, ConventionRoute | null>();
   /** True when the class has at least one convention method. */
   readonly hasConventionMethods: boolean;
+  private readonly prototype: object;
+  private checked = false;
 
   constructor(
     prototype: object,
@@ -51,13 +55,24 @@ export class ClassRoutes {
       }
     }
     this.hasConventionMethods = this.methods.size > 0;
-    if (this.hasConventionMethods) this.checkMethods(prototype);
+    this.prototype = prototype;
+  }
+
+  /**
+   * Verifies, once, that every convention method matches exactly one registered type.
+   * @throws UnmatchedConventionMethodError / AmbiguousConventionMethodError (again on every call until fixed).
+   */
+  check(): void {
+    if (this.checked) return;
+    if (this.hasConventionMethods) this.checkMethods(this.prototype);
+    this.checked = true;
   }
 
   /** The convention route for an event class, or undefined. */
   routeFor(eventType: Function): ConventionRoute | undefined {
     let route = this.byEventType.get(eventType);
     if (route === undefined) {
+      this.check(); // only on a cache miss: free in the steady state
       const name = this.registry.nameOfType(eventType);
       route = (name !== undefined && this.methods.get(conventionMethodName(name))) || null;
       this.byEventType.set(eventType, route);
@@ -67,6 +82,7 @@ export class ClassRoutes {
 
   /** The name of the convention method that would route `eventType`, when one exists. */
   conventionMethodFor(eventType: Function): string | undefined {
+    this.check();
     const name = this.registry.nameOfType(eventType);
     return name !== undefined && this.routeFor(eventType) ? conventionMethodName(name) : undefined;
   }
@@ -102,10 +118,7 @@ export interface RoutingStatics {
   readonly strictRouting?: boolean;
 }
 
-/**
- * The (cached) routes of a state-machine class.
- * @throws UnmatchedConventionMethodError / AmbiguousConventionMethodError on the class's first use.
- */
+/** The (cached) routes of a state-machine class under its declared registry (not yet checked: see `check`). */
 export function classRoutesOf(ctor: Function & RoutingStatics, stopAt: object): ClassRoutes {
   let routes = cache.get(ctor);
   if (!routes) {

@@ -47,6 +47,7 @@ export abstract class EventDrivenStateMachine {
 
   constructor() {
     this.#classRoutes = classRoutesOf(new.target, EventDrivenStateMachine.prototype);
+    this.#classRoutes.check(); // a convention method that matches nothing refuses the class at its first use
   }
 
   /** Revision of the last stored event applied; -1 when new. */
