@@ -3,10 +3,11 @@
  *
  * On Node 20, the first `AsyncLocalStorage.run` installs async-context tracking for the whole process: from then on
  * every promise pays for it, inside a scope or not. This measures one `await` of a resolved promise before any
- * AsyncLocalStorage ran, inside `run`, and outside it afterwards. Measured here (Node 20.20, loaded 2-core VM):
- * 75-160 ns before, ~230 ns inside, 205-315 ns after (two runs; the machine was busy, so only the ratio counts). Positions written on behalf of a command are therefore keyed by
- * the command object in a WeakMap (one lookup per send), and the ambient scope is created only when someone asks
- * for it (`new CommandDispatcher({ correlationScope: true })` or `CorrelationScope.run`).
+ * AsyncLocalStorage ran, inside `run`, and outside it afterwards. Measured here (Node 20.20, busy 2-core VM, two
+ * runs, so only the ratio counts): 75-160 ns before, ~230 ns inside, 205-315 ns after. Positions written on behalf
+ * of a command are therefore keyed by the command object in a WeakMap (one lookup per send), and the ambient scope
+ * is created only when someone asks for it (`new CommandDispatcher({ correlationScope: true })` or
+ * `CorrelationScope.run`).
  *
  * Run from bench/: `node --import tsx experiments/async-context-cost.ts`. Needs nothing but Node.
  */
