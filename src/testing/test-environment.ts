@@ -34,6 +34,12 @@ export interface TestEnvironmentOptions {
    * manager or saga listens to in production via a listener). Default `false`.
    */
   readonly publishStoredEvents?: boolean;
+  /**
+   * Run command handlers in a `CorrelationScope` of their command, as `new CommandDispatcher({ correlationScope: true })`
+   * does (for code under test that uses `MessageBuilder.fromScope()` or a `CorrelatedRepository` without a source).
+   * Default `false`.
+   */
+  readonly correlationScope?: boolean;
 }
 
 /** Anything the environment stops on {@link TestEnvironment.dispose}: read models, listeners, subscriptions. */
@@ -127,6 +133,7 @@ export class TestEnvironment {
     this.dispatcher = new CommandDispatcher({
       bus: this.bus,
       ...(options.commandTimeoutMs !== undefined ? { defaultTimeoutMs: options.commandTimeoutMs } : {}),
+      correlationScope: options.correlationScope === true,
     });
     this.queries = new QueryBus();
     const queueOptions = {

@@ -98,3 +98,29 @@ describe('TestEnvironment', () => {
     );
   });
 });
+
+describe('TestEnvironment with correlationScope', () => {
+  it('runs handlers in a scope of their command: a CorrelatedRepository needs no source there', async () => {
+    const env = createTestEnvironment({ registry, correlationScope: true });
+    try {
+      const id = AccountId.create();
+      env.dispatcher.register(OpenAccount, async (c) => {
+        await env.correlated.save(Account.open(c.accountId, c.owner, c));
+      });
+      env.dispatcher.register(Deposit, async (c) => {
+        const account = await env.correlated.getById(Account, c.accountId); // ambient source
+        account.deposit(c.amount);
+        await env.correlated.save(account);
+      });
+      const open = MessageBuilder.new(() => new OpenAccount(id, 'ada'));
+      await env.dispatcher.send(open);
+      const deposit = MessageBuilder.from(open).build(() => new Deposit(id, 5));
+      const success = await env.dispatcher.send(deposit);
+      expect(success.positions).toHaveLength(1);
+      const [, deposited] = await env.events.waitForMany(Object as never, 2);
+      expect((deposited as Deposited).causationId).toBe(deposit.msgId);
+    } finally {
+      await env.dispose();
+    }
+  });
+});
