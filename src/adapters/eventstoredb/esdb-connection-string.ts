@@ -214,7 +214,9 @@ export function openWithConnectionString<T>(
 ): T {
   if (checked.requiredPackage !== undefined && checked.requiredPackage !== clientName) {
     const scheme = checked.text.slice(0, checked.text.indexOf(':'));
-    fail(`the scheme ${scheme}:// is understood by ${checked.requiredPackage} only, not ${clientName}; use esdb://`);
+    fail(
+      `the scheme ${scheme}:// is understood by ${checked.requiredPackage} only, not ${clientName}; use esdb://`,
+    );
   }
   try {
     return open(checked.text);

@@ -107,7 +107,11 @@ interface AllPageRequest {
 }
 type SubscriptionTarget =
   | { readonly kind: 'stream'; readonly streamName: string; readonly after: number | 'start' | 'end' }
-  | { readonly kind: 'all'; readonly after: bigint | 'start' | 'end'; readonly filter: AllFilter | undefined };
+  | {
+      readonly kind: 'all';
+      readonly after: bigint | 'start' | 'end';
+      readonly filter: AllFilter | undefined;
+    };
 
 type LastRevision =
   | { readonly state: 'exists'; readonly revision: bigint }
@@ -478,9 +482,7 @@ export class EventStoreDBStreamStore implements StreamStore {
       target.kind === 'stream'
         ? this.streamSource(target.streamName, target.after)
         : this.allSource(target.after, target.filter);
-    return this.track(
-      new EventStoreDBSubscription(source, handlers, this.deadlines, (s) => this.untrack(s)),
-    );
+    return this.track(new EventStoreDBSubscription(source, handlers, this.deadlines, (s) => this.untrack(s)));
   }
 
   private streamSource(streamName: string, after: number | 'start' | 'end'): CatchUpSource {

@@ -20,7 +20,9 @@ export interface CatchUpSource {
    * Reads the next page after the checkpoint and moves the checkpoint past it. `isEnd` once the end that exists now
    * was reached. Stops its I/O when `signal` aborts.
    */
-  nextPage(signal: AbortSignal): Promise<{ readonly events: readonly RecordedEvent[]; readonly isEnd: boolean }>;
+  nextPage(
+    signal: AbortSignal,
+  ): Promise<{ readonly events: readonly RecordedEvent[]; readonly isEnd: boolean }>;
   /** Opens the server subscription from the last checkpoint (exclusive). */
   openLive(): EsdbClientSubscription;
   /**
@@ -135,7 +137,11 @@ export class EventStoreDBSubscription implements StoreSubscription {
         if (confirmed || this.closed || this.finished) return;
         this.drop(
           'connection_lost',
-          new EsdbOperationTimeoutError(this.source.operation, this.source.streamName, this.deadlines.deadlineMs),
+          new EsdbOperationTimeoutError(
+            this.source.operation,
+            this.source.streamName,
+            this.deadlines.deadlineMs,
+          ),
         );
         void unsubscribeQuietly(server, this.deadlines.deadlineMs);
       }, this.deadlines.deadlineMs);

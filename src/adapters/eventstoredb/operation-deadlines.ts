@@ -34,43 +34,48 @@ export class OperationDeadlines {
     work: (signal: AbortSignal) => Promise<T>,
     cancel?: AbortSignal,
   ): Promise<T> {
-    if (this.closed) return Promise.reject(new EsdbOperationTimeoutError(operation, streamName, undefined));
-    const controller = new AbortController();
     const cancelled = (): EsdbOperationTimeoutError =>
       new EsdbOperationTimeoutError(operation, streamName, undefined);
+    if (this.closed || cancel?.aborted) return Promise.reject(cancelled());
+    const controller = new AbortController();
     this.inFlight.set(controller, cancelled);
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(controller.signal.reason);
-      const onCancel = (): void => controller.abort(cancelled());
+      const signal = controller.signal;
       const timer = setTimeout(
         () => controller.abort(new EsdbOperationTimeoutError(operation, streamName, this.deadlineMs)),
         this.deadlineMs,
       );
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      if (cancel?.aborted) onCancel();
-      else cancel?.addEventListener('abort', onCancel, { once: true });
       const settle = (): void => {
         clearTimeout(timer);
-        controller.signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         cancel?.removeEventListener('abort', onCancel);
         this.inFlight.delete(controller);
       };
+      // The caller gets the deadline (or cancellation) error at once; whatever the abandoned call does later
+      // (typically failing with the cancellation itself) concerns nobody.
+      const onAbort = (): void => {
+        settle();
+        reject(signal.reason);
+      };
+      const onCancel = (): void => controller.abort(cancelled());
+      signal.addEventListener('abort', onAbort, { once: true });
+      cancel?.addEventListener('abort', onCancel, { once: true });
       let pending: Promise<T>;
       try {
-        pending = work(controller.signal);
+        pending = work(signal);
       } catch (error) {
         pending = Promise.reject(error);
       }
       pending.then(
         (value) => {
+          if (signal.aborted) return;
           settle();
           resolve(value);
         },
         (error: unknown) => {
+          if (signal.aborted) return;
           settle();
-          // After an abort the caller already has the deadline error; a late failure of the abandoned call
-          // (typically the cancellation itself) concerns nobody.
-          if (!controller.signal.aborted) reject(error);
+          reject(error);
         },
       );
     });

@@ -92,17 +92,13 @@ describe('against a server that accepts TCP and never answers', () => {
   });
 
   it('every operation rejects with EsdbOperationTimeoutError (STORE_UNAVAILABLE) naming the operation and stream', async () => {
-    const started = Date.now();
     expectTimeout(
       await rejection(store.appendToStream('order-1', ExpectedVersion.Any, [event()])),
       'appendToStream',
       'order-1',
     );
-    // The figure the issue asked for (printed, not asserted: the machine may be loaded).
-    process.stdout.write(
-      `[measure] black hole, @eventstore/db-client: typed append error after ${Date.now() - started} ms (deadline ${DEADLINE_MS} ms)\n`,
-    );
-    expect(hole.accepted).toBeGreaterThan(0); // it really connected: this is not the fast "refused" path
+    // It really connected (this is not the fast "connection refused" path), however loaded the machine is.
+    await eventually(() => hole.accepted > 0, 'a TCP connection to the black hole');
     expect(
       (await rejection(store.appendToStream('order-1', ExpectedVersion.Any, [event()]))) as Error,
     ).toHaveProperty('message', expect.stringContaining('may or may not have been written'));

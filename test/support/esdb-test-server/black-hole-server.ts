@@ -29,7 +29,8 @@ export async function startBlackHoleServer(): Promise<BlackHoleServer> {
     server.listen(0, '127.0.0.1', resolve);
   });
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('black-hole server has no TCP address');
+  if (address === null || typeof address === 'string')
+    throw new Error('black-hole server has no TCP address');
   return {
     port: address.port,
     get accepted() {

@@ -347,7 +347,12 @@ interface Stalls {
 function stalled(
   stalls: Stalls,
   kind: EsdbStallKind,
-  call: { destroyed?: boolean; destroy?(): void; cancelled?: boolean; on(event: 'close' | 'cancelled', listener: () => void): unknown },
+  call: {
+    destroyed?: boolean;
+    destroy?(): void;
+    cancelled?: boolean;
+    on(event: 'close' | 'cancelled', listener: () => void): unknown;
+  },
 ): boolean {
   if (!stalls.kinds.has(kind)) return false;
   const handle = {
