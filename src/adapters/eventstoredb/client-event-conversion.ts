@@ -214,11 +214,17 @@ export function toClientReadPosition(point: EsdbPositionPoint): ClientReadPositi
 }
 
 /**
+ * Added to the store's deadline for the clients' own: the store's timer fires first and its typed error (naming the
+ * operation) is what the caller sees, while the client's deadline stays a backstop the server also learns of.
+ */
+const CLIENT_DEADLINE_GRACE_MS = 1_000;
+
+/**
  * The clients' per-call `deadline` option from the store's deadline, for the unary calls (append, delete,
  * tombstone) where the clients honour it: the server then learns it too (gRPC `grpc-timeout`) and abandons work
  * nobody waits for. Reads ignore it (the esdb client forces `deadline: Infinity` on reads); the store's own timer
  * covers them.
  */
 export function clientDeadline(options: EsdbCallOptions): { deadline?: number } {
-  return options.deadlineMs === undefined ? {} : { deadline: options.deadlineMs };
+  return options.deadlineMs === undefined ? {} : { deadline: options.deadlineMs + CLIENT_DEADLINE_GRACE_MS };
 }

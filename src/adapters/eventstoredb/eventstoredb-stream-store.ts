@@ -2,31 +2,23 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { compileAllFilter } from '../../persistence/all-filter';
-import { ExpectedVersion, assertExpectedVersion } from '../../persistence/expected-version';
-import {
-  assertDirection,
-  assertEventList,
-  assertHandlers,
-  assertMaxCount,
-  assertPosition,
-  assertRevisionPoint,
-  assertStreamName,
-} from '../../persistence/stream-store-arguments';
+import { ExpectedVersion } from '../../persistence/expected-version';
 import type {
   AllFilter,
   AllSlice,
   AppendResult,
   EventData,
-  ReadAllOptions,
-  ReadStreamOptions,
   ReadStreamResult,
   RecordedEvent,
   StoreSubscription,
-  StreamStore,
-  SubscribeToAllOptions,
-  SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../../persistence/stream-store';
+import {
+  StreamStoreBase,
+  type AllPageRequest,
+  type StreamPageRequest,
+  type SubscriptionTarget,
+} from '../../persistence/stream-store-base';
 import {
   StoreUnavailableError,
   StreamDeletedError,
@@ -93,26 +85,6 @@ export interface EventStoreDBClientOptions extends EventStoreDBStreamStoreOption
   readonly disposeClient?: boolean;
 }
 
-// The storage requests of the shared StreamStoreBase (issue 11), validated and normalised by the public methods.
-interface StreamPageRequest {
-  readonly direction: 'forwards' | 'backwards';
-  readonly fromRevision: number | 'start' | 'end';
-  readonly maxCount: number;
-}
-interface AllPageRequest {
-  readonly direction: 'forwards' | 'backwards';
-  readonly after: bigint | 'start' | 'end';
-  readonly maxCount: number;
-  readonly filter: AllFilter | undefined;
-}
-type SubscriptionTarget =
-  | { readonly kind: 'stream'; readonly streamName: string; readonly after: number | 'start' | 'end' }
-  | {
-      readonly kind: 'all';
-      readonly after: bigint | 'start' | 'end';
-      readonly filter: AllFilter | undefined;
-    };
-
 type LastRevision =
   | { readonly state: 'exists'; readonly revision: bigint }
   | { readonly state: 'none' }
@@ -147,17 +119,18 @@ type LastRevision =
  * Drops are reported through `onDropped` with reason `connection_lost` or `server_error` (or `handler_error`);
  * resubscribing from the checkpoint is the read-model layer's job.
  */
-export class EventStoreDBStreamStore implements StreamStore {
+export class EventStoreDBStreamStore extends StreamStoreBase {
   private readonly pageSize: number;
   private readonly deadlines: OperationDeadlines;
-  private readonly subscriptions = new Set<EventStoreDBSubscription>();
-  private closing: Promise<void> | undefined;
+  private readonly native = new Set<EventStoreDBSubscription>();
 
   constructor(
     /** The client port (an adapter over one client package). */
     readonly client: EsdbClientPort,
     options: EventStoreDBStreamStoreOptions = {},
   ) {
+    // EventStoreDB serves the `$ce-`/`$et-` projection streams (when its system projections run).
+    super({ name: 'EventStoreDBStreamStore', servesProjectionStreams: true });
     const { pageSize, deadlineMs } = resolveOptions(options ?? {});
     this.pageSize = pageSize;
     this.deadlines = new OperationDeadlines(deadlineMs);
@@ -212,83 +185,40 @@ export class EventStoreDBStreamStore implements StreamStore {
     );
   }
 
-  async appendToStream(
+  /** Subscriptions still running (they are EventStoreDB's own, see {@link openSubscription}). */
+  override get subscriptionCount(): number {
+    return this.native.size;
+  }
+
+  // ---- storage (the base validated the arguments) -----------------------------------------------------------------
+
+  protected appendEvents(
     streamName: string,
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
     return this.deadlines.run('appendToStream', streamName, (signal) =>
-      this.appendEvents(streamName, expectedVersion, events, signal),
+      this.append(streamName, expectedVersion, events, signal),
     );
   }
 
-  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    const direction = assertDirection(options.direction, streamName);
-    const maxCount = assertMaxCount(options.maxCount, streamName);
-    const fromRevision = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-    assertRevisionPoint(fromRevision, 'readStream', streamName);
+  protected readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
     return this.deadlines.run('readStream', streamName, (signal) =>
-      this.readStreamPage(streamName, { direction, fromRevision, maxCount }, signal),
+      this.readStreamWithin(streamName, request, signal),
     );
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<AllSlice> {
-    this.assertOpen();
-    const direction = assertDirection(options.direction, '$all');
-    const maxCount = assertMaxCount(options.maxCount, '$all');
-    const after = options.after ?? (direction === 'forwards' ? 'start' : 'end');
-    assertPosition(after, 'readAll');
-    const filter = options.filter;
-    compileAllFilter(filter); // validates it
-    return this.deadlines.run('readAll', '$all', (signal) =>
-      this.readAllPage({ direction, after, maxCount, filter }, signal),
-    );
+  protected readAllPage(request: AllPageRequest): Promise<AllSlice> {
+    return this.deadlines.run('readAll', '$all', (signal) => this.readAllWithin(request, signal));
   }
 
-  subscribeToStream(
+  protected removeStream(
     streamName: string,
-    options: SubscribeToStreamOptions,
-    handlers: SubscriptionHandlers,
-  ): StoreSubscription {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertHandlers(handlers, streamName);
-    const after = options?.after ?? 'start';
-    assertRevisionPoint(after, 'subscribeToStream', streamName);
-    return this.openSubscription({ kind: 'stream', streamName, after }, handlers);
-  }
-
-  subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
-    this.assertOpen();
-    assertHandlers(handlers, '$all');
-    const filter = options?.filter;
-    compileAllFilter(filter); // validates it
-    const after = options?.after ?? 'start';
-    assertPosition(after, 'subscribeToAll');
-    return this.openSubscription({ kind: 'all', after, filter }, handlers);
-  }
-
-  async deleteStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    await this.deadlines.run('deleteStream', streamName, (signal) =>
-      this.removeStream(streamName, expectedVersion, 'soft', signal),
-    );
-  }
-
-  async tombstoneStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    await this.deadlines.run('tombstoneStream', streamName, (signal) =>
-      this.removeStream(streamName, expectedVersion, 'tombstone', signal),
+    expectedVersion: ExpectedVersion,
+    mode: 'soft' | 'tombstone',
+  ): Promise<void> {
+    return this.deadlines.run(mode === 'soft' ? 'deleteStream' : 'tombstoneStream', streamName, (signal) =>
+      this.removeWithin(streamName, expectedVersion, mode, signal),
     );
   }
 
@@ -298,29 +228,49 @@ export class EventStoreDBStreamStore implements StreamStore {
    * longer answers: releasing the client is awaited for at most the deadline, after which a process warning says
    * the connection may still be open.
    */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.deadlines.cancelAll();
-      try {
-        await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-      } finally {
-        // Whatever a subscription did, release the connection: an open channel keeps the process alive.
-        const released = await settlesWithin(this.client.dispose(), this.deadlines.deadlineMs);
-        if (!released) {
-          process.emitWarning(
-            `EventStoreDBStreamStore.close(): ${this.client.clientName} did not release its connection within ` +
-              `${this.deadlines.deadlineMs} ms; it may keep the process alive`,
-            { type: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' },
-          );
-        }
+  protected async closeStorage(): Promise<void> {
+    this.deadlines.cancelAll();
+    try {
+      await Promise.all([...this.native].map((subscription) => subscription.close()));
+    } finally {
+      // Whatever a subscription did, release the connection: an open channel keeps the process alive.
+      const released = await settlesWithin(this.client.dispose(), this.deadlines.deadlineMs);
+      if (!released) {
+        process.emitWarning(
+          `EventStoreDBStreamStore.close(): ${this.client.clientName} did not release its connection within ` +
+            `${this.deadlines.deadlineMs} ms; it may keep the process alive`,
+          { type: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' },
+        );
       }
-    })();
-    return this.closing;
+    }
   }
 
-  // ---- storage ---------------------------------------------------------------------------------------------------
+  /**
+   * EventStoreDB's own subscriptions replace the base's polling {@link CatchUpSubscription}: once caught up, the
+   * server PUSHES each event as it is committed — appends by other processes included — over one open gRPC call.
+   * The shared subscription would have to re-read `$all` every `pollIntervalMs` to see other writers (a read per
+   * subscription per interval, and up to an interval of latency), since this process's `changes` signal only knows
+   * its own appends. Catch-up is still read in pages (each under the deadline) so that `onLive` means "every event
+   * that existed at subscribe time was handled" on every server version; see {@link EventStoreDBSubscription}.
+   */
+  protected override openSubscription(
+    target: SubscriptionTarget,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
+    const source =
+      target.kind === 'stream'
+        ? this.nativeStreamSource(target.streamName, target.after)
+        : this.nativeAllSource(target.after, target.filter);
+    const subscription = new EventStoreDBSubscription(source, handlers, this.deadlines, (stopped) =>
+      this.native.delete(stopped),
+    );
+    this.native.add(subscription);
+    return subscription;
+  }
 
-  private async appendEvents(
+  // ---- internals (under a deadline: `signal` aborts on expiry or close) ------------------------------------------
+
+  private async append(
     streamName: string,
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
@@ -354,7 +304,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     };
   }
 
-  private async readStreamPage(
+  private async readStreamWithin(
     streamName: string,
     request: StreamPageRequest,
     signal: AbortSignal,
@@ -393,7 +343,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     return { status: 'ok', streamName, events, lastRevision, isEndOfStream };
   }
 
-  private async readAllPage(request: AllPageRequest, signal: AbortSignal): Promise<AllSlice> {
+  private async readAllWithin(request: AllPageRequest, signal: AbortSignal): Promise<AllSlice> {
     const { direction, after, maxCount } = request;
     const accept = compileAllFilter(request.filter);
     if ((direction === 'forwards' && after === 'end') || (direction === 'backwards' && after === 'start')) {
@@ -436,7 +386,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     }
   }
 
-  private async removeStream(
+  private async removeWithin(
     streamName: string,
     expectedVersion: ExpectedVersion,
     mode: 'soft' | 'tombstone',
@@ -471,21 +421,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     }
   }
 
-  /**
-   * Subscriptions use EventStoreDB's own server-push subscription once caught up, not the polling loop of the
-   * other stores: the server pushes each event (including other processes' appends) as it is committed, so live
-   * delivery costs one open gRPC call instead of a read per poll interval, and latency is the server's, not the
-   * interval's. Catch-up still reads pages under the deadline (see {@link EventStoreDBSubscription}).
-   */
-  private openSubscription(target: SubscriptionTarget, handlers: SubscriptionHandlers): StoreSubscription {
-    const source =
-      target.kind === 'stream'
-        ? this.streamSource(target.streamName, target.after)
-        : this.allSource(target.after, target.filter);
-    return this.track(new EventStoreDBSubscription(source, handlers, this.deadlines, (s) => this.untrack(s)));
-  }
-
-  private streamSource(streamName: string, after: number | 'start' | 'end'): CatchUpSource {
+  private nativeStreamSource(streamName: string, after: number | 'start' | 'end'): CatchUpSource {
     const client = this.client;
     const pageSize = this.pageSize;
     // Last revision seen: everything up to it was delivered (or existed before an 'end' subscription).
@@ -534,7 +470,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     };
   }
 
-  private allSource(after: bigint | 'start' | 'end', filter: AllFilter | undefined): CatchUpSource {
+  private nativeAllSource(after: bigint | 'start' | 'end', filter: AllFilter | undefined): CatchUpSource {
     const client = this.client;
     const pageSize = this.pageSize;
     const accept = compileAllFilter(filter);
@@ -641,19 +577,6 @@ export class EventStoreDBStreamStore implements StreamStore {
 
   private callOptions(signal: AbortSignal): EsdbCallOptions {
     return { signal, deadlineMs: this.deadlines.deadlineMs };
-  }
-
-  private track(subscription: EventStoreDBSubscription): EventStoreDBSubscription {
-    this.subscriptions.add(subscription);
-    return subscription;
-  }
-
-  private untrack(subscription: EventStoreDBSubscription): void {
-    this.subscriptions.delete(subscription);
-  }
-
-  private assertOpen(): void {
-    if (this.closing) throw new StoreUnavailableError('EventStoreDBStreamStore is closed');
   }
 }
 
