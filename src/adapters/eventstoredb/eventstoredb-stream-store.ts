@@ -91,7 +91,7 @@ type LastRevision =
   | { readonly state: 'deleted' };
 
 /**
- * A {@link StreamStore} on EventStoreDB / KurrentDB, over a narrow client port ({@link EsdbClientPort}) with one
+ * A {@link StreamStoreBase | StreamStore} on EventStoreDB / KurrentDB, over a narrow client port ({@link EsdbClientPort}) with one
  * adapter per client package (`@eventstore/db-client` 6.x, `@kurrent/kurrentdb-client` 1.x).
  *
  * Mapping to the server, and where it costs something:
@@ -246,12 +246,12 @@ export class EventStoreDBStreamStore extends StreamStoreBase {
   }
 
   /**
-   * EventStoreDB's own subscriptions replace the base's polling {@link CatchUpSubscription}: once caught up, the
+   * EventStoreDB's own subscriptions replace the base's polling `CatchUpSubscription`: once caught up, the
    * server PUSHES each event as it is committed — appends by other processes included — over one open gRPC call.
    * The shared subscription would have to re-read `$all` every `pollIntervalMs` to see other writers (a read per
    * subscription per interval, and up to an interval of latency), since this process's `changes` signal only knows
    * its own appends. Catch-up is still read in pages (each under the deadline) so that `onLive` means "every event
-   * that existed at subscribe time was handled" on every server version; see {@link EventStoreDBSubscription}.
+   * that existed at subscribe time was handled" on every server version.
    */
   protected override openSubscription(
     target: SubscriptionTarget,
