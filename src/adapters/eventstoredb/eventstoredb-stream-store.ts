@@ -91,8 +91,9 @@ type LastRevision =
   | { readonly state: 'deleted' };
 
 /**
- * A {@link StreamStoreBase | StreamStore} on EventStoreDB / KurrentDB, over a narrow client port ({@link EsdbClientPort}) with one
- * adapter per client package (`@eventstore/db-client` 6.x, `@kurrent/kurrentdb-client` 1.x).
+ * A {@link StreamStoreBase | StreamStore} on EventStoreDB / KurrentDB, over a narrow client port
+ * ({@link EsdbClientPort}) with one adapter per client package (`@eventstore/db-client` 6.x,
+ * `@kurrent/kurrentdb-client` 1.x). The base validates every argument; this class implements storage only.
  *
  * Mapping to the server, and where it costs something:
  * - Revisions are `bigint` on the wire and `number` here; a revision above `Number.MAX_SAFE_INTEGER` is a
@@ -110,6 +111,10 @@ type LastRevision =
  *   revision before the delete is unknown to a reader, so only `Any`/`NoStream` succeed there.
  * - `StreamExists` for delete and tombstone is emulated (read the last revision, delete at that revision, retried on
  *   a concurrent append): neither client package can send it for those operations.
+ *
+ * Deadlines: every storage call runs under `deadlineMs` (see {@link EventStoreDBStreamStoreOptions.deadlineMs})
+ * and fails with {@link EsdbOperationTimeoutError} (`STORE_UNAVAILABLE`) when the server does not answer in time;
+ * `close()` cancels calls in flight.
  *
  * Subscriptions catch up by reading pages to the end, call `onLive`, then open a server subscription from the last
  * event seen (exclusive), de-duplicating by revision/position at the hand-over. Category and event-type views are
