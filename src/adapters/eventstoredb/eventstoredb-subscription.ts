@@ -1,3 +1,4 @@
+import { reportDrop } from '../../persistence/catch-up-subscription';
 import type { RecordedEvent, StoreSubscription, SubscriptionHandlers } from '../../persistence/stream-store';
 import { SubscriptionDroppedError, type SubscriptionDropReason } from '../../persistence/stream-store.errors';
 import type { EsdbClientSubscription, EsdbRecordedEvent } from './esdb-client-port';
@@ -44,8 +45,9 @@ export interface CatchUpSource {
  * been handled.
  *
  * Drops (server error, connection loss, the server ending the call, a handler error, a catch-up read or a server
- * confirmation that missed the deadline) are reported once through `onDropped` — or `process.emitWarning` without
- * it — and never silently. Reconnecting from the checkpoint is the job of the read-model layer.
+ * confirmation that missed the deadline) are reported once through `onDropped` — or a process warning without it,
+ * as every store does (the shared `reportDrop`) — and never silently. Reconnecting from the checkpoint is the job
+ * of the read-model layer.
  * @internal
  */
 export class EventStoreDBSubscription implements StoreSubscription {
@@ -186,16 +188,7 @@ export class EventStoreDBSubscription implements StoreSubscription {
   private drop(reason: SubscriptionDropReason, cause: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    const error = new SubscriptionDroppedError(this.description, reason, { cause });
-    if (this.handlers.onDropped) {
-      try {
-        this.handlers.onDropped(error);
-      } catch (callbackError) {
-        process.emitWarning(new SubscriptionDroppedError(this.description, reason, { cause: callbackError }));
-      }
-    } else {
-      process.emitWarning(error);
-    }
+    reportDrop(this.handlers, new SubscriptionDroppedError(this.description, reason, { cause }));
   }
 }
 

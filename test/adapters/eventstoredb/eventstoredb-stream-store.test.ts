@@ -8,7 +8,7 @@ import type { RecordedEvent, SubscriptionHandlers } from '../../../src/persisten
 import {
   StoreUnavailableError,
   StreamDeletedError,
-  SubscriptionDroppedError,
+  type SubscriptionDroppedError,
   WrongExpectedVersionError,
 } from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
@@ -232,16 +232,21 @@ describe('subscriptions', () => {
   });
 
   it('without onDropped, a drop goes to process.emitWarning (never silent)', async () => {
-    const warnings: unknown[] = [];
+    const warnings: unknown[][] = [];
     const spy = jest
       .spyOn(process, 'emitWarning')
-      .mockImplementation((warning) => void warnings.push(warning));
+      .mockImplementation((...args: unknown[]) => void warnings.push(args));
     try {
       store.subscribeToStream('s', { after: 'start' }, { onEvent: () => undefined });
       await eventually(() => client.liveSubscriptions.length === 1, 'the live subscription');
       client.liveSubscriptions[0]!.end();
       await eventually(() => warnings.length > 0, 'the warning');
-      expect(warnings[0]).toBeInstanceOf(SubscriptionDroppedError);
+      // The shared reportDrop: message, then the error's class and code.
+      expect(warnings[0]![0]).toBe('Subscription to stream "s" dropped (connection_lost)');
+      expect(warnings[0]![1]).toMatchObject({
+        type: 'SubscriptionDroppedError',
+        code: 'SUBSCRIPTION_DROPPED',
+      });
     } finally {
       spy.mockRestore();
     }
