@@ -1,4 +1,5 @@
 import type {
+  EsdbCallOptions,
   EsdbClientSubscription,
   EsdbPositionPoint,
   EsdbProposedEvent,
@@ -108,12 +109,23 @@ function parseJsonData(event: EsdbProposedEvent): unknown {
  * When the consumer stops early, the rest of the read is drained in the background instead of abandoning it: the
  * esdb client keeps every call in a set that its `dispose()` waits on, and a gRPC call whose remaining messages were
  * never consumed never finishes — `dispose()` would hang. Reads always carry a `maxCount`, so draining is bounded.
+ *
+ * When `signal` aborts (the store's deadline passed, or it is closing), the read is cancelled where the client allows
+ * it (the esdb `ReadStream`'s `cancel()` cancels the gRPC call; destroying it ends a pending iteration) and not
+ * drained. Kurrent's native reads cannot be cancelled from JavaScript: they end when the client is disposed.
  */
 export async function* convertClientRead(
   source: AsyncIterable<ClientResolvedEventShape>,
+  signal?: AbortSignal,
 ): AsyncGenerator<EsdbRecordedEvent> {
   const iterator = source[Symbol.asyncIterator]();
   let settled = false;
+  const cancel = (): void => {
+    const call = source as Partial<{ cancel(): Promise<void>; destroy(error?: Error): unknown }>;
+    if (typeof call.cancel === 'function') call.cancel().catch(() => undefined);
+    if (typeof call.destroy === 'function') call.destroy();
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     for (;;) {
       let next: IteratorResult<ClientResolvedEventShape>;
@@ -130,7 +142,8 @@ export async function* convertClientRead(
       yield toEsdbRecordedEvent(next.value);
     }
   } finally {
-    if (!settled) void drain(iterator);
+    signal?.removeEventListener('abort', cancel);
+    if (!settled && !signal?.aborted) void drain(iterator);
   }
 }
 
@@ -148,6 +161,7 @@ async function drain(iterator: AsyncIterator<unknown>): Promise<void> {
 export interface ClientSubscriptionShape extends AsyncIterable<ClientResolvedEventShape> {
   unsubscribe(): Promise<void>;
   destroy(error?: Error): unknown;
+  once(event: 'confirmation', listener: () => void): unknown;
 }
 
 /**
@@ -158,7 +172,10 @@ export interface ClientSubscriptionShape extends AsyncIterable<ClientResolvedEve
 export function wrapClientSubscription(subscription: ClientSubscriptionShape): EsdbClientSubscription {
   let unsubscribed = false;
   let unsubscribing: Promise<void> | undefined;
+  // Both clients emit 'confirmation' when the server's SubscriptionConfirmation message arrives.
+  const confirmed = new Promise<void>((resolve) => subscription.once('confirmation', resolve));
   return {
+    confirmed,
     async *[Symbol.asyncIterator]() {
       try {
         for await (const resolved of subscription) {
@@ -194,4 +211,20 @@ export type ClientReadPosition = 'start' | 'end' | { readonly commit: bigint; re
 export function toClientReadPosition(point: EsdbPositionPoint): ClientReadPosition {
   // gRPC appends are committed implicitly: the server reports commit == prepare for every event.
   return point === 'start' || point === 'end' ? point : { commit: point, prepare: point };
+}
+
+/**
+ * Added to the store's deadline for the clients' own: the store's timer fires first and its typed error (naming the
+ * operation) is what the caller sees, while the client's deadline stays a backstop the server also learns of.
+ */
+const CLIENT_DEADLINE_GRACE_MS = 1_000;
+
+/**
+ * The clients' per-call `deadline` option from the store's deadline, for the unary calls (append, delete,
+ * tombstone) where the clients honour it: the server then learns it too (gRPC `grpc-timeout`) and abandons work
+ * nobody waits for. Reads ignore it (the esdb client forces `deadline: Infinity` on reads); the store's own timer
+ * covers them.
+ */
+export function clientDeadline(options: EsdbCallOptions): { deadline?: number } {
+  return options.deadlineMs === undefined ? {} : { deadline: options.deadlineMs + CLIENT_DEADLINE_GRACE_MS };
 }

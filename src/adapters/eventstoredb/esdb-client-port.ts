@@ -63,8 +63,19 @@ export interface EsdbAppendResult {
   readonly position: bigint | undefined;
 }
 
+/**
+ * How the store bounds one call: the adapter passes `deadlineMs` to the client where the client honours it (so the
+ * server learns it too) and cancels the call when `signal` aborts. The store enforces the deadline itself as well.
+ */
+export interface EsdbCallOptions {
+  /** Aborts when the store's deadline passed or the store is closing: cancel the call. */
+  readonly signal?: AbortSignal;
+  /** The store's deadline for the operation, in milliseconds. */
+  readonly deadlineMs?: number;
+}
+
 /** Options of a stream read. */
-export interface EsdbReadStreamOptions {
+export interface EsdbReadStreamOptions extends EsdbCallOptions {
   /** Read direction. */
   readonly direction: 'forwards' | 'backwards';
   /** Inclusive in both directions (EventStoreDB semantics). */
@@ -74,7 +85,7 @@ export interface EsdbReadStreamOptions {
 }
 
 /** Options of a `$all` read. */
-export interface EsdbReadAllOptions {
+export interface EsdbReadAllOptions extends EsdbCallOptions {
   /** Read direction. */
   readonly direction: 'forwards' | 'backwards';
   /**
@@ -116,6 +127,12 @@ export type EsdbServerFilter =
  * failure.
  */
 export interface EsdbClientSubscription extends AsyncIterable<EsdbRecordedEvent> {
+  /**
+   * Resolves when the server confirmed the subscription (its first message). The store drops a subscription that is
+   * not confirmed within its deadline: a server that accepts the call and never answers must not look like a quiet
+   * stream.
+   */
+  readonly confirmed: Promise<void>;
   /** Ends the subscription; iteration then finishes without an error. */
   unsubscribe(): Promise<void>;
 }
@@ -129,6 +146,7 @@ export interface EsdbClientPort {
     streamName: string,
     expected: EsdbExpectedState,
     events: readonly EsdbProposedEvent[],
+    options?: EsdbCallOptions,
   ): Promise<EsdbAppendResult>;
   /** Throws the client's `stream-not-found` / `stream-deleted` errors, like the client does. */
   readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent>;
@@ -142,9 +160,17 @@ export interface EsdbClientPort {
    * Neither client package can send `stream_exists` for delete/tombstone (their switch statements lack the case),
    * so the store emulates it.
    */
-  deleteStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void>;
+  deleteStream(
+    streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options?: EsdbCallOptions,
+  ): Promise<void>;
   /** Hard-deletes a stream: it can never be read or written again. */
-  tombstoneStream(streamName: string, expected: Exclude<EsdbExpectedState, 'stream_exists'>): Promise<void>;
+  tombstoneStream(
+    streamName: string,
+    expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options?: EsdbCallOptions,
+  ): Promise<void>;
   /** Cancels every open call and closes the connection. Idempotent. */
   dispose(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type {
 import type * as EventStoreDBPackage from '@eventstore/db-client';
 import type {
   EsdbAppendResult,
+  EsdbCallOptions,
   EsdbClientPort,
   EsdbClientSubscription,
   EsdbExpectedState,
@@ -19,6 +20,7 @@ import type {
   EsdbServerFilter,
 } from './esdb-client-port';
 import {
+  clientDeadline,
   convertClientRead,
   toClientReadPosition,
   toClientJsonEvent,
@@ -26,6 +28,7 @@ import {
   type ClientResolvedEventShape,
   type ClientSubscriptionShape,
 } from './client-event-conversion';
+import { checkConnectionString, openWithConnectionString } from './esdb-connection-string';
 
 type EventStoreDBModule = typeof EventStoreDBPackage;
 let eventStoreDBModule: EventStoreDBModule | undefined;
@@ -73,23 +76,30 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
     private readonly ownsClient: boolean = false,
   ) {}
 
-  /** Creates a client from an `esdb://` connection string; the adapter owns (and disposes) it. */
+  /** Creates a client from an `esdb://` connection string; the adapter owns (and disposes) it.
+   * @throws InvalidConnectionStringError when the string is malformed (the message never quotes credentials).
+   */
   static fromConnectionString(connectionString: string): EventStoreDBClientAdapter {
+    const checked = checkConnectionString(connectionString);
     const { EventStoreDBClient: Client } = loadEventStoreDBClientModule();
-    return new EventStoreDBClientAdapter(Client.connectionString(connectionString), true);
+    const client = openWithConnectionString(checked, '@eventstore/db-client', (text) =>
+      Client.connectionString(text),
+    );
+    return new EventStoreDBClientAdapter(client, true);
   }
 
   async append(
     streamName: string,
     expected: EsdbExpectedState,
     events: readonly EsdbProposedEvent[],
+    options: EsdbCallOptions = {},
   ): Promise<EsdbAppendResult> {
     const { jsonEvent } = loadEventStoreDBClientModule();
     const expectedRevision: AppendExpectedRevision = expected;
     const result = await this.client.appendToStream(
       streamName,
       events.map((event) => jsonEvent(toClientJsonEvent(event))),
-      { expectedRevision },
+      { expectedRevision, ...clientDeadline(options) },
     );
     return { nextRevision: result.nextExpectedRevision, position: result.position?.commit };
   }
@@ -100,7 +110,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
       fromRevision: toReadRevision(options.from),
       maxCount: options.maxCount,
     });
-    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
+    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>, options.signal);
   }
 
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
@@ -109,7 +119,7 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
       fromPosition: toClientReadPosition(options.from),
       maxCount: options.maxCount,
     });
-    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
+    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>, options.signal);
   }
 
   subscribeToStream(streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription {
@@ -128,17 +138,19 @@ export class EventStoreDBClientAdapter implements EsdbClientPort {
   async deleteStream(
     streamName: string,
     expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options: EsdbCallOptions = {},
   ): Promise<void> {
     const expectedRevision: ExpectedRevision = expected;
-    await this.client.deleteStream(streamName, { expectedRevision });
+    await this.client.deleteStream(streamName, { expectedRevision, ...clientDeadline(options) });
   }
 
   async tombstoneStream(
     streamName: string,
     expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options: EsdbCallOptions = {},
   ): Promise<void> {
     const expectedRevision: ExpectedRevision = expected;
-    await this.client.tombstoneStream(streamName, { expectedRevision });
+    await this.client.tombstoneStream(streamName, { expectedRevision, ...clientDeadline(options) });
   }
 
   dispose(): Promise<void> {

@@ -2,37 +2,30 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { compileAllFilter } from '../../persistence/all-filter';
-import { ExpectedVersion, assertExpectedVersion } from '../../persistence/expected-version';
-import {
-  assertDirection,
-  assertEventList,
-  assertHandlers,
-  assertMaxCount,
-  assertPosition,
-  assertRevisionPoint,
-  assertStreamName,
-} from '../../persistence/stream-store-arguments';
+import { ExpectedVersion } from '../../persistence/expected-version';
 import type {
   AllFilter,
   AllSlice,
   AppendResult,
   EventData,
-  ReadAllOptions,
-  ReadStreamOptions,
   ReadStreamResult,
   RecordedEvent,
   StoreSubscription,
-  StreamStore,
-  SubscribeToAllOptions,
-  SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../../persistence/stream-store';
+import {
+  StreamStoreBase,
+  type AllPageRequest,
+  type StreamPageRequest,
+  type SubscriptionTarget,
+} from '../../persistence/stream-store-base';
 import {
   StoreUnavailableError,
   StreamDeletedError,
   WrongExpectedVersionError,
 } from '../../persistence/stream-store.errors';
 import type {
+  EsdbCallOptions,
   EsdbClientPort,
   EsdbPositionPoint,
   EsdbRecordedEvent,
@@ -50,20 +43,31 @@ import { EventStoreDBClientAdapter } from './eventstore-db-client-adapter';
 import { UnexpectedServerResponseError } from './eventstoredb.errors';
 import { EventStoreDBSubscription, type CatchUpSource } from './eventstoredb-subscription';
 import { KurrentDBClientAdapter } from './kurrentdb-client-adapter';
+import { checkConnectionString, type EsdbClientPackage } from './esdb-connection-string';
+import { DEFAULT_DEADLINE_MS, OperationDeadlines, settlesWithin } from './operation-deadlines';
 
 const DEFAULT_PAGE_SIZE = 500;
+/** The largest delay `setTimeout` honours. */
+const MAX_DEADLINE_MS = 2_147_483_647;
 /** A delete/tombstone with `StreamExists` is emulated (read revision, then delete at it); retried on a race. */
 const STREAM_EXISTS_ATTEMPTS = 3;
 /** Server-side filter that excludes system events (type starting with `$`) when the caller set no filter. */
 const EXCLUDE_SYSTEM_EVENTS: EsdbServerFilter = { on: 'eventType', regex: '^[^$]' };
 
-/** Which client package a connection string is opened with. */
-export type EsdbClientPackage = '@eventstore/db-client' | '@kurrent/kurrentdb-client';
+export type { EsdbClientPackage } from './esdb-connection-string';
 
 /** Options of {@link EventStoreDBStreamStore}. */
 export interface EventStoreDBStreamStoreOptions {
   /** Events per read during a subscription's catch-up and per raw page of a filtered `$all` read (default 500). */
   readonly pageSize?: number;
+  /**
+   * How long one operation may take, in milliseconds (default 10 000; from a connection string, its
+   * `defaultDeadline` when set). An append, read or delete that has not finished by then fails with
+   * {@link EsdbOperationTimeoutError} (code `STORE_UNAVAILABLE`); a subscription whose catch-up read or server
+   * confirmation takes longer is dropped with reason `connection_lost`. A live subscription that is merely quiet is
+   * not affected (gRPC keep-alive detects a dead connection there).
+   */
+  readonly deadlineMs?: number;
 }
 
 /** Options of {@link EventStoreDBStreamStore.fromConnectionString}. */
@@ -87,8 +91,9 @@ type LastRevision =
   | { readonly state: 'deleted' };
 
 /**
- * A {@link StreamStore} on EventStoreDB / KurrentDB, over a narrow client port ({@link EsdbClientPort}) with one
- * adapter per client package (`@eventstore/db-client` 6.x, `@kurrent/kurrentdb-client` 1.x).
+ * A {@link StreamStoreBase | StreamStore} on EventStoreDB / KurrentDB, over a narrow client port
+ * ({@link EsdbClientPort}) with one adapter per client package (`@eventstore/db-client` 6.x,
+ * `@kurrent/kurrentdb-client` 1.x). The base validates every argument; this class implements storage only.
  *
  * Mapping to the server, and where it costs something:
  * - Revisions are `bigint` on the wire and `number` here; a revision above `Number.MAX_SAFE_INTEGER` is a
@@ -107,6 +112,10 @@ type LastRevision =
  * - `StreamExists` for delete and tombstone is emulated (read the last revision, delete at that revision, retried on
  *   a concurrent append): neither client package can send it for those operations.
  *
+ * Deadlines: every storage call runs under `deadlineMs` (see {@link EventStoreDBStreamStoreOptions.deadlineMs})
+ * and fails with {@link EsdbOperationTimeoutError} (`STORE_UNAVAILABLE`) when the server does not answer in time;
+ * `close()` cancels calls in flight.
+ *
  * Subscriptions catch up by reading pages to the end, call `onLive`, then open a server subscription from the last
  * event seen (exclusive), de-duplicating by revision/position at the hand-over. Category and event-type views are
  * `$all` subscriptions with a server-side stream-name-prefix or event-type-prefix filter (e.g.
@@ -115,23 +124,26 @@ type LastRevision =
  * Drops are reported through `onDropped` with reason `connection_lost` or `server_error` (or `handler_error`);
  * resubscribing from the checkpoint is the read-model layer's job.
  */
-export class EventStoreDBStreamStore implements StreamStore {
+export class EventStoreDBStreamStore extends StreamStoreBase {
   private readonly pageSize: number;
-  private readonly subscriptions = new Set<EventStoreDBSubscription>();
-  private closing: Promise<void> | undefined;
+  private readonly deadlines: OperationDeadlines;
+  private readonly native = new Set<EventStoreDBSubscription>();
 
   constructor(
     /** The client port (an adapter over one client package). */
     readonly client: EsdbClientPort,
     options: EventStoreDBStreamStoreOptions = {},
   ) {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new InvalidArgumentError(
-        `EventStoreDBStreamStore: pageSize must be a positive safe integer, got ${describeValue(pageSize)}`,
-      );
-    }
+    // EventStoreDB serves the `$ce-`/`$et-` projection streams (when its system projections run).
+    super({ name: 'EventStoreDBStreamStore', servesProjectionStreams: true });
+    const { pageSize, deadlineMs } = resolveOptions(options ?? {});
     this.pageSize = pageSize;
+    this.deadlines = new OperationDeadlines(deadlineMs);
+  }
+
+  /** The deadline of one operation, in milliseconds. */
+  get deadlineMs(): number {
+    return this.deadlines.deadlineMs;
   }
 
   /**
@@ -142,21 +154,18 @@ export class EventStoreDBStreamStore implements StreamStore {
     connectionString: string,
     options: EventStoreDBConnectionOptions = {},
   ): EventStoreDBStreamStore {
-    if (typeof connectionString !== 'string' || connectionString.trim() === '') {
-      throw new InvalidArgumentError(
-        `EventStoreDBStreamStore: connection string must be a non-empty string, got ${describeValue(connectionString)}`,
-      );
-    }
-    const clientPackage =
-      options.clientPackage ??
-      (/^kurrent(db)?(\+discover)?:\/\//i.test(connectionString)
-        ? '@kurrent/kurrentdb-client'
-        : '@eventstore/db-client');
+    const checked = checkConnectionString(connectionString);
+    const clientPackage = options.clientPackage ?? checked.requiredPackage ?? '@eventstore/db-client';
+    // The store's own options are checked before a client (and its channel) exists.
+    const settings = resolveOptions({
+      pageSize: options.pageSize,
+      deadlineMs: options.deadlineMs ?? checked.defaultDeadlineMs,
+    });
     const port =
       clientPackage === '@kurrent/kurrentdb-client'
-        ? KurrentDBClientAdapter.fromConnectionString(connectionString)
-        : EventStoreDBClientAdapter.fromConnectionString(connectionString);
-    return new EventStoreDBStreamStore(port, options);
+        ? KurrentDBClientAdapter.fromConnectionString(checked.text)
+        : EventStoreDBClientAdapter.fromConnectionString(checked.text);
+    return new EventStoreDBStreamStore(port, settings);
   }
 
   /** Wraps an existing `@eventstore/db-client` client. */
@@ -181,16 +190,98 @@ export class EventStoreDBStreamStore implements StreamStore {
     );
   }
 
-  async appendToStream(
+  /** Subscriptions still running (they are EventStoreDB's own, see {@link openSubscription}). */
+  override get subscriptionCount(): number {
+    return this.native.size;
+  }
+
+  // ---- storage (the base validated the arguments) -----------------------------------------------------------------
+
+  protected appendEvents(
     streamName: string,
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
-    if (events.length === 0) return this.emptyAppend(streamName, expectedVersion);
+    return this.deadlines.run('appendToStream', streamName, (signal) =>
+      this.append(streamName, expectedVersion, events, signal),
+    );
+  }
+
+  protected readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
+    return this.deadlines.run('readStream', streamName, (signal) =>
+      this.readStreamWithin(streamName, request, signal),
+    );
+  }
+
+  protected readAllPage(request: AllPageRequest): Promise<AllSlice> {
+    return this.deadlines.run('readAll', '$all', (signal) => this.readAllWithin(request, signal));
+  }
+
+  protected removeStream(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    mode: 'soft' | 'tombstone',
+  ): Promise<void> {
+    return this.deadlines.run(mode === 'soft' ? 'deleteStream' : 'tombstoneStream', streamName, (signal) =>
+      this.removeWithin(streamName, expectedVersion, mode, signal),
+    );
+  }
+
+  /**
+   * Cancels every operation in flight (they reject with {@link EsdbOperationTimeoutError}), stops every subscription
+   * (without `onDropped`: the owner is shutting down) and releases the client. It does not wait for a server that no
+   * longer answers: releasing the client is awaited for at most the deadline, after which a process warning says
+   * the connection may still be open.
+   */
+  protected async closeStorage(): Promise<void> {
+    this.deadlines.cancelAll();
+    try {
+      await Promise.all([...this.native].map((subscription) => subscription.close()));
+    } finally {
+      // Whatever a subscription did, release the connection: an open channel keeps the process alive.
+      const released = await settlesWithin(this.client.dispose(), this.deadlines.deadlineMs);
+      if (!released) {
+        process.emitWarning(
+          `EventStoreDBStreamStore.close(): ${this.client.clientName} did not release its connection within ` +
+            `${this.deadlines.deadlineMs} ms; it may keep the process alive`,
+          { type: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' },
+        );
+      }
+    }
+  }
+
+  /**
+   * EventStoreDB's own subscriptions replace the base's polling `CatchUpSubscription`: once caught up, the
+   * server PUSHES each event as it is committed — appends by other processes included — over one open gRPC call.
+   * The shared subscription would have to re-read `$all` every `pollIntervalMs` to see other writers (a read per
+   * subscription per interval, and up to an interval of latency), since this process's `changes` signal only knows
+   * its own appends. Catch-up is still read in pages (each under the deadline) so that `onLive` means "every event
+   * that existed at subscribe time was handled" on every server version.
+   */
+  protected override openSubscription(
+    target: SubscriptionTarget,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
+    const source =
+      target.kind === 'stream'
+        ? this.nativeStreamSource(target.streamName, target.after)
+        : this.nativeAllSource(target.after, target.filter);
+    const subscription = new EventStoreDBSubscription(source, handlers, this.deadlines, (stopped) =>
+      this.native.delete(stopped),
+    );
+    this.native.add(subscription);
+    return subscription;
+  }
+
+  // ---- internals (under a deadline: `signal` aborts on expiry or close) ------------------------------------------
+
+  private async append(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+    signal: AbortSignal,
+  ): Promise<AppendResult> {
+    if (events.length === 0) return this.emptyAppend(streamName, expectedVersion, signal);
     let result;
     try {
       result = await this.client.append(
@@ -202,6 +293,7 @@ export class EventStoreDBStreamStore implements StreamStore {
           data: event.data,
           metadata: event.metadata,
         })),
+        this.callOptions(signal),
       );
     } catch (error) {
       throw mapClientError(error, { streamName, expected: expectedVersion });
@@ -217,13 +309,12 @@ export class EventStoreDBStreamStore implements StreamStore {
     };
   }
 
-  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    const direction = assertDirection(options.direction, streamName);
-    const maxCount = assertMaxCount(options.maxCount, streamName);
-    const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-    assertRevisionPoint(from, 'readStream', streamName);
+  private async readStreamWithin(
+    streamName: string,
+    request: StreamPageRequest,
+    signal: AbortSignal,
+  ): Promise<ReadStreamResult> {
+    const { direction, fromRevision: from, maxCount } = request;
     const raw: EsdbRecordedEvent[] = [];
     try {
       // One more than asked for tells whether the page is the end of the stream.
@@ -231,6 +322,7 @@ export class EventStoreDBStreamStore implements StreamStore {
         direction,
         from: typeof from === 'number' ? BigInt(from) : from,
         maxCount: maxCount + 1,
+        ...this.callOptions(signal),
       })) {
         raw.push(event);
       }
@@ -248,7 +340,7 @@ export class EventStoreDBStreamStore implements StreamStore {
     else if (events.length > 0 && direction === 'forwards' && isEndOfStream)
       lastRevision = events[events.length - 1]!.revision;
     else {
-      const last = await this.readLastRevision(streamName);
+      const last = await this.readLastRevision(streamName, signal);
       if (last.state === 'none') return { status: 'not_found', streamName };
       if (last.state === 'deleted') return { status: 'deleted', streamName };
       lastRevision = revisionToNumber(last.revision, streamName);
@@ -256,13 +348,9 @@ export class EventStoreDBStreamStore implements StreamStore {
     return { status: 'ok', streamName, events, lastRevision, isEndOfStream };
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<AllSlice> {
-    this.assertOpen();
-    const direction = assertDirection(options.direction, '$all');
-    const maxCount = assertMaxCount(options.maxCount, '$all');
-    const accept = compileAllFilter(options.filter);
-    const after = options.after ?? (direction === 'forwards' ? 'start' : 'end');
-    assertPosition(after, 'readAll');
+  private async readAllWithin(request: AllPageRequest, signal: AbortSignal): Promise<AllSlice> {
+    const { direction, after, maxCount } = request;
+    const accept = compileAllFilter(request.filter);
     if ((direction === 'forwards' && after === 'end') || (direction === 'backwards' && after === 'start')) {
       return { events: [], isEnd: true };
     }
@@ -275,7 +363,12 @@ export class EventStoreDBStreamStore implements StreamStore {
       let received = 0;
       let fresh = 0;
       try {
-        for await (const raw of this.client.readAll({ direction, from: cursor, maxCount: rawPage })) {
+        for await (const raw of this.client.readAll({
+          direction,
+          from: cursor,
+          maxCount: rawPage,
+          ...this.callOptions(signal),
+        })) {
           received++;
           const position = requirePosition(raw);
           // Forwards, the server includes the event AT the cursor: the port's `after` is exclusive.
@@ -298,150 +391,16 @@ export class EventStoreDBStreamStore implements StreamStore {
     }
   }
 
-  subscribeToStream(
-    streamName: string,
-    options: SubscribeToStreamOptions,
-    handlers: SubscriptionHandlers,
-  ): StoreSubscription {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertHandlers(handlers, streamName);
-    const after = options?.after ?? 'start';
-    assertRevisionPoint(after, 'subscribeToStream', streamName);
-    const client = this.client;
-    const pageSize = this.pageSize;
-    // Last revision seen: everything up to it was delivered (or existed before an 'end' subscription).
-    let checkpoint: bigint | 'start' = after === 'start' || after === 'end' ? 'start' : BigInt(after);
-    const source: CatchUpSource = {
-      catchUp: async (deliver) => {
-        if (after === 'end') {
-          const last = await this.readLastRevision(streamName);
-          if (last.state === 'deleted') throw new StreamDeletedError(streamName);
-          if (last.state === 'exists') checkpoint = last.revision;
-          return;
-        }
-        for (;;) {
-          const from: EsdbRevisionPoint = checkpoint === 'start' ? 'start' : checkpoint + 1n;
-          let received = 0;
-          try {
-            for await (const raw of client.readStream(streamName, {
-              direction: 'forwards',
-              from,
-              maxCount: pageSize,
-            })) {
-              received++;
-              if (checkpoint !== 'start' && raw.revision <= checkpoint) continue;
-              checkpoint = raw.revision;
-              if (!(await deliver(toRecordedEvent(raw)))) return;
-            }
-          } catch (error) {
-            if (clientErrorType(error) === 'stream-not-found') return;
-            throw error;
-          }
-          if (received < pageSize) return;
-        }
-      },
-      openLive: () => client.subscribeToStream(streamName, checkpoint),
-      acceptLive: (raw) => {
-        if (checkpoint !== 'start' && raw.revision <= checkpoint) return undefined;
-        checkpoint = raw.revision;
-        return toRecordedEvent(raw);
-      },
-      classify: (error) => classifyDrop(error, streamName),
-    };
-    return this.track(
-      new EventStoreDBSubscription(`stream ${JSON.stringify(streamName)}`, source, handlers, (s) =>
-        this.untrack(s),
-      ),
-    );
-  }
-
-  subscribeToAll(options: SubscribeToAllOptions, handlers: SubscriptionHandlers): StoreSubscription {
-    this.assertOpen();
-    assertHandlers(handlers, '$all');
-    const accept = compileAllFilter(options?.filter);
-    const serverFilter = toServerFilter(options?.filter);
-    const after = options?.after ?? 'start';
-    assertPosition(after, 'subscribeToAll');
-    const client = this.client;
-    const pageSize = this.pageSize;
-    // Last position seen (matching or not): everything up to it was considered.
-    let checkpoint: bigint | 'start' = after === 'start' || after === 'end' ? 'start' : after;
-    const source: CatchUpSource = {
-      catchUp: async (deliver) => {
-        if (after === 'end') {
-          const end = await this.endOfAll();
-          if (end !== undefined) checkpoint = end;
-          return;
-        }
-        for (;;) {
-          // From a position the server repeats the event at it: ask for one more so a full page still has
-          // `pageSize` new events (with pageSize 1 a page would otherwise hold only the repeat and end catch-up).
-          const maxCount = checkpoint === 'start' ? pageSize : pageSize + 1;
-          let received = 0;
-          let fresh = 0;
-          for await (const raw of client.readAll({ direction: 'forwards', from: checkpoint, maxCount })) {
-            received++;
-            const position = requirePosition(raw);
-            if (checkpoint !== 'start' && position <= checkpoint) continue;
-            fresh++;
-            checkpoint = position;
-            if (!accept(raw)) continue;
-            if (!(await deliver(toRecordedEvent(raw)))) return;
-          }
-          if (received < maxCount || fresh === 0) return;
-        }
-      },
-      openLive: () => client.subscribeToAll(checkpoint, serverFilter),
-      acceptLive: (raw) => {
-        const position = requirePosition(raw);
-        if (checkpoint !== 'start' && position <= checkpoint) return undefined;
-        checkpoint = position;
-        return accept(raw) ? toRecordedEvent(raw) : undefined;
-      },
-      classify: (error) => classifyDrop(error, '$all'),
-    };
-    return this.track(new EventStoreDBSubscription('$all', source, handlers, (s) => this.untrack(s)));
-  }
-
-  async deleteStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    await this.removeStream(streamName, expectedVersion, (expected) =>
-      this.client.deleteStream(streamName, expected),
-    );
-  }
-
-  async tombstoneStream(streamName: string, expectedVersion: ExpectedVersion): Promise<void> {
-    this.assertOpen();
-    assertStreamName(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    await this.removeStream(streamName, expectedVersion, (expected) =>
-      this.client.tombstoneStream(streamName, expected),
-    );
-  }
-
-  /** Stops every subscription (without `onDropped`: the owner is shutting down) and releases the client. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      try {
-        await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-      } finally {
-        // Whatever a subscription did, release the connection: an open channel keeps the process alive.
-        await this.client.dispose();
-      }
-    })();
-    return this.closing;
-  }
-
-  // ---- internals -------------------------------------------------------------------------------------------------
-
-  private async removeStream(
+  private async removeWithin(
     streamName: string,
     expectedVersion: ExpectedVersion,
-    remove: (expected: 'any' | 'no_stream' | bigint) => Promise<void>,
+    mode: 'soft' | 'tombstone',
+    signal: AbortSignal,
   ): Promise<void> {
+    const remove = (expected: 'any' | 'no_stream' | bigint): Promise<void> =>
+      mode === 'soft'
+        ? this.client.deleteStream(streamName, expected, this.callOptions(signal))
+        : this.client.tombstoneStream(streamName, expected, this.callOptions(signal));
     if (expectedVersion !== ExpectedVersion.StreamExists) {
       const expected = toEsdbExpectedState(expectedVersion);
       try {
@@ -452,7 +411,7 @@ export class EventStoreDBStreamStore implements StreamStore {
       return;
     }
     for (let attempt = 1; ; attempt++) {
-      const last = await this.readLastRevision(streamName);
+      const last = await this.readLastRevision(streamName, signal);
       if (last.state === 'deleted') throw new StreamDeletedError(streamName);
       if (last.state === 'none')
         throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
@@ -467,8 +426,112 @@ export class EventStoreDBStreamStore implements StreamStore {
     }
   }
 
-  private async emptyAppend(streamName: string, expectedVersion: ExpectedVersion): Promise<AppendResult> {
-    const last = await this.readLastRevision(streamName);
+  private nativeStreamSource(streamName: string, after: number | 'start' | 'end'): CatchUpSource {
+    const client = this.client;
+    const pageSize = this.pageSize;
+    // Last revision seen: everything up to it was delivered (or existed before an 'end' subscription).
+    let checkpoint: bigint | 'start' = after === 'start' || after === 'end' ? 'start' : BigInt(after);
+    let resolved = after !== 'end';
+    return {
+      description: `stream ${JSON.stringify(streamName)}`,
+      operation: 'subscribeToStream',
+      streamName,
+      nextPage: async (signal) => {
+        if (!resolved) {
+          const last = await this.readLastRevision(streamName, signal);
+          if (last.state === 'deleted') throw new StreamDeletedError(streamName);
+          if (last.state === 'exists') checkpoint = last.revision;
+          resolved = true;
+          return { events: [], isEnd: true };
+        }
+        const from: EsdbRevisionPoint = checkpoint === 'start' ? 'start' : checkpoint + 1n;
+        const events: RecordedEvent[] = [];
+        let received = 0;
+        try {
+          for await (const raw of client.readStream(streamName, {
+            direction: 'forwards',
+            from,
+            maxCount: pageSize,
+            ...this.callOptions(signal),
+          })) {
+            received++;
+            if (checkpoint !== 'start' && raw.revision <= checkpoint) continue;
+            checkpoint = raw.revision;
+            events.push(toRecordedEvent(raw));
+          }
+        } catch (error) {
+          if (clientErrorType(error) === 'stream-not-found') return { events, isEnd: true };
+          throw error;
+        }
+        return { events, isEnd: received < pageSize };
+      },
+      openLive: () => client.subscribeToStream(streamName, checkpoint),
+      acceptLive: (raw) => {
+        if (checkpoint !== 'start' && raw.revision <= checkpoint) return undefined;
+        checkpoint = raw.revision;
+        return toRecordedEvent(raw);
+      },
+      classify: (error) => classifyDrop(error, streamName),
+    };
+  }
+
+  private nativeAllSource(after: bigint | 'start' | 'end', filter: AllFilter | undefined): CatchUpSource {
+    const client = this.client;
+    const pageSize = this.pageSize;
+    const accept = compileAllFilter(filter);
+    const serverFilter = toServerFilter(filter);
+    // Last position seen (matching or not): everything up to it was considered.
+    let checkpoint: bigint | 'start' = after === 'start' || after === 'end' ? 'start' : after;
+    let resolved = after !== 'end';
+    return {
+      description: '$all',
+      operation: 'subscribeToAll',
+      streamName: '$all',
+      nextPage: async (signal) => {
+        if (!resolved) {
+          const end = await this.endOfAll(signal);
+          if (end !== undefined) checkpoint = end;
+          resolved = true;
+          return { events: [], isEnd: true };
+        }
+        // From a position the server repeats the event at it: ask for one more so a full page still has
+        // `pageSize` new events (with pageSize 1 a page would otherwise hold only the repeat and end catch-up).
+        const maxCount = checkpoint === 'start' ? pageSize : pageSize + 1;
+        const events: RecordedEvent[] = [];
+        let received = 0;
+        let fresh = 0;
+        for await (const raw of client.readAll({
+          direction: 'forwards',
+          from: checkpoint,
+          maxCount,
+          ...this.callOptions(signal),
+        })) {
+          received++;
+          const position = requirePosition(raw);
+          if (checkpoint !== 'start' && position <= checkpoint) continue;
+          fresh++;
+          checkpoint = position;
+          if (accept(raw)) events.push(toRecordedEvent(raw));
+        }
+        return { events, isEnd: received < maxCount || fresh === 0 };
+      },
+      openLive: () => client.subscribeToAll(checkpoint, serverFilter),
+      acceptLive: (raw) => {
+        const position = requirePosition(raw);
+        if (checkpoint !== 'start' && position <= checkpoint) return undefined;
+        checkpoint = position;
+        return accept(raw) ? toRecordedEvent(raw) : undefined;
+      },
+      classify: (error) => classifyDrop(error, '$all'),
+    };
+  }
+
+  private async emptyAppend(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    signal: AbortSignal,
+  ): Promise<AppendResult> {
+    const last = await this.readLastRevision(streamName, signal);
     if (last.state === 'deleted') throw new StreamDeletedError(streamName);
     const current = last.state === 'exists' ? revisionToNumber(last.revision, streamName) : undefined;
     const matches =
@@ -477,16 +540,17 @@ export class EventStoreDBStreamStore implements StreamStore {
       (expectedVersion === ExpectedVersion.StreamExists && current !== undefined) ||
       expectedVersion === current;
     if (!matches) throw new WrongExpectedVersionError(streamName, expectedVersion, current ?? 'no_stream');
-    return { nextExpectedVersion: current ?? -1, position: (await this.endOfAll()) ?? 0n };
+    return { nextExpectedVersion: current ?? -1, position: (await this.endOfAll(signal)) ?? 0n };
   }
 
   /** The stream's last revision (one backward read of one event). */
-  private async readLastRevision(streamName: string): Promise<LastRevision> {
+  private async readLastRevision(streamName: string, signal: AbortSignal): Promise<LastRevision> {
     try {
       for await (const event of this.client.readStream(streamName, {
         direction: 'backwards',
         from: 'end',
         maxCount: 1,
+        ...this.callOptions(signal),
       })) {
         return { state: 'exists', revision: event.revision };
       }
@@ -500,9 +564,14 @@ export class EventStoreDBStreamStore implements StreamStore {
   }
 
   /** Position of the last event in `$all` (system events included), or undefined when the log is empty. */
-  private async endOfAll(): Promise<bigint | undefined> {
+  private async endOfAll(signal: AbortSignal): Promise<bigint | undefined> {
     try {
-      for await (const event of this.client.readAll({ direction: 'backwards', from: 'end', maxCount: 1 })) {
+      for await (const event of this.client.readAll({
+        direction: 'backwards',
+        from: 'end',
+        maxCount: 1,
+        ...this.callOptions(signal),
+      })) {
         return requirePosition(event);
       }
       return undefined;
@@ -511,18 +580,30 @@ export class EventStoreDBStreamStore implements StreamStore {
     }
   }
 
-  private track(subscription: EventStoreDBSubscription): EventStoreDBSubscription {
-    this.subscriptions.add(subscription);
-    return subscription;
+  private callOptions(signal: AbortSignal): EsdbCallOptions {
+    return { signal, deadlineMs: this.deadlines.deadlineMs };
   }
+}
 
-  private untrack(subscription: EventStoreDBSubscription): void {
-    this.subscriptions.delete(subscription);
+/** Checks the store's options and applies the defaults. */
+function resolveOptions(options: {
+  readonly pageSize?: number | undefined;
+  readonly deadlineMs?: number | undefined;
+}): { readonly pageSize: number; readonly deadlineMs: number } {
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new InvalidArgumentError(
+      `EventStoreDBStreamStore: pageSize must be a positive safe integer, got ${describeValue(pageSize)}`,
+    );
   }
-
-  private assertOpen(): void {
-    if (this.closing) throw new StoreUnavailableError('EventStoreDBStreamStore is closed');
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (!Number.isSafeInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > MAX_DEADLINE_MS) {
+    throw new InvalidArgumentError(
+      `EventStoreDBStreamStore: deadlineMs must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}, ` +
+        `got ${describeValue(deadlineMs)}`,
+    );
   }
+  return { pageSize, deadlineMs };
 }
 
 function toServerFilter(filter: AllFilter | undefined): EsdbServerFilter {
@@ -533,9 +614,13 @@ function toServerFilter(filter: AllFilter | undefined): EsdbServerFilter {
 }
 
 function classifyDrop(error: unknown, streamName: string) {
+  const mapped = mapClientError(error, { streamName });
   return {
-    error: mapClientError(error, { streamName }),
-    reason: isConnectionLoss(error) ? ('connection_lost' as const) : ('server_error' as const),
+    error: mapped,
+    reason:
+      isConnectionLoss(error) || mapped instanceof StoreUnavailableError
+        ? ('connection_lost' as const)
+        : ('server_error' as const),
   };
 }
 

@@ -1,6 +1,9 @@
+import { reportDrop } from '../../persistence/catch-up-subscription';
 import type { RecordedEvent, StoreSubscription, SubscriptionHandlers } from '../../persistence/stream-store';
 import { SubscriptionDroppedError, type SubscriptionDropReason } from '../../persistence/stream-store.errors';
 import type { EsdbClientSubscription, EsdbRecordedEvent } from './esdb-client-port';
+import { EsdbOperationTimeoutError } from './eventstoredb.errors';
+import { settlesWithin, type OperationDeadlines } from './operation-deadlines';
 
 /**
  * What a catch-up-then-live subscription needs from the store; built per subscription by
@@ -8,11 +11,19 @@ import type { EsdbClientSubscription, EsdbRecordedEvent } from './esdb-client-po
  * @internal
  */
 export interface CatchUpSource {
+  /** For messages: e.g. `stream "order-1"` or `$all`. */
+  readonly description: string;
+  /** The store operation, for deadline errors: `subscribeToStream` or `subscribeToAll`. */
+  readonly operation: string;
+  /** The stream (`$all` for `$all`), for deadline errors. */
+  readonly streamName: string;
   /**
-   * Delivers, through `deliver`, every matching event after the checkpoint that exists now (reading in pages), and
-   * resolves once the end was reached. Stops early when `deliver` returns false.
+   * Reads the next page after the checkpoint and moves the checkpoint past it. `isEnd` once the end that exists now
+   * was reached. Stops its I/O when `signal` aborts.
    */
-  catchUp(deliver: (event: RecordedEvent) => Promise<boolean>): Promise<void>;
+  nextPage(
+    signal: AbortSignal,
+  ): Promise<{ readonly events: readonly RecordedEvent[]; readonly isEnd: boolean }>;
   /** Opens the server subscription from the last checkpoint (exclusive). */
   openLive(): EsdbClientSubscription;
   /**
@@ -27,13 +38,15 @@ export interface CatchUpSource {
 /**
  * A catch-up-then-live subscription of {@link EventStoreDBStreamStore}.
  *
- * Catch-up reads pages up to the end, then `onLive` is called, then the server subscription is opened from the last
- * event seen (exclusive). This is independent of the server version: the client's `caughtUp` event exists only on
- * servers from 23.10 on, and this way `onLive` means exactly what the port promises — every event that existed when
- * the subscription started has been handled.
+ * Catch-up reads pages up to the end (each read under the store's deadline; handlers run between reads and are not
+ * timed), then `onLive` is called, then the server subscription is opened from the last event seen (exclusive). This
+ * is independent of the server version: the client's `caughtUp` event exists only on servers from 23.10 on, and this
+ * way `onLive` means exactly what the port promises — every event that existed when the subscription started has
+ * been handled.
  *
- * Drops (server error, connection loss, the server ending the call, a handler error) are reported once through
- * `onDropped` — or `process.emitWarning` without it — and never silently. Reconnecting from the checkpoint is the job
+ * Drops (server error, connection loss, the server ending the call, a handler error, a catch-up read or a server
+ * confirmation that missed the deadline) are reported once through `onDropped` — or a process warning without it,
+ * as every store does (the shared `reportDrop`) — and never silently. Reconnecting from the checkpoint is the job
  * of the read-model layer.
  * @internal
  */
@@ -43,13 +56,14 @@ export class EventStoreDBSubscription implements StoreSubscription {
   private finished = false;
   private inHandler = false;
   private server: EsdbClientSubscription | undefined;
+  /** Aborts the catch-up read in flight when the subscription is closed. */
+  private readonly stopping = new AbortController();
   private readonly done: Promise<void>;
 
   constructor(
-    /** e.g. `stream "order-1"` or `$all`. */
-    readonly description: string,
     private readonly source: CatchUpSource,
     private readonly handlers: SubscriptionHandlers,
+    private readonly deadlines: OperationDeadlines,
     private readonly onStopped: (subscription: EventStoreDBSubscription) => void,
   ) {
     // The first read is issued right away, so that it reaches the server ahead of any append the caller makes
@@ -58,27 +72,46 @@ export class EventStoreDBSubscription implements StoreSubscription {
     this.done = this.run();
   }
 
+  /** e.g. `stream "order-1"` or `$all`. */
+  get description(): string {
+    return this.source.description;
+  }
+
   get isLive(): boolean {
     return this.live;
   }
 
   /**
-   * Stops delivery and cancels the server call; resolves when no handler runs any more. Called from inside this
-   * subscription's own `onEvent`, it resolves without waiting for that handler (which is awaiting it).
+   * Stops delivery and cancels the server call (and a catch-up read in flight); resolves when no handler runs any
+   * more. Called from inside this subscription's own `onEvent`, it resolves without waiting for that handler (which
+   * is awaiting it).
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     const server = this.server;
     // A failed cancel (e.g. the call never opened) changes nothing for the caller: delivery has stopped either way.
-    if (server) await server.unsubscribe().catch(() => undefined);
+    if (server) await unsubscribeQuietly(server, this.deadlines.deadlineMs);
     if (this.inHandler) return;
     await this.done;
   }
 
   private async run(): Promise<void> {
+    let watchdog: NodeJS.Timeout | undefined;
     try {
-      if (this.closed) return;
-      await this.source.catchUp((event) => this.deliver(event));
+      for (;;) {
+        if (this.closed) return;
+        const page = await this.deadlines.run(
+          this.source.operation,
+          this.source.streamName,
+          (signal) => this.source.nextPage(signal),
+          this.stopping.signal,
+        );
+        for (const event of page.events) {
+          if (!(await this.deliver(event))) return;
+        }
+        if (page.isEnd) break;
+      }
       if (this.closed || this.finished) return;
       this.live = true;
       try {
@@ -93,9 +126,27 @@ export class EventStoreDBSubscription implements StoreSubscription {
       this.server = server;
       // close() may have run between openLive and the assignment above.
       if (this.closed) {
-        await server.unsubscribe();
+        await unsubscribeQuietly(server, this.deadlines.deadlineMs);
         return;
       }
+      // A server that accepts the call and never confirms it must not look like a quiet stream.
+      let confirmed = false;
+      server.confirmed.then(
+        () => (confirmed = true),
+        () => undefined,
+      );
+      watchdog = setTimeout(() => {
+        if (confirmed || this.closed || this.finished) return;
+        this.drop(
+          'connection_lost',
+          new EsdbOperationTimeoutError(
+            this.source.operation,
+            this.source.streamName,
+            this.deadlines.deadlineMs,
+          ),
+        );
+        void unsubscribeQuietly(server, this.deadlines.deadlineMs);
+      }, this.deadlines.deadlineMs);
       for await (const raw of server) {
         if (this.closed || this.finished) break;
         const event = this.source.acceptLive(raw);
@@ -111,9 +162,10 @@ export class EventStoreDBSubscription implements StoreSubscription {
         this.drop(reason, mapped);
       }
     } finally {
+      clearTimeout(watchdog);
       this.finished = true;
       const server = this.server;
-      if (server) await server.unsubscribe().catch(() => undefined);
+      if (server) await unsubscribeQuietly(server, this.deadlines.deadlineMs);
       this.onStopped(this);
     }
   }
@@ -136,15 +188,11 @@ export class EventStoreDBSubscription implements StoreSubscription {
   private drop(reason: SubscriptionDropReason, cause: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    const error = new SubscriptionDroppedError(this.description, reason, { cause });
-    if (this.handlers.onDropped) {
-      try {
-        this.handlers.onDropped(error);
-      } catch (callbackError) {
-        process.emitWarning(new SubscriptionDroppedError(this.description, reason, { cause: callbackError }));
-      }
-    } else {
-      process.emitWarning(error);
-    }
+    reportDrop(this.handlers, new SubscriptionDroppedError(this.description, reason, { cause }));
   }
+}
+
+/** Cancels a server subscription, waiting at most `deadlineMs` for the client (a dead peer must not hold us). */
+async function unsubscribeQuietly(server: EsdbClientSubscription, deadlineMs: number): Promise<void> {
+  await settlesWithin(server.unsubscribe(), deadlineMs);
 }

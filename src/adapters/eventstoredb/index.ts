@@ -14,6 +14,7 @@ export {
 } from './eventstoredb-stream-store';
 export type {
   EsdbAppendResult,
+  EsdbCallOptions,
   EsdbClientPort,
   EsdbClientSubscription,
   EsdbExpectedState,
@@ -25,10 +26,13 @@ export type {
   EsdbRevisionPoint,
   EsdbServerFilter,
 } from './esdb-client-port';
+export { DEFAULT_DEADLINE_MS } from './operation-deadlines';
 export { EventStoreDBClientAdapter } from './eventstore-db-client-adapter';
 export { KurrentDBClientAdapter } from './kurrentdb-client-adapter';
 export {
   ClientPackageMissingError,
+  EsdbOperationTimeoutError,
+  InvalidConnectionStringError,
   RevisionOutOfRangeError,
   UnexpectedServerResponseError,
 } from './eventstoredb.errors';

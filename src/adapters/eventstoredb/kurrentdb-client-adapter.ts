@@ -7,6 +7,7 @@ import type {
 import type * as KurrentPackage from '@kurrent/kurrentdb-client';
 import type {
   EsdbAppendResult,
+  EsdbCallOptions,
   EsdbClientPort,
   EsdbClientSubscription,
   EsdbExpectedState,
@@ -19,6 +20,7 @@ import type {
   EsdbServerFilter,
 } from './esdb-client-port';
 import {
+  clientDeadline,
   convertClientRead,
   toClientReadPosition,
   toClientJsonEvent,
@@ -26,12 +28,13 @@ import {
   type ClientResolvedEventShape,
   type ClientSubscriptionShape,
 } from './client-event-conversion';
+import { checkConnectionString, openWithConnectionString } from './esdb-connection-string';
 import { closeClientChannel } from './eventstore-db-client-adapter';
 import { ClientPackageMissingError } from './eventstoredb.errors';
 
 type KurrentModule = typeof KurrentPackage;
 
-const PACKAGE = '@kurrent/kurrentdb-client';
+const PACKAGE = '@kurrent/kurrentdb-client' as const;
 let kurrentModule: KurrentModule | undefined;
 
 /**
@@ -74,23 +77,28 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
     private readonly ownsClient: boolean = false,
   ) {}
 
-  /** Creates a client from a `kurrentdb://` or `esdb://` connection string; the adapter owns (and disposes) it. */
+  /** Creates a client from a `kurrentdb://` or `esdb://` connection string; the adapter owns (and disposes) it.
+   * @throws InvalidConnectionStringError when the string is malformed (the message never quotes credentials).
+   */
   static fromConnectionString(connectionString: string): KurrentDBClientAdapter {
+    const checked = checkConnectionString(connectionString);
     const { KurrentDBClient: Client } = loadKurrentClientModule();
-    return new KurrentDBClientAdapter(Client.connectionString(connectionString), true);
+    const client = openWithConnectionString(checked, PACKAGE, (text) => Client.connectionString(text));
+    return new KurrentDBClientAdapter(client, true);
   }
 
   async append(
     streamName: string,
     expected: EsdbExpectedState,
     events: readonly EsdbProposedEvent[],
+    options: EsdbCallOptions = {},
   ): Promise<EsdbAppendResult> {
     const { jsonEvent } = loadKurrentClientModule();
     const streamState: AppendStreamState = expected;
     const result = await this.client.appendToStream(
       streamName,
       events.map((event) => jsonEvent(toClientJsonEvent(event))),
-      { streamState },
+      { streamState, ...clientDeadline(options) },
     );
     return { nextRevision: result.nextExpectedRevision, position: result.position?.commit };
   }
@@ -101,7 +109,7 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
       fromRevision: toReadRevision(options.from),
       maxCount: options.maxCount,
     });
-    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
+    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>, options.signal);
   }
 
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
@@ -110,7 +118,7 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
       fromPosition: toClientReadPosition(options.from),
       maxCount: options.maxCount,
     });
-    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>);
+    yield* convertClientRead(stream as AsyncIterable<ClientResolvedEventShape>, options.signal);
   }
 
   subscribeToStream(streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription {
@@ -129,17 +137,19 @@ export class KurrentDBClientAdapter implements EsdbClientPort {
   async deleteStream(
     streamName: string,
     expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options: EsdbCallOptions = {},
   ): Promise<void> {
     const expectedRevision: StreamState = expected;
-    await this.client.deleteStream(streamName, { expectedRevision });
+    await this.client.deleteStream(streamName, { expectedRevision, ...clientDeadline(options) });
   }
 
   async tombstoneStream(
     streamName: string,
     expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options: EsdbCallOptions = {},
   ): Promise<void> {
     const expectedRevision: StreamState = expected;
-    await this.client.tombstoneStream(streamName, { expectedRevision });
+    await this.client.tombstoneStream(streamName, { expectedRevision, ...clientDeadline(options) });
   }
 
   dispose(): Promise<void> {

@@ -8,11 +8,12 @@ import type { RecordedEvent, SubscriptionHandlers } from '../../../src/persisten
 import {
   StoreUnavailableError,
   StreamDeletedError,
-  SubscriptionDroppedError,
+  type SubscriptionDroppedError,
   WrongExpectedVersionError,
 } from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
 import {
+  EsdbOperationTimeoutError,
   RevisionOutOfRangeError,
   UnexpectedServerResponseError,
 } from '../../../src/adapters/eventstoredb/eventstoredb.errors';
@@ -231,16 +232,21 @@ describe('subscriptions', () => {
   });
 
   it('without onDropped, a drop goes to process.emitWarning (never silent)', async () => {
-    const warnings: unknown[] = [];
+    const warnings: unknown[][] = [];
     const spy = jest
       .spyOn(process, 'emitWarning')
-      .mockImplementation((warning) => void warnings.push(warning));
+      .mockImplementation((...args: unknown[]) => void warnings.push(args));
     try {
       store.subscribeToStream('s', { after: 'start' }, { onEvent: () => undefined });
       await eventually(() => client.liveSubscriptions.length === 1, 'the live subscription');
       client.liveSubscriptions[0]!.end();
       await eventually(() => warnings.length > 0, 'the warning');
-      expect(warnings[0]).toBeInstanceOf(SubscriptionDroppedError);
+      // The shared reportDrop: message, then the error's class and code.
+      expect(warnings[0]![0]).toBe('Subscription to stream "s" dropped (connection_lost)');
+      expect(warnings[0]![1]).toMatchObject({
+        type: 'SubscriptionDroppedError',
+        code: 'SUBSCRIPTION_DROPPED',
+      });
     } finally {
       spy.mockRestore();
     }
@@ -291,5 +297,128 @@ describe('subscriptions', () => {
     await subscription.close();
     await expect(store.readStream('s')).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(() => store.subscribeToAll({}, handlers)).toThrow(StoreUnavailableError);
+  });
+});
+
+describe('deadlines (the scripted client hangs like a server that never answers, ignoring cancellation)', () => {
+  let hung: FakeEsdbClient;
+  let timed: EventStoreDBStreamStore;
+
+  beforeEach(() => {
+    hung = new FakeEsdbClient();
+    timed = new EventStoreDBStreamStore(hung, { deadlineMs: 50 });
+  });
+
+  afterEach(async () => {
+    await timed.close();
+  });
+
+  it('rejects with EsdbOperationTimeoutError and aborts the signal it gave the call', async () => {
+    hung.blackHole = true;
+    const error = await timed.readStream('s').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EsdbOperationTimeoutError);
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      operation: 'readStream',
+      streamName: 's',
+      deadlineMs: 50,
+      message: 'EventStoreDB did not answer readStream("s") within 50 ms (the store\'s deadlineMs)',
+    });
+    expect(hung.signals.length).toBeGreaterThan(0);
+    expect(hung.signals.every((signal) => signal.aborted)).toBe(true);
+  });
+
+  it('a call that succeeds within the deadline is unaffected, and its signal is not aborted', async () => {
+    hung.add('s');
+    expect(await timed.readStream('s')).toMatchObject({ status: 'ok', lastRevision: 0 });
+    expect(hung.signals.some((signal) => signal.aborted)).toBe(false);
+  });
+
+  it('a client error within the deadline is mapped as before (the deadline does not mask it)', async () => {
+    hung.deleteFailures.push(Object.assign(new Error('wev'), { type: 'wrong-expected-version' }));
+    await expect(timed.deleteStream('s', 3)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+  });
+
+  it('drops a live subscription that the server never confirms (connection_lost), and unsubscribes it', async () => {
+    hung.confirmSubscriptions = false;
+    const { log, drops, handlers } = recorder();
+    timed.subscribeToStream('s', { after: 'start' }, handlers);
+    await eventually(() => drops.length > 0, 'the drop');
+    expect(log).toEqual(['live']);
+    expect(drops[0]).toMatchObject({ reason: 'connection_lost' });
+    expect(drops[0]!.cause).toMatchObject({
+      operation: 'subscribeToStream',
+      streamName: 's',
+      deadlineMs: 50,
+    });
+    expect(hung.liveSubscriptions[0]!.unsubscribed).toBe(true);
+  });
+
+  it('keeps a confirmed live subscription however long it stays quiet', async () => {
+    hung.confirmSubscriptions = false;
+    const { log, drops, handlers } = recorder();
+    timed.subscribeToAll({ after: 'start' }, handlers);
+    await eventually(() => hung.liveSubscriptions.length === 1, 'the live subscription');
+    hung.liveSubscriptions[0]!.confirm();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // four deadlines
+    hung.liveSubscriptions[0]!.push(recorded('a', 0n, 100n));
+    await eventually(() => log.length === 2, 'the live event');
+    expect(drops).toEqual([]);
+  });
+
+  it('handlers are not timed: a slow handler during catch-up is not a stalled read', async () => {
+    for (let i = 0; i < 4; i++) hung.add('s');
+    const { log, drops, handlers } = recorder();
+    timed.subscribeToStream(
+      's',
+      { after: 'start' },
+      {
+        ...handlers,
+        onEvent: async (event) => {
+          await new Promise((resolve) => setTimeout(resolve, 60)); // longer than the deadline
+          log.push(`${event.streamName}:${event.revision}`);
+        },
+      },
+    );
+    await eventually(() => log.includes('live'), 'live');
+    expect(log).toEqual(['s:0', 's:1', 's:2', 's:3', 'live']);
+    expect(drops).toEqual([]);
+  });
+
+  it('close() cancels operations and a catch-up in flight at once, without reporting a drop', async () => {
+    const patient = new EventStoreDBStreamStore(hung, { deadlineMs: 600_000 });
+    hung.blackHole = true;
+    const append = patient
+      .appendToStream('s', ExpectedVersion.Any, [
+        { eventId: '00000000-0000-4000-8000-000000000001', type: 'E', data: '{}', metadata: '' },
+      ])
+      .catch((e: unknown) => e);
+    const { drops, handlers } = recorder();
+    const subscription = patient.subscribeToStream('s', { after: 'start' }, handlers);
+    await patient.close();
+    expect(await append).toMatchObject({
+      constructor: EsdbOperationTimeoutError,
+      operation: 'appendToStream',
+      deadlineMs: undefined,
+    });
+    await subscription.close();
+    expect(drops).toEqual([]);
+    expect(hung.disposed).toBe(1);
+  });
+
+  it('closing one subscription cancels its stalled catch-up read', async () => {
+    const patient = new EventStoreDBStreamStore(hung, { deadlineMs: 600_000 });
+    hung.blackHole = true;
+    const { drops, handlers } = recorder();
+    const subscription = patient.subscribeToAll({ after: 'start' }, handlers);
+    await eventually(() => hung.signals.length === 1, 'the catch-up read');
+    await subscription.close();
+    expect(hung.signals[0]!.aborted).toBe(true);
+    expect(drops).toEqual([]);
+    await patient.close();
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, 2 ** 31])('refuses deadlineMs %p', (deadlineMs) => {
+    expect(() => new EventStoreDBStreamStore(hung, { deadlineMs })).toThrow(/deadlineMs must be/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type {
   EsdbAppendResult,
+  EsdbCallOptions,
   EsdbClientPort,
   EsdbClientSubscription,
   EsdbExpectedState,
@@ -21,12 +22,22 @@ import type {
 export class FakeLiveSubscription implements EsdbClientSubscription {
   private readonly queue: (EsdbRecordedEvent | { end: true } | { error: unknown })[] = [];
   private wake: (() => void) | undefined;
+  private resolveConfirmed!: () => void;
+  readonly confirmed = new Promise<void>((resolve) => (this.resolveConfirmed = resolve));
   unsubscribed = false;
 
   constructor(
     readonly from: EsdbRevisionPoint | EsdbPositionPoint,
     readonly filter?: EsdbServerFilter,
-  ) {}
+    autoConfirm = true,
+  ) {
+    if (autoConfirm) this.confirm();
+  }
+
+  /** The server's confirmation arrives. */
+  confirm(): void {
+    this.resolveConfirmed();
+  }
 
   push(event: EsdbRecordedEvent): void {
     this.queue.push(event);
@@ -92,6 +103,12 @@ export class FakeEsdbClient implements EsdbClientPort {
   readonly liveSubscriptions: FakeLiveSubscription[] = [];
   readonly readAllCalls: EsdbReadAllOptions[] = [];
   disposed = 0;
+  /** When false, live subscriptions wait for the test to call `confirm()` (a server that never confirms). */
+  confirmSubscriptions = true;
+  /** When true, every call hangs like a peer that accepts TCP and never answers (and ignores cancellation). */
+  blackHole = false;
+  /** Signals the store passed with its calls, to check that a deadline aborts them. */
+  readonly signals: AbortSignal[] = [];
   /** Errors to throw from the next deleteStream calls, in order. */
   readonly deleteFailures: unknown[] = [];
   readonly deleteCalls: EsdbExpectedState[] = [];
@@ -112,11 +129,14 @@ export class FakeEsdbClient implements EsdbClientPort {
     _streamName: string,
     _expected: EsdbExpectedState,
     _events: readonly EsdbProposedEvent[],
+    options?: EsdbCallOptions,
   ): Promise<EsdbAppendResult> {
+    await this.call(options);
     throw new Error('not scripted');
   }
 
   async *readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent> {
+    await this.call(options);
     let events = this.all.filter((e) => e.streamName === streamName);
     if (events.length === 0)
       throw Object.assign(new Error(`${streamName} not found`), { type: 'stream-not-found' });
@@ -132,6 +152,7 @@ export class FakeEsdbClient implements EsdbClientPort {
 
   async *readAll(options: EsdbReadAllOptions): AsyncIterable<EsdbRecordedEvent> {
     this.readAllCalls.push(options);
+    await this.call(options);
     const { from } = options;
     let events: EsdbRecordedEvent[];
     if (options.direction === 'forwards') {
@@ -150,13 +171,13 @@ export class FakeEsdbClient implements EsdbClientPort {
   }
 
   subscribeToStream(_streamName: string, from: EsdbRevisionPoint): EsdbClientSubscription {
-    const subscription = new FakeLiveSubscription(from);
+    const subscription = new FakeLiveSubscription(from, undefined, this.confirmSubscriptions);
     this.liveSubscriptions.push(subscription);
     return subscription;
   }
 
   subscribeToAll(from: EsdbPositionPoint, filter: EsdbServerFilter | undefined): EsdbClientSubscription {
-    const subscription = new FakeLiveSubscription(from, filter);
+    const subscription = new FakeLiveSubscription(from, filter, this.confirmSubscriptions);
     this.liveSubscriptions.push(subscription);
     return subscription;
   }
@@ -164,14 +185,27 @@ export class FakeEsdbClient implements EsdbClientPort {
   async deleteStream(
     _streamName: string,
     expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options?: EsdbCallOptions,
   ): Promise<void> {
     this.deleteCalls.push(expected);
+    await this.call(options);
     const failure = this.deleteFailures.shift();
     if (failure) throw failure;
   }
 
-  async tombstoneStream(): Promise<void> {
+  async tombstoneStream(
+    _streamName: string,
+    _expected: Exclude<EsdbExpectedState, 'stream_exists'>,
+    options?: EsdbCallOptions,
+  ): Promise<void> {
+    await this.call(options);
     throw new Error('not scripted');
+  }
+
+  /** Records the call's signal; in black-hole mode never returns. */
+  private async call(options: EsdbCallOptions | undefined): Promise<void> {
+    if (options?.signal) this.signals.push(options.signal);
+    if (this.blackHole) await new Promise<never>(() => undefined);
   }
 
   async dispose(): Promise<void> {

@@ -27,6 +27,9 @@
  * - ServerFeatures, BatchAppend, Gossip and every other service are not registered, so gRPC answers UNIMPLEMENTED:
  *   the client then assumes "no features" and uses plain Append.
  *
+ * Fault injection: {@link EsdbTestServer.stall} makes calls of a kind accepted and never answered (a hung server),
+ * so deadline handling can be tested through the real client; stalled calls end when the server closes.
+ *
  * Not modelled: system events and system streams (the backing store has none, and its `$all` hides `$` types),
  * link resolution, checkpoints of filtered subscriptions, `max_search_window`, stream metadata / ACLs,
  * authentication, TLS, idempotent appends (duplicate event ids), the position returned by Delete/Tombstone (sent as
@@ -111,6 +114,12 @@ const EXPECTED_STREAM_EXISTS = -4;
 const TICKS_PER_MS = 10_000n;
 const PAGE = 500;
 
+/**
+ * Calls that {@link EsdbTestServer.stall} can hang: `read` (plain reads), `subscribe` (reads with the subscription
+ * option: no confirmation, no events), `append`, `delete` (delete and tombstone).
+ */
+export type EsdbStallKind = 'read' | 'subscribe' | 'append' | 'delete';
+
 /** A running test server. */
 export interface EsdbTestServer {
   /** `esdb://127.0.0.1:<port>?tls=false` */
@@ -120,6 +129,12 @@ export interface EsdbTestServer {
   readonly backing: StreamStore;
   /** Number of Read calls currently open (subscriptions included). */
   readonly openReadCalls: number;
+  /** From now on, calls of these kinds are accepted and never answered (until {@link resume} or close). */
+  stall(...kinds: EsdbStallKind[]): void;
+  /** New calls are answered again (calls already stalled stay stalled). */
+  resume(): void;
+  /** Number of calls currently stalled. */
+  readonly stalledCalls: number;
   /** Stops the server at once: open calls end with an error on the client side. */
   close(): Promise<void>;
 }
@@ -143,7 +158,8 @@ export async function startEsdbTestServer(
   shared = generated.shared;
   const server = new grpc.Server();
   const openCalls = new Set<{ cancel(): void }>();
-  const handlers = createHandlers(backing, openCalls);
+  const stalls: Stalls = { kinds: new Set(), calls: new Set() };
+  const handlers = createHandlers(backing, openCalls, stalls);
   server.addService(
     generated.streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition,
     handlers as unknown as grpc.UntypedServiceImplementation,
@@ -163,10 +179,20 @@ export async function startEsdbTestServer(
     get openReadCalls() {
       return openCalls.size;
     },
+    stall(...kinds) {
+      for (const kind of kinds) stalls.kinds.add(kind);
+    },
+    resume() {
+      stalls.kinds.clear();
+    },
+    get stalledCalls() {
+      return stalls.calls.size;
+    },
     async close() {
       if (closed) return;
       closed = true;
       for (const call of [...openCalls]) call.cancel();
+      for (const call of [...stalls.calls]) call.cancel();
       server.forceShutdown();
     },
   };
@@ -311,7 +337,37 @@ function readFilter(options: InstanceType<typeof pb.ReadReq.Options>): {
 
 // ---- service -----------------------------------------------------------------------------------------------------
 
-function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>) {
+interface Stalls {
+  readonly kinds: Set<EsdbStallKind>;
+  /** Stalled calls, cancelled when the server closes. */
+  readonly calls: Set<{ cancel(): void }>;
+}
+
+/** True (and the call is parked, never answered) when `kind` is stalled. */
+function stalled(
+  stalls: Stalls,
+  kind: EsdbStallKind,
+  call: {
+    destroyed?: boolean;
+    destroy?(): void;
+    cancelled?: boolean;
+    on(event: 'close' | 'cancelled', listener: () => void): unknown;
+  },
+): boolean {
+  if (!stalls.kinds.has(kind)) return false;
+  const handle = {
+    cancel: () => {
+      stalls.calls.delete(handle);
+      if (call.destroy && !call.destroyed) call.destroy();
+    },
+  };
+  stalls.calls.add(handle);
+  call.on('cancelled', () => stalls.calls.delete(handle));
+  call.on('close', () => stalls.calls.delete(handle));
+  return true;
+}
+
+function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>, stalls: Stalls) {
   return {
     read(call: grpc.ServerWritableStream<ReadReq, ReadResp>): void {
       const options = call.request.getOptions();
@@ -319,6 +375,7 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
         call.emit('error', statusError(grpc.status.INVALID_ARGUMENT, 'read options are required'));
         return;
       }
+      if (stalled(stalls, options.hasSubscription() ? 'subscribe' : 'read', call)) return;
       let cancelled = false;
       let subscription: StoreSubscription | undefined;
       const handle = {
@@ -488,6 +545,11 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       let expected: ExpectedVersion | undefined;
       const events: EventData[] = [];
       let failed: StatusError | undefined;
+      if (stalled(stalls, 'append', call)) {
+        call.on('data', () => undefined);
+        call.on('error', () => undefined);
+        return;
+      }
       call.on('data', (request: AppendReq) => {
         if (failed) return;
         try {
@@ -565,6 +627,7 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>,
       callback: grpc.sendUnaryData<DeleteResp>,
     ): void {
+      if (stalled(stalls, 'delete', call)) return;
       removeStream(call.request.getOptions(), (name, expected) => backing.deleteStream(name, expected)).then(
         () => {
           const resp = new pb.DeleteResp();
@@ -579,6 +642,7 @@ function createHandlers(backing: StreamStore, openCalls: Set<{ cancel(): void }>
       call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>,
       callback: grpc.sendUnaryData<TombstoneResp>,
     ): void {
+      if (stalled(stalls, 'delete', call)) return;
       removeStream(call.request.getOptions(), (name, expected) =>
         backing.tombstoneStream(name, expected),
       ).then(

@@ -1,6 +1,8 @@
 export {
   startEsdbTestServer,
+  type EsdbStallKind,
   type EsdbTestServer,
   type EsdbTestServerOptions,
   type EsdbTestServerProtocol,
 } from './esdb-test-server';
+export { startBlackHoleServer, type BlackHoleServer } from './black-hole-server';
