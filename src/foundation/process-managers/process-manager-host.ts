@@ -6,13 +6,22 @@ import type { Repository } from '../repository/repository';
 import type { CheckpointStore } from '../subscriptions/checkpoint-store';
 import { causeText } from '../subscriptions/listener.errors';
 import { registerProcessManagerEvents, type ProcessManager } from './process-manager';
+import { EventRouter } from '../read-models/event-router';
 import {
-  ReadModelBase,
+  EventApplyError,
+  EventProcessor,
   type EventContext,
   type HandlerErrorPolicy,
-  type RecordedEventDeserializer,
-} from '../read-models/read-model-base';
+  type ParkedEvent,
+  type ReadModelStatus,
+  type WaitForOptions,
+} from '../read-models/event-processor';
+import { CheckpointStoreError, RebuildNotSupportedError } from '../read-models/read-model.errors';
+import type { Checkpoint } from '../subscriptions/checkpoint';
+import type { ListenerSource } from '../subscriptions/listener-source';
+import type { RecordedEventDeserializer } from '../subscriptions/recorded-event-deserializer';
 import type { ReconnectOptions } from '../subscriptions/stream-listener';
+import type { Observable } from 'rxjs';
 
 /** Sends commands; `CommandDispatcher` fits. */
 export interface CommandSender {
@@ -48,73 +57,101 @@ export class ProcessCommandError extends ReactiveDomainError {
  */
 export type CommandDelivery = 'at-most-once' | 'at-least-once';
 
-/** Options of a {@link ProcessManagerHost}. */
+/** The input union a process manager class handles: the `TInput` of `ProcessManager<TId, TInput>`. */
+export type ProcessInputOf<T extends ProcessManager> = T extends ProcessManager<string, infer I> ? I : object;
+
+/**
+ * Options of a {@link ProcessManagerHost}. Required: `type`, `inputs`, `correlate`, `store`, `serializer`,
+ * `repository`, `dispatcher`; the rest tune delivery, checkpoints and error handling.
+ */
 export interface ProcessManagerHostOptions<T extends ProcessManager> {
-  /** The process manager class (a static `typeName`, a constructor taking the id). */
+  /** The process manager class: a static `typeName` (its stream category) and a constructor taking the id. */
   readonly type: AggregateType<T>;
-  /** The input event classes the process manager handles (others in its sources are stepped over). */
-  readonly inputs: readonly MessageType[];
-  /** Which instance an input belongs to; `undefined` ignores the input. */
-  readonly correlate: (input: object, context: EventContext) => T['id'] | undefined;
+  /**
+   * The input event classes the process manager handles, each registered in the serializer's registry. Events of
+   * other registered types in the sources are stepped over; unregistered stored types fail the host (see
+   * `onHandlerError`).
+   */
+  readonly inputs: readonly MessageType<ProcessInputOf<T>>[];
+  /**
+   * Which instance an input belongs to (e.g. `(e) => e.orderId`); `undefined` ignores the input. Called once per
+   * input, before the instance is loaded (or created when it has no stream yet).
+   */
+  readonly correlate: (input: ProcessInputOf<T>, context: EventContext) => T['id'] | undefined;
   /** The event store the input sources are read from and subscribed to. */
   readonly store: StreamStore;
   /** Reads inputs; `ProcessInputReceived` is registered in its registry when it exposes one. */
   readonly serializer: RecordedEventDeserializer;
   /** Loads and saves the instances (e.g. `StreamStoreRepository` on the same store and registry). */
   readonly repository: Pick<Repository, 'tryGetById' | 'save'>;
-  /** Sends the commands the instances queue. */
+  /** Sends the commands the instances queue (e.g. a `CommandDispatcher`). */
   readonly dispatcher: CommandSender;
-  /** When commands are sent relative to saving (default `at-most-once`). */
+  /** When commands are sent relative to saving (default `at-most-once`; see {@link CommandDelivery}). */
   readonly delivery?: CommandDelivery;
-  /** Lets a restart skip inputs it already saw without reloading instances (optional: recorded inputs suffice). */
+  /**
+   * Lets a restart skip inputs it already saw without reloading instances (default: none — the inputs recorded in
+   * each instance's stream already make re-handling a no-op, so this only saves work).
+   */
   readonly checkpoints?: CheckpointStore;
-  /** What to do when an input cannot be handled: `fail` (default) or `park`, as for a read model. */
+  /**
+   * What to do when an input cannot be handled (`handle` throws, a save or an at-least-once send fails, the input
+   * cannot be deserialised): `fail` (default) stops the host in the `failed` state; `park` sets the input aside in
+   * `parked`, reports it on `errors$` and goes on.
+   */
   readonly onHandlerError?: HandlerErrorPolicy;
-  /** Reconnection of the host's listeners after a dropped subscription. */
+  /** Reconnection after a dropped subscription (default: 10 attempts, backoff from 100 ms up to 10 s). */
   readonly reconnect?: ReconnectOptions;
-  /** Receives every reported error, besides `errors$`. */
+  /** Receives every reported error (drops, parked inputs, failed at-most-once sends), besides `errors$`. */
   readonly onError?: (error: ReactiveDomainError) => void;
   /** Name for checkpoints and messages (default: `process:<typeName>`). */
   readonly name?: string;
 }
 
 /**
- * Runs a {@link ProcessManager}: follows input sources like a read model (same serial queue, checkpoints,
- * reconnection, error policy and `whenLive()`), and for each input loads the instance it belongs to, lets it handle
- * the input, saves it and sends the commands it queued (see {@link CommandDelivery}).
+ * Runs a {@link ProcessManager}: follows input sources like a read model (it holds the same event processor:
+ * serial queue, checkpoints, reconnection, error policy and `whenLive()`), and for each input loads the instance it
+ * belongs to, lets it handle the input, saves it and sends the commands it queued (see {@link CommandDelivery}).
  *
  * @example
  * ```ts
+ * class Fulfillment extends ProcessManager<string, OrderPlaced | StockReserved> { ... }
  * const host = new ProcessManagerHost({
  *   type: Fulfillment, inputs: [OrderPlaced, StockReserved],
- *   correlate: (e) => (e as { orderId: string }).orderId,
+ *   correlate: (e) => e.orderId, // typed: OrderPlaced | StockReserved
  *   store, serializer, repository, dispatcher,
  * });
  * await host.start(ListenerSources.category('order'));
+ * await host.whenLive();
  * ```
  */
-export class ProcessManagerHost<T extends ProcessManager> extends ReadModelBase {
+export class ProcessManagerHost<T extends ProcessManager> {
+  /** Name for checkpoints and messages. */
+  readonly name: string;
   readonly #options: ProcessManagerHostOptions<T>;
   readonly #delivery: CommandDelivery;
+  readonly #processor: EventProcessor;
   /** Commands sent since the host was created. */
   sentCount = 0;
+  /** Errors as they happen: failures, parked inputs, failed sends, subscription drops. */
+  readonly errors$: Observable<ReactiveDomainError>;
 
   constructor(options: ProcessManagerHostOptions<T>) {
-    super(options.name ?? `process:${options.type?.typeName}`, {
-      store: options.store,
-      serializer: options.serializer,
-      ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}),
-      ...(options.onHandlerError ? { onHandlerError: options.onHandlerError } : {}),
-      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
-    });
-    if (typeof options.type !== 'function' || typeof options.type.typeName !== 'string') {
+    if (!options || typeof options.type !== 'function' || typeof options.type.typeName !== 'string') {
       throw new InvalidArgumentError(
-        `ProcessManagerHost: type must be a process manager class with a static typeName, got ${describeValue(options.type)}`,
+        `ProcessManagerHost: type must be a process manager class with a static typeName, got ${describeValue(options?.type)}`,
       );
+    }
+    const name = options.name ?? `process:${options.type.typeName}`;
+    if (typeof name !== 'string' || name.trim().length === 0) {
+      throw new InvalidArgumentError(`ProcessManagerHost: name must be a non-blank string, got ${describeValue(name)}`);
+    }
+    if (typeof options.store !== 'object' || typeof options.serializer?.deserialize !== 'function') {
+      throw new InvalidArgumentError(`Process manager host ${JSON.stringify(name)}: options need a store and a serializer`);
     }
     if (typeof options.correlate !== 'function')
       throw new InvalidArgumentError('ProcessManagerHost: correlate must be a function');
+    if (!Array.isArray(options.inputs))
+      throw new InvalidArgumentError('ProcessManagerHost: inputs must be an array of event classes');
     const delivery = options.delivery ?? 'at-most-once';
     if (delivery !== 'at-most-once' && delivery !== 'at-least-once') {
       throw new InvalidArgumentError(
@@ -123,12 +160,118 @@ export class ProcessManagerHost<T extends ProcessManager> extends ReadModelBase 
     }
     const registry = options.serializer.registry;
     if (registry) registerProcessManagerEvents(registry);
+    this.name = name;
     this.#options = options;
     this.#delivery = delivery;
-    for (const input of options.inputs) this.on(input, (event, context) => this.#handleInput(event, context));
+    const router = new EventRouter({
+      name,
+      target: this,
+      ctor: ProcessManagerHost,
+      stopAt: ProcessManagerHost.prototype,
+      serializer: options.serializer,
+      unknownEventTypes: 'error',
+    });
+    for (const input of options.inputs)
+      router.on(input, (event: ProcessInputOf<T>, context: EventContext) => this.#handleInput(event, context));
+    const checkpoints = options.checkpoints;
+    this.#processor = new EventProcessor({
+      name,
+      store: options.store,
+      hooks: {
+        loadCheckpoints: async () => {
+          try {
+            return checkpoints ? await checkpoints.load(name) : new Map();
+          } catch (error) {
+            throw new CheckpointStoreError(name, 'load', { cause: error });
+          }
+        },
+        apply: async ([delivery]) => {
+          if (!delivery) return;
+          const { recorded, source, checkpoint } = delivery;
+          try {
+            await router.dispatch(recorded, { recorded, source, checkpoint });
+          } catch (cause) {
+            throw new EventApplyError(0, { cause });
+          }
+        },
+        ...(checkpoints
+          ? {
+              saveCheckpoint: async (key: string, checkpoint: Checkpoint) => {
+                try {
+                  await checkpoints.save(name, key, checkpoint);
+                } catch (error) {
+                  throw new CheckpointStoreError(name, 'save', { cause: error });
+                }
+              },
+            }
+          : {}),
+        reset: () => Promise.reject(new RebuildNotSupportedError(name)),
+      },
+      ...(options.onHandlerError ? { onHandlerError: options.onHandlerError } : {}),
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    this.errors$ = this.#processor.errors$;
   }
 
-  async #handleInput(input: object, context: EventContext): Promise<void> {
+  /** Current lifecycle state (as a read model's). */
+  get status(): ReadModelStatus {
+    return this.#processor.status;
+  }
+
+  /** True when every started source has handled its history. */
+  get isLive(): boolean {
+    return this.status === 'live';
+  }
+
+  /** Why the host failed (a `ReadModelHandlerError` naming the input, or a listener/checkpoint failure). */
+  get failure(): ReactiveDomainError | undefined {
+    return this.#processor.failure;
+  }
+
+  /** Inputs set aside by the `park` policy, oldest first. */
+  get parked(): readonly ParkedEvent[] {
+    return this.#processor.parked;
+  }
+
+  /** Input-source events handled (including those it steps over) since the host was created. */
+  get handledCount(): number {
+    return this.#processor.handledCount;
+  }
+
+  /** The checkpoint of every source, keyed by source key. */
+  get checkpoints(): ReadonlyMap<string, Checkpoint> {
+    return this.#processor.checkpoints;
+  }
+
+  /** The checkpoint of one source (undefined: nothing handled from it yet). */
+  checkpointOf(source: ListenerSource): Checkpoint | undefined {
+    return this.#processor.checkpointOf(source);
+  }
+
+  /** Starts following input sources (see `ReadModelBase.start`). */
+  start(...sources: ListenerSource[]): Promise<void> {
+    return this.#processor.start(sources);
+  }
+
+  /** Resolves when every started source has handled its history; rejects if the host fails first. */
+  whenLive(): Promise<void> {
+    return this.#processor.whenLive();
+  }
+
+  /**
+   * Resolves once every input at or before the global `position` has been handled (see `ReadModelBase.waitFor`).
+   */
+  waitFor(position: bigint, options?: WaitForOptions): Promise<void> {
+    return this.#processor.waitForPosition(position, options);
+  }
+
+  /** Stops every source; resolves when no input is being handled any more. Idempotent. */
+  stop(): Promise<void> {
+    return this.#processor.stop();
+  }
+
+  async #handleInput(input: ProcessInputOf<T>, context: EventContext): Promise<void> {
     const { type, repository, correlate } = this.#options;
     const id = correlate(input, context);
     if (id === undefined) return;
@@ -156,7 +299,7 @@ export class ProcessManagerHost<T extends ProcessManager> extends ReadModelBase 
     } catch (cause) {
       const error = new ProcessCommandError(this.#options.type.typeName, instance.id, command, { cause });
       if (rethrow) throw error;
-      this.reportError(error);
+      this.#processor.report(error);
     }
   }
 }

@@ -56,16 +56,19 @@ export interface ProcessInputContext {
  *
  * @example
  * ```ts
- * class Fulfillment extends ProcessManager {
+ * class Fulfillment extends ProcessManager<string, OrderPlaced | StockReserved> {
  *   static readonly typeName = 'Fulfillment';
- *   protected handle(input: object): void {
+ *   protected handle(input: OrderPlaced | StockReserved): void {
  *     if (input instanceof OrderPlaced) this.send(() => new ReserveStock(input.orderId));
  *     else if (input instanceof StockReserved) this.raise(new ShippingRequested(input.orderId));
  *   }
  * }
  * ```
  */
-export abstract class ProcessManager<TId extends string = string> extends AggregateRoot<TId> {
+export abstract class ProcessManager<
+  TId extends string = string,
+  TInput extends object = object,
+> extends AggregateRoot<TId> {
   readonly #handledInputs = new Set<string>();
   #outbox: Command[] = [];
   #input: CorrelatedMessage | undefined;
@@ -87,9 +90,10 @@ export abstract class ProcessManager<TId extends string = string> extends Aggreg
 
   /**
    * Reacts to one input: change state with `this.raise(...)`, queue commands with {@link send}. Throwing leaves
-   * nothing recorded and nothing sent (the host then applies its error policy).
+   * nothing recorded and nothing sent (the host then applies its error policy). `TInput` is the union of the input
+   * classes the host passes (its `inputs`), so `instanceof` narrows each case.
    */
-  protected abstract handle(input: object, context: ProcessInputContext): void;
+  protected abstract handle(input: TInput, context: ProcessInputContext): void;
 
   /** Queues a command built from the current input (correlation carried forward); sent after the save. */
   protected send<C extends Command>(factory: () => C): C {
@@ -128,7 +132,7 @@ export abstract class ProcessManager<TId extends string = string> extends Aggreg
           context.recorded.revision,
         ),
       );
-      this.handle(input, context);
+      this.handle(input as CorrelatedMessage & TInput, context);
     } catch (error) {
       this.#outbox.length = queued;
       throw error;

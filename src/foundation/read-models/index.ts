@@ -1,1 +1,3 @@
+export * from './event-processor';
 export * from './read-model-base';
+export * from './read-model.errors';

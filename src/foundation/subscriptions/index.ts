@@ -6,3 +6,4 @@ export * from './listener.errors';
 export * from './stream-listener';
 export { countSourceEvents } from './count-events';
 export * from './stored-events';
+export * from './recorded-event-deserializer';

@@ -5,7 +5,7 @@ import type { StreamStore } from '../../persistence/stream-store';
 import { allCheckpoint, streamCheckpoint, type Checkpoint } from './checkpoint';
 import { describeSource, type ListenerSource } from './listener-source';
 import { reportUnobserved } from '../../messaging/report-unobserved';
-import type { RecordedEventDeserializer } from '../read-models/read-model-base';
+import type { RecordedEventDeserializer } from './recorded-event-deserializer';
 import { StreamListener, type ReconnectOptions } from './stream-listener';
 
 /** Options of {@link storedEvents$}. */

@@ -1,0 +1,743 @@
+import type { Observable } from 'rxjs';
+import {
+  InvalidArgumentError,
+  ReactiveDomainError,
+  describeValue,
+} from '../../core/reactive-domain.error';
+import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
+import { describeCheckpoint, isAfterCheckpoint, type Checkpoint } from '../subscriptions/checkpoint';
+import { countSourceEvents } from '../subscriptions/count-events';
+import { Deferred, ErrorChannel } from '../subscriptions/error-channel';
+import {
+  ListenerFailedError,
+  ListenerHandlerError,
+  ListenerStoppedError,
+} from '../subscriptions/listener.errors';
+import { assertCheckpointFits, sourceKeyOf, type ListenerSource } from '../subscriptions/listener-source';
+import { SerialQueue } from '../subscriptions/serial-queue';
+import { StreamListener, type ReconnectOptions } from '../subscriptions/stream-listener';
+import {
+  CheckpointPastEndError,
+  EventParkedError,
+  ReadModelFailedError,
+  ReadModelHandlerError,
+  ReadModelNotStartedError,
+  ReadModelWaitAbortedError,
+  ReadModelWaitTimeoutError,
+} from './read-model.errors';
+import { endOf, isPastEnd, targetAtOrBefore } from './store-positions';
+
+/** What a handler knows about the event it handles, besides the event itself. */
+export interface EventContext {
+  /** The stored event (stream, revision, position, raw metadata...). */
+  readonly recorded: RecordedEvent;
+  /** Key of the source that delivered it (see `sourceKeyOf`). */
+  readonly source: string;
+  /**
+   * The source's checkpoint once this event is handled. A durable model writes it in the same transaction as the
+   * state change (see `DurableReadModel`, which does it for you).
+   */
+  readonly checkpoint: Checkpoint;
+}
+
+/** What to do when an event cannot be handled (handler error, undeserialisable payload, unknown type). */
+export type HandlerErrorPolicy = 'fail' | 'park';
+
+/**
+ * Lifecycle of a read model: `idle` (nothing started), `catching-up`, `live` (every started source has handled its
+ * history), `stopped`, `rebuilding`, `failed` (see `failure`).
+ */
+export type ReadModelStatus = 'idle' | 'catching-up' | 'live' | 'stopped' | 'rebuilding' | 'failed';
+
+/** An event set aside by the `park` policy. */
+export interface ParkedEvent {
+  /** Key of the source that delivered the event (see `sourceKeyOf`). */
+  readonly source: string;
+  /** The stored event that could not be handled. */
+  readonly event: RecordedEvent;
+  /** Why it could not be handled (its `cause` is the original error). */
+  readonly error: ReadModelHandlerError;
+}
+
+/** Progress of a rebuild. `total` is the number of events the sources held when the rebuild started. */
+export interface RebuildProgress {
+  /** Events handled so far in this rebuild. */
+  readonly handled: number;
+  /** Events the sources held when the rebuild started; undefined when counting was turned off. */
+  readonly total: number | undefined;
+}
+
+/** Options of a rebuild (`ReadModelBase.rebuild`, `DurableReadModel.rebuild`). */
+export interface RebuildOptions {
+  /** Called every `progressEvery` events and once at the end. */
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  /** Default 1000. */
+  readonly progressEvery?: number;
+  /** Count the events first so progress has a `total` (costs one extra read pass). Default true. */
+  readonly countTotal?: boolean;
+}
+
+/** Deadline and cancellation of a `waitFor`. */
+export interface WaitForOptions {
+  /**
+   * Reject with {@link ReadModelWaitTimeoutError} after this many milliseconds (default 30,000; `Infinity`: no
+   * deadline).
+   */
+  readonly timeoutMs?: number;
+  /** Reject with {@link ReadModelWaitAbortedError} when this signal aborts. */
+  readonly signal?: AbortSignal;
+}
+
+/** Default deadline of `waitFor`. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+
+/** One event handed to {@link EventProcessorHooks.apply}. */
+export interface Delivery {
+  /** The stored event. */
+  readonly recorded: RecordedEvent;
+  /** Key of the source that delivered it. */
+  readonly source: string;
+  /** The source's checkpoint once this event is applied. */
+  readonly checkpoint: Checkpoint;
+}
+
+/**
+ * Thrown by {@link EventProcessorHooks.apply} when handling one event of the batch failed: names the event, so the
+ * processor applies its error policy to exactly that event. Any other error thrown by `apply` fails the processor
+ * as it is (a storage failure is not an event's fault and is never parked).
+ */
+export class EventApplyError extends ReactiveDomainError {
+  readonly code = 'EVENT_APPLY_FAILED';
+  constructor(
+    /** Index, in the batch, of the event whose handling failed. */
+    readonly index: number,
+    options: { cause: unknown },
+  ) {
+    super(`handling event ${index} of the batch failed`, options);
+  }
+}
+
+/** What an {@link EventProcessor}'s owner does: handle events and keep checkpoints. */
+export interface EventProcessorHooks {
+  /** The stored checkpoints, by source key (empty when none). Called once; again only after a failed load. */
+  loadCheckpoints(): Promise<ReadonlyMap<string, Checkpoint>>;
+  /**
+   * Handles `events` in order, as one unit. `checkpoints` is where each source of the batch stands once it is
+   * applied (also for a batch emptied by parking): an owner that stores state and checkpoint together writes both
+   * atomically here. Throw {@link EventApplyError} to name the event whose handler failed.
+   */
+  apply(events: readonly Delivery[], checkpoints: ReadonlyMap<string, Checkpoint>): Promise<void>;
+  /**
+   * Saves one source's checkpoint apart from the state (every `checkpointEvery` events, when idle, live and on
+   * stop). Omit it when `apply` stores the checkpoints itself.
+   */
+  saveCheckpoint?(sourceKey: string, checkpoint: Checkpoint): Promise<void>;
+  /** Drops the owner's state and its stored checkpoints, for a rebuild. */
+  reset(): Promise<void>;
+}
+
+/** Options of an {@link EventProcessor}. */
+export interface EventProcessorOptions {
+  /** The owner's name, used in errors and messages. */
+  readonly name: string;
+  /** The event store the sources are read from and subscribed to. */
+  readonly store: StreamStore;
+  /** The owner's side: handling, checkpoints, reset. */
+  readonly hooks: EventProcessorHooks;
+  /** Events per `apply` call (default 1). A partial batch is applied after `batchDelayMs`, on live and on stop. */
+  readonly batchSize?: number;
+  /** Longest wait of a partial batch, in ms (default 10; only matters with `batchSize` > 1). */
+  readonly batchDelayMs?: number;
+  /** With `hooks.saveCheckpoint`: save after this many applied events per source (default 1). */
+  readonly checkpointEvery?: number;
+  /** With `hooks.saveCheckpoint`: quiet period after which pending checkpoints are saved (default 50 ms). */
+  readonly checkpointIdleMs?: number;
+  /** `fail` (default) or `park` (see `ReadModelOptions.onHandlerError`). */
+  readonly onHandlerError?: HandlerErrorPolicy;
+  /** Reconnection of the listeners after a dropped subscription. */
+  readonly reconnect?: ReconnectOptions;
+  /** Receives every reported error, besides `errors$`. */
+  readonly onError?: (error: ReactiveDomainError) => void;
+}
+
+interface SourceState {
+  readonly source: ListenerSource;
+  readonly key: string;
+  /** The last applied event's checkpoint. */
+  checkpoint: Checkpoint | undefined;
+  /** The last event taken into the pending batch (ahead of `checkpoint` until the batch is applied). */
+  pending: Checkpoint | undefined;
+  /** Applied events whose checkpoint is not saved yet. */
+  unsaved: number;
+  listener: StreamListener | undefined;
+}
+
+interface Waiter {
+  /** Checkpoint to reach per source key; undefined while the targets are being computed. */
+  targets: ReadonlyMap<string, Checkpoint> | undefined;
+  readonly deferred: Deferred<void>;
+}
+
+/**
+ * The event-processing machinery that read models and process-manager hosts hold (they do not inherit it): follows
+ * sources with {@link StreamListener}s (catch-up, live, reconnect with backoff), handles their events on one serial
+ * queue, in batches when asked, applies the `fail`/`park` policy, keeps checkpoints (idempotent re-delivery,
+ * exclusive resume), tracks liveness (`whenLive`, `waitFor`), and rebuilds with progress. What an event does and
+ * where state and checkpoints live is the owner's part ({@link EventProcessorHooks}).
+ */
+export class EventProcessor {
+  readonly #name: string;
+  readonly #store: StreamStore;
+  readonly #hooks: EventProcessorHooks;
+  readonly #batchSize: number;
+  readonly #batchDelayMs: number;
+  readonly #checkpointEvery: number;
+  readonly #checkpointIdleMs: number;
+  readonly #policy: HandlerErrorPolicy;
+  readonly #reconnect: ReconnectOptions | undefined;
+  readonly #errors: ErrorChannel;
+  readonly #queue = new SerialQueue();
+  readonly #sources = new Map<string, SourceState>();
+  /** Every source ever asked for (validated), so a rebuild replays even one whose start failed. */
+  readonly #requested = new Map<string, ListenerSource>();
+  readonly #parked: ParkedEvent[] = [];
+  #batch: Delivery[] = [];
+  #batchTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #waiters: Waiter[] = [];
+  #failureSignal = new Deferred<never>();
+  #failure: ReactiveDomainError | undefined;
+  #loadedCheckpoints: Promise<ReadonlyMap<string, Checkpoint>> | undefined;
+  #starting = new Set<Promise<void>>();
+  #stopped = false;
+  #rebuilding = false;
+  #handled = 0;
+  #progress:
+    | { every: number; report: (p: RebuildProgress) => void; total: number | undefined; handled: number }
+    | undefined;
+
+  /** Errors as they happen: failures, parked events, subscription drops. */
+  readonly errors$: Observable<ReactiveDomainError>;
+
+  constructor(options: EventProcessorOptions) {
+    const label = `Read model ${JSON.stringify(options.name)}`;
+    const positiveInteger = (name: string, value: number): number => {
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw new InvalidArgumentError(
+          `${label}: ${name} must be a positive integer, got ${describeValue(value)}`,
+        );
+      }
+      return value;
+    };
+    const nonNegative = (name: string, value: number): number => {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new InvalidArgumentError(`${label}: ${name} must be >= 0, got ${describeValue(value)}`);
+      }
+      return value;
+    };
+    this.#name = options.name;
+    this.#store = options.store;
+    this.#hooks = options.hooks;
+    this.#batchSize = positiveInteger('batchSize', options.batchSize ?? 1);
+    this.#batchDelayMs = nonNegative('batchDelayMs', options.batchDelayMs ?? 10);
+    this.#checkpointEvery = positiveInteger('checkpointEvery', options.checkpointEvery ?? 1);
+    this.#checkpointIdleMs = nonNegative('checkpointIdleMs', options.checkpointIdleMs ?? 50);
+    const policy = options.onHandlerError ?? 'fail';
+    if (policy !== 'fail' && policy !== 'park') {
+      throw new InvalidArgumentError(
+        `${label}: onHandlerError must be 'fail' or 'park', got ${describeValue(policy)}`,
+      );
+    }
+    this.#policy = policy;
+    this.#reconnect = options.reconnect;
+    this.#errors = new ErrorChannel(label, options.onError);
+    this.errors$ = this.#errors.errors$;
+  }
+
+  // ---- state -------------------------------------------------------------------------------------------------------
+
+  /** Current lifecycle state. */
+  get status(): ReadModelStatus {
+    if (this.#failure) return 'failed';
+    if (this.#rebuilding) return 'rebuilding';
+    if (this.#stopped) return 'stopped';
+    if (this.#sources.size === 0) return 'idle';
+    for (const state of this.#sources.values()) if (!state.listener?.isLive) return 'catching-up';
+    return 'live';
+  }
+
+  /** Why the processor failed. */
+  get failure(): ReactiveDomainError | undefined {
+    return this.#failure;
+  }
+
+  /** Events set aside by the `park` policy, oldest first. */
+  get parked(): readonly ParkedEvent[] {
+    return this.#parked;
+  }
+
+  /** Events applied (including those without a handler, and parked ones) since creation. */
+  get handledCount(): number {
+    return this.#handled;
+  }
+
+  /** The checkpoint of every source, keyed by source key. */
+  get checkpoints(): ReadonlyMap<string, Checkpoint> {
+    const result = new Map<string, Checkpoint>();
+    for (const [key, state] of this.#sources) if (state.checkpoint) result.set(key, state.checkpoint);
+    return result;
+  }
+
+  /** The checkpoint of one source: the last event applied from it (undefined: none yet). */
+  checkpointOf(source: ListenerSource): Checkpoint | undefined {
+    return this.#sources.get(sourceKeyOf(source))?.checkpoint;
+  }
+
+  /** Reports an error on `errors$` / `onError` (a process warning when nobody listens) without failing. */
+  report(error: ReactiveDomainError): void {
+    this.#errors.report(error);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Starts following `sources` (catch-up from each one's checkpoint, then live); resolves once the subscriptions
+   * are open. A source already followed is left alone. A failed start (checkpoint load, a stored checkpoint of the
+   * wrong kind or past the end of the store) rejects and leaves no trace: it does not hold back `whenLive()`.
+   */
+  start(sources: readonly ListenerSource[]): Promise<void> {
+    if (this.#failure) return Promise.reject(new ReadModelFailedError(this.#name, { cause: this.#failure }));
+    const keyed = sources.map((source) => [sourceKeyOf(source), source] as const); // validate before anything
+    for (const [key, source] of keyed) if (!this.#requested.has(key)) this.#requested.set(key, source);
+    this.#stopped = false;
+    const starting = this.#start(keyed);
+    this.#starting.add(starting);
+    const settled = (): void => void this.#starting.delete(starting);
+    starting.then(settled, settled);
+    return starting;
+  }
+
+  async #start(sources: ReadonlyArray<readonly [string, ListenerSource]>): Promise<void> {
+    const stored = await this.#loadCheckpoints();
+    // Check every new source's stored checkpoint before starting any, so a bad one starts nothing.
+    const checked = new Map<string, Checkpoint | undefined>();
+    for (const [key, source] of sources) {
+      if (this.#sources.has(key) || checked.has(key)) continue;
+      const checkpoint = stored.get(key);
+      assertCheckpointFits(source, checkpoint);
+      if (checkpoint) await this.#assertWithinStore(key, source, checkpoint);
+      checked.set(key, checkpoint);
+    }
+    // Synchronous from here: a concurrent start of the same source sees this one's listener.
+    for (const [key, source] of sources) {
+      let state = this.#sources.get(key);
+      if (state?.listener && state.listener.status !== 'stopped') continue;
+      if (!state) {
+        const checkpoint = checked.get(key);
+        state = { source, key, checkpoint, pending: undefined, unsaved: 0, listener: undefined };
+        this.#sources.set(key, state);
+      }
+      this.#listen(state);
+    }
+  }
+
+  async #assertWithinStore(key: string, source: ListenerSource, checkpoint: Checkpoint): Promise<void> {
+    const end = await endOf(this.#store, source);
+    if (!isPastEnd(checkpoint, end)) return;
+    const error = new CheckpointPastEndError(this.#name, key, checkpoint, end);
+    this.#errors.report(error);
+    throw error;
+  }
+
+  #listen(state: SourceState): void {
+    const listener = new StreamListener(
+      this.#store,
+      state.source,
+      (event, checkpoint) => this.#queue.run(() => this.#receive(state, event, checkpoint)),
+      {
+        ...(state.checkpoint ? { after: state.checkpoint } : {}),
+        ...(this.#reconnect ? { reconnect: this.#reconnect } : {}),
+        onError: (error) => this.#onListenerError(error),
+      },
+    );
+    state.listener = listener;
+    state.pending = undefined;
+    listener.start();
+    // Apply the partial batch and save pending checkpoints when the source goes live; failures surface through
+    // whenLive()/failure.
+    listener.whenLive().then(
+      () => this.#queue.run(() => this.#flush()).catch(() => undefined),
+      () => undefined,
+    );
+  }
+
+  #onListenerError(error: ReactiveDomainError): void {
+    // The processor already reported its own failure; the listener's echo of it would be noise.
+    if (
+      error instanceof ListenerHandlerError &&
+      (error.cause instanceof ReadModelHandlerError ||
+        error.cause instanceof ReadModelFailedError ||
+        error.cause === this.#failure)
+    )
+      return;
+    if (error instanceof ListenerFailedError) {
+      this.#fail(error);
+      return;
+    }
+    this.#errors.report(error);
+  }
+
+  /**
+   * Resolves when every started source has handled the history that existed when it started (not later appends);
+   * at once when nothing is started. Rejects with the failure if the processor fails first.
+   */
+  whenLive(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const pending = [...this.#starting];
+    const all = (async () => {
+      await Promise.all(pending);
+      const listeners = [...this.#sources.values()]
+        .map((s) => s.listener)
+        .filter((l): l is StreamListener => l !== undefined);
+      try {
+        await Promise.all(listeners.map((l) => l.whenLive()));
+        await this.#queue.run(() => this.#applyBatch()); // "live" means applied, not just received
+      } catch (error) {
+        throw this.#failure ?? error;
+      }
+    })();
+    const result = Promise.race([all, this.#failureSignal.promise]);
+    all.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Resolves once `source` has been handled up to `checkpoint` (inclusive). Rejects if the processor fails or
+   * stops first, or when the deadline passes.
+   */
+  waitForCheckpoint(source: ListenerSource, checkpoint: Checkpoint, options?: WaitForOptions): Promise<void> {
+    assertCheckpointFits(source, checkpoint);
+    const target = new Map([[sourceKeyOf(source), checkpoint]]);
+    return this.#wait(describeCheckpoint(checkpoint), options, async () => target);
+  }
+
+  /**
+   * Resolves once every followed source has handled every event of it at or before the global `position` (read
+   * your own write: pass the position an append returned). A `stream` checkpoint is accepted when the processor
+   * follows exactly one stream. Rejects when nothing is started, on failure, stop or deadline.
+   */
+  waitForPosition(position: bigint | Checkpoint, options?: WaitForOptions): Promise<void> {
+    if (typeof position === 'object' && position !== null && position.kind === 'stream') {
+      const streams = [...this.#sources.values()].filter((s) => s.source.kind === 'stream');
+      if (this.#sources.size !== 1 || streams.length !== 1) {
+        return Promise.reject(
+          new InvalidArgumentError(
+            `Read model ${JSON.stringify(this.#name)}: waitFor(stream checkpoint) needs exactly one stream source; ` +
+              `use waitFor(source, checkpoint) or a global position`,
+          ),
+        );
+      }
+      return this.waitForCheckpoint(streams[0]!.source, position, options);
+    }
+    const at = typeof position === 'object' && position !== null ? position.position : position;
+    if (typeof at !== 'bigint' || at < 0n) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `Read model ${JSON.stringify(this.#name)}: waitFor needs a position (bigint >= 0) or a checkpoint, got ${describeValue(position)}`,
+        ),
+      );
+    }
+    if (this.#sources.size === 0) return Promise.reject(new ReadModelNotStartedError(this.#name));
+    return this.#wait(`position ${at}`, options, async () => {
+      const targets = new Map<string, Checkpoint>();
+      for (const state of [...this.#sources.values()]) {
+        const target = await targetAtOrBefore(this.#store, state.source, at);
+        if (target) targets.set(state.key, target);
+      }
+      return targets;
+    });
+  }
+
+  #wait(
+    what: string,
+    options: WaitForOptions | undefined,
+    targetsOf: () => Promise<ReadonlyMap<string, Checkpoint>>,
+  ): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(
+        new InvalidArgumentError(`waitFor: timeoutMs must be >= 0, got ${describeValue(timeoutMs)}`),
+      );
+    }
+    const signal = options?.signal;
+    if (signal?.aborted)
+      return Promise.reject(new ReadModelWaitAbortedError(this.#name, what, { cause: signal.reason }));
+    const waiter: Waiter = { targets: undefined, deferred: new Deferred<void>() };
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          waiter.deferred.reject(
+            new ReadModelWaitTimeoutError(this.#name, what, timeoutMs, this.#describePosition()),
+          );
+        }, timeoutMs)
+      : undefined;
+    const onAbort = (): void =>
+      waiter.deferred.reject(new ReadModelWaitAbortedError(this.#name, what, { cause: signal?.reason }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#waiters.push(waiter);
+    targetsOf().then(
+      (targets) => {
+        waiter.targets = targets;
+        if (this.#reached(targets)) waiter.deferred.resolve();
+      },
+      (error: unknown) => waiter.deferred.reject(error),
+    );
+    const cleanUp = (): void => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.#waiters = this.#waiters.filter((w) => w !== waiter);
+    };
+    waiter.deferred.promise.then(cleanUp, cleanUp);
+    return waiter.deferred.promise;
+  }
+
+  #reached(targets: ReadonlyMap<string, Checkpoint>): boolean {
+    for (const [key, target] of targets) if (!reached(this.#sources.get(key)?.checkpoint, target)) return false;
+    return true;
+  }
+
+  #describePosition(): string {
+    const parts = [...this.#sources.values()].map((s) => `${s.key} ${describeCheckpoint(s.checkpoint)}`);
+    return parts.length > 0 ? parts.join(', ') : 'no source';
+  }
+
+  /** Stops every source. Resolves when nothing runs any more and pending work is applied and saved. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#stopListeners();
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    await this.#queue.run(() => this.#flush()).catch(() => undefined);
+    for (const waiter of this.#waiters)
+      waiter.deferred.reject(new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`));
+    this.#waiters = [];
+  }
+
+  async #stopListeners(): Promise<void> {
+    await Promise.allSettled([...this.#starting]);
+    await Promise.all([...this.#sources.values()].map((s) => s.listener?.stop()));
+    await this.#queue.idle();
+  }
+
+  /**
+   * Rebuilds from scratch: stops the sources, drops state and checkpoints (`hooks.reset`), clears a failure and
+   * the parked events, then replays every source from the start and resolves when live again.
+   */
+  async rebuild(options: RebuildOptions = {}): Promise<RebuildProgress> {
+    const every = options.progressEvery ?? 1000;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new InvalidArgumentError(
+        `rebuild: progressEvery must be a positive integer, got ${describeValue(every)}`,
+      );
+    }
+    const sources = [...this.#requested.values()];
+    this.#rebuilding = true;
+    try {
+      await this.#stopListeners();
+      this.#dropBatch();
+      await this.#hooks.reset();
+      this.#sources.clear();
+      this.#loadedCheckpoints = Promise.resolve(new Map());
+      this.#failure = undefined;
+      this.#failureSignal = new Deferred<never>();
+      this.#parked.length = 0;
+      let total: number | undefined;
+      if (options.countTotal ?? true) {
+        total = 0;
+        for (const source of sources) total += await countSourceEvents(this.#store, source);
+      }
+      const report = options.onProgress ?? (() => undefined);
+      const progress = { every, report, total, handled: 0 };
+      this.#progress = progress;
+      this.#stopped = false;
+      await this.start(sources);
+      await this.whenLive();
+      this.#progress = undefined;
+      const result = { handled: progress.handled, total };
+      report(result);
+      return result;
+    } finally {
+      this.#progress = undefined;
+      this.#rebuilding = false;
+    }
+  }
+
+  // ---- handling ----------------------------------------------------------------------------------------------------
+
+  async #receive(state: SourceState, recorded: RecordedEvent, checkpoint: Checkpoint): Promise<void> {
+    if (this.#failure) throw new ReadModelFailedError(this.#name, { cause: this.#failure });
+    // Already applied or already in the batch: idempotent re-delivery.
+    if (!isAfterCheckpoint(recorded, state.pending ?? state.checkpoint)) return;
+    this.#batch.push({ recorded, source: state.key, checkpoint });
+    state.pending = checkpoint;
+    if (this.#batch.length >= this.#batchSize) await this.#applyBatch();
+    else this.#scheduleBatch();
+  }
+
+  #scheduleBatch(): void {
+    if (this.#batchTimer) return;
+    this.#batchTimer = setTimeout(() => {
+      this.#batchTimer = undefined;
+      void this.#queue.run(() => this.#applyBatch()).catch(() => undefined); // a failure is reported by #apply
+    }, this.#batchDelayMs);
+    this.#batchTimer.unref(); // an unapplied batch is re-read after a restart; stop() applies it anyway
+  }
+
+  #dropBatch(): void {
+    if (this.#batchTimer) clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    this.#batch = [];
+    for (const state of this.#sources.values()) state.pending = undefined;
+  }
+
+  async #applyBatch(): Promise<void> {
+    const batch = this.#batch;
+    this.#dropBatch();
+    if (batch.length > 0 && !this.#failure) await this.#apply(batch);
+  }
+
+  async #apply(batch: readonly Delivery[]): Promise<void> {
+    try {
+      await this.#hooks.apply(batch, lastCheckpoints(batch));
+    } catch (error) {
+      if (!(error instanceof EventApplyError) || batch[error.index] === undefined) throw this.#failWith(error);
+      const failed = batch[error.index]!;
+      const handlerError = new ReadModelHandlerError(this.#name, failed.source, failed.recorded, {
+        cause: error.cause,
+      });
+      if (this.#policy === 'fail') {
+        this.#fail(handlerError);
+        throw handlerError;
+      }
+      if (batch.length > 1) {
+        // The whole batch was undone: apply it again one event at a time, so exactly the failing one is parked.
+        for (const delivery of batch) await this.#apply([delivery]);
+        return;
+      }
+      this.#parked.push({ source: failed.source, event: failed.recorded, error: handlerError });
+      this.#errors.report(new EventParkedError(this.#name, failed.recorded, { cause: error.cause }));
+      try {
+        await this.#hooks.apply([], lastCheckpoints(batch)); // moves a stored checkpoint past the parked event
+      } catch (storeError) {
+        throw this.#failWith(storeError);
+      }
+      this.#advance(failed);
+      await this.#saveCheckpoints([failed]);
+      return;
+    }
+    for (const delivery of batch) this.#advance(delivery);
+    await this.#saveCheckpoints(batch);
+  }
+
+  #advance(delivery: Delivery): void {
+    const state = this.#sources.get(delivery.source);
+    if (!state) return;
+    state.checkpoint = delivery.checkpoint;
+    state.unsaved++;
+    this.#handled++;
+    const progress = this.#progress;
+    if (progress && ++progress.handled % progress.every === 0)
+      progress.report({ handled: progress.handled, total: progress.total });
+    if (this.#waiters.length > 0) this.#release();
+  }
+
+  #release(): void {
+    for (const waiter of this.#waiters)
+      if (waiter.targets && this.#reached(waiter.targets)) waiter.deferred.resolve();
+  }
+
+  /** Saves (per policy) the checkpoints of the sources `batch` moved. */
+  async #saveCheckpoints(batch: readonly Delivery[]): Promise<void> {
+    const keys = new Set(batch.map((d) => d.source));
+    for (const key of keys) {
+      const state = this.#sources.get(key);
+      if (!state) continue;
+      if (state.unsaved >= this.#checkpointEvery || !this.#hooks.saveCheckpoint) await this.#save(state);
+      else this.#scheduleIdleSave();
+    }
+  }
+
+  /** Saves pending checkpoints once nothing has been applied for `checkpointIdleMs`. */
+  #scheduleIdleSave(): void {
+    if (this.#idleTimer) return;
+    const handledAtSchedule = this.#handled;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#handled !== handledAtSchedule) this.#scheduleIdleSave();
+      else void this.#queue.run(() => this.#flush()).catch(() => undefined); // a failure is reported by #save
+    }, this.#checkpointIdleMs);
+    this.#idleTimer.unref(); // a pending checkpoint save must not keep the process alive; stop() flushes anyway
+  }
+
+  async #save(state: SourceState): Promise<void> {
+    if (state.unsaved === 0 || !state.checkpoint) return;
+    if (!this.#hooks.saveCheckpoint) {
+      state.unsaved = 0;
+      return;
+    }
+    try {
+      await this.#hooks.saveCheckpoint(state.key, state.checkpoint);
+      state.unsaved = 0;
+    } catch (error) {
+      throw this.#failWith(error);
+    }
+  }
+
+  /** Applies the partial batch, then saves every pending checkpoint. */
+  async #flush(): Promise<void> {
+    await this.#applyBatch();
+    for (const state of this.#sources.values()) await this.#save(state);
+  }
+
+  async #loadCheckpoints(): Promise<ReadonlyMap<string, Checkpoint>> {
+    this.#loadedCheckpoints ??= this.#hooks.loadCheckpoints().catch((error: unknown) => {
+      this.#loadedCheckpoints = undefined; // a later start tries again
+      throw error;
+    });
+    return this.#loadedCheckpoints;
+  }
+
+  /** Fails with a storage error from a hook (kept when typed), returning it for the caller to throw. */
+  #failWith(error: unknown): ReactiveDomainError {
+    const failure =
+      error instanceof ReactiveDomainError ? error : new ReadModelFailedError(this.#name, { cause: error });
+    this.#fail(failure);
+    return failure;
+  }
+
+  #fail(error: ReactiveDomainError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    this.#errors.report(error);
+    this.#failureSignal.reject(error);
+    for (const waiter of this.#waiters) waiter.deferred.reject(error);
+    this.#waiters = [];
+    this.#dropBatch();
+    // Not awaited: this may run inside a handler, and a listener's stop waits for its running handler.
+    for (const state of this.#sources.values()) void state.listener?.stop();
+  }
+}
+
+/** Where each source of `batch` stands after it: its last delivery's checkpoint. */
+function lastCheckpoints(batch: readonly Delivery[]): ReadonlyMap<string, Checkpoint> {
+  const result = new Map<string, Checkpoint>();
+  for (const delivery of batch) result.set(delivery.source, delivery.checkpoint);
+  return result;
+}
+
+function reached(current: Checkpoint | undefined, target: Checkpoint): boolean {
+  if (!current || current.kind !== target.kind) return false;
+  return current.kind === 'stream'
+    ? current.revision >= (target as { revision: number }).revision
+    : current.position >= (target as { position: bigint }).position;
+}
