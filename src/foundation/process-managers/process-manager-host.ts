@@ -143,10 +143,14 @@ export class ProcessManagerHost<T extends ProcessManager> {
     }
     const name = options.name ?? `process:${options.type.typeName}`;
     if (typeof name !== 'string' || name.trim().length === 0) {
-      throw new InvalidArgumentError(`ProcessManagerHost: name must be a non-blank string, got ${describeValue(name)}`);
+      throw new InvalidArgumentError(
+        `ProcessManagerHost: name must be a non-blank string, got ${describeValue(name)}`,
+      );
     }
     if (typeof options.store !== 'object' || typeof options.serializer?.deserialize !== 'function') {
-      throw new InvalidArgumentError(`Process manager host ${JSON.stringify(name)}: options need a store and a serializer`);
+      throw new InvalidArgumentError(
+        `Process manager host ${JSON.stringify(name)}: options need a store and a serializer`,
+      );
     }
     if (typeof options.correlate !== 'function')
       throw new InvalidArgumentError('ProcessManagerHost: correlate must be a function');
@@ -172,7 +176,9 @@ export class ProcessManagerHost<T extends ProcessManager> {
       unknownEventTypes: 'error',
     });
     for (const input of options.inputs)
-      router.on(input, (event: ProcessInputOf<T>, context: EventContext) => this.#handleInput(event, context));
+      router.on(input, (event: ProcessInputOf<T>, context: EventContext) =>
+        this.#handleInput(event, context),
+      );
     const checkpoints = options.checkpoints;
     this.#processor = new EventProcessor({
       name,

@@ -1,9 +1,5 @@
 import type { Observable } from 'rxjs';
-import {
-  InvalidArgumentError,
-  ReactiveDomainError,
-  describeValue,
-} from '../../core/reactive-domain.error';
+import { InvalidArgumentError, ReactiveDomainError, describeValue } from '../../core/reactive-domain.error';
 import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
 import { describeCheckpoint, isAfterCheckpoint, type Checkpoint } from '../subscriptions/checkpoint';
 import { countSourceEvents } from '../subscriptions/count-events';
@@ -281,6 +277,11 @@ export class EventProcessor {
     return this.#handled;
   }
 
+  /** Events received but not applied yet (the partial batch). */
+  get pendingCount(): number {
+    return this.#batch.length;
+  }
+
   /** The checkpoint of every source, keyed by source key. */
   get checkpoints(): ReadonlyMap<string, Checkpoint> {
     const result = new Map<string, Checkpoint>();
@@ -412,6 +413,20 @@ export class EventProcessor {
   }
 
   /**
+   * `waitFor(source, checkpoint, options?)` or `waitFor(position, options?)`, as the models expose it: see
+   * {@link waitForCheckpoint} and {@link waitForPosition}.
+   */
+  waitFor(
+    target: ListenerSource | bigint | Checkpoint,
+    checkpointOrOptions?: Checkpoint | WaitForOptions,
+    options?: WaitForOptions,
+  ): Promise<void> {
+    if (isCheckpoint(checkpointOrOptions))
+      return this.waitForCheckpoint(target as ListenerSource, checkpointOrOptions, options);
+    return this.waitForPosition(target as bigint | Checkpoint, checkpointOrOptions);
+  }
+
+  /**
    * Resolves once `source` has been handled up to `checkpoint` (inclusive). Rejects if the processor fails or
    * stops first, or when the deadline passes.
    */
@@ -489,6 +504,8 @@ export class EventProcessor {
       (targets) => {
         waiter.targets = targets;
         if (this.#reached(targets)) waiter.deferred.resolve();
+        else if (this.#batch.length > 0)
+          void this.#queue.run(() => this.#applyBatch()).catch(() => undefined);
       },
       (error: unknown) => waiter.deferred.reject(error),
     );
@@ -502,7 +519,8 @@ export class EventProcessor {
   }
 
   #reached(targets: ReadonlyMap<string, Checkpoint>): boolean {
-    for (const [key, target] of targets) if (!reached(this.#sources.get(key)?.checkpoint, target)) return false;
+    for (const [key, target] of targets)
+      if (!reached(this.#sources.get(key)?.checkpoint, target)) return false;
     return true;
   }
 
@@ -580,7 +598,8 @@ export class EventProcessor {
     if (!isAfterCheckpoint(recorded, state.pending ?? state.checkpoint)) return;
     this.#batch.push({ recorded, source: state.key, checkpoint });
     state.pending = checkpoint;
-    if (this.#batch.length >= this.#batchSize) await this.#applyBatch();
+    // Someone waits to read their write: do not make them wait for the batch to fill.
+    if (this.#batch.length >= this.#batchSize || this.#waiters.length > 0) await this.#applyBatch();
     else this.#scheduleBatch();
   }
 
@@ -610,7 +629,8 @@ export class EventProcessor {
     try {
       await this.#hooks.apply(batch, lastCheckpoints(batch));
     } catch (error) {
-      if (!(error instanceof EventApplyError) || batch[error.index] === undefined) throw this.#failWith(error);
+      if (!(error instanceof EventApplyError) || batch[error.index] === undefined)
+        throw this.#failWith(error);
       const failed = batch[error.index]!;
       const handlerError = new ReadModelHandlerError(this.#name, failed.source, failed.recorded, {
         cause: error.cause,
@@ -733,6 +753,13 @@ function lastCheckpoints(batch: readonly Delivery[]): ReadonlyMap<string, Checkp
   const result = new Map<string, Checkpoint>();
   for (const delivery of batch) result.set(delivery.source, delivery.checkpoint);
   return result;
+}
+
+/** True for a {@link Checkpoint} (as opposed to wait options or nothing). */
+function isCheckpoint(value: unknown): value is Checkpoint {
+  if (typeof value !== 'object' || value === null) return false;
+  const { kind } = value as { kind?: unknown };
+  return (kind === 'stream' && 'revision' in value) || (kind === 'all' && 'position' in value);
 }
 
 function reached(current: Checkpoint | undefined, target: Checkpoint): boolean {

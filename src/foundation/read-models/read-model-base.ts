@@ -293,9 +293,7 @@ export abstract class ReadModelBase {
     checkpointOrOptions?: Checkpoint | WaitForOptions,
     options?: WaitForOptions,
   ): Promise<void> {
-    if (isCheckpoint(checkpointOrOptions))
-      return this.#processor.waitForCheckpoint(target as ListenerSource, checkpointOrOptions, options);
-    return this.#processor.waitForPosition(target as bigint | Checkpoint, checkpointOrOptions);
+    return this.#processor.waitFor(target, checkpointOrOptions, options);
   }
 
   /** Stops every source. Resolves when no handler runs any more and pending checkpoints are saved. Idempotent. */
@@ -312,11 +310,4 @@ export abstract class ReadModelBase {
   rebuild(options: RebuildOptions = {}): Promise<RebuildProgress> {
     return this.#processor.rebuild(options);
   }
-}
-
-/** True for a {@link Checkpoint} (as opposed to wait options or nothing). */
-function isCheckpoint(value: unknown): value is Checkpoint {
-  if (typeof value !== 'object' || value === null) return false;
-  const { kind } = value as { kind?: unknown };
-  return (kind === 'stream' && 'revision' in value) || (kind === 'all' && 'position' in value);
 }

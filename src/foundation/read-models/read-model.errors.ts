@@ -44,7 +44,10 @@ export class EventParkedError extends ReactiveDomainError {
     readonly event: RecordedEvent,
     options?: { cause?: unknown },
   ) {
-    super(`Read model ${JSON.stringify(model)} parked ${describeEventAt(event)}: ${causeText(options?.cause)}`, options);
+    super(
+      `Read model ${JSON.stringify(model)} parked ${describeEventAt(event)}: ${causeText(options?.cause)}`,
+      options,
+    );
   }
 }
 

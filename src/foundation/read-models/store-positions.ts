@@ -1,6 +1,11 @@
 import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
 import { checkpointOf, type Checkpoint } from '../subscriptions/checkpoint';
-import { allFilterOf, checkpointKindOf, deliversFrom, type ListenerSource } from '../subscriptions/listener-source';
+import {
+  allFilterOf,
+  checkpointKindOf,
+  deliversFrom,
+  type ListenerSource,
+} from '../subscriptions/listener-source';
 
 /** Events read per page when looking backwards for a position. */
 const PAGE = 100;

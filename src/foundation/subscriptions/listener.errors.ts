@@ -2,7 +2,9 @@ import { ReactiveDomainError } from '../../core/reactive-domain.error';
 import type { RecordedEvent } from '../../persistence/stream-store';
 
 /** Where an event came from, for error messages: `"Deposited" at "account-1"@3 (position 4096)`. */
-export function describeEventAt(event: Pick<RecordedEvent, 'type' | 'streamName' | 'revision' | 'position'>): string {
+export function describeEventAt(
+  event: Pick<RecordedEvent, 'type' | 'streamName' | 'revision' | 'position'>,
+): string {
   return `${JSON.stringify(event.type)} at ${JSON.stringify(event.streamName)}@${event.revision} (position ${event.position})`;
 }
 
@@ -36,7 +38,10 @@ export class ListenerHandlerError extends ReactiveDomainError {
     readonly event: RecordedEvent,
     options?: { cause?: unknown },
   ) {
-    super(`Listener on ${source}: handler failed on ${describeEventAt(event)}: ${causeText(options?.cause)}`, options);
+    super(
+      `Listener on ${source}: handler failed on ${describeEventAt(event)}: ${causeText(options?.cause)}`,
+      options,
+    );
   }
 }
 
