@@ -7,15 +7,15 @@ import type { CheckpointStore } from '../subscriptions/checkpoint-store';
 import { causeText } from '../subscriptions/listener.errors';
 import { registerProcessManagerEvents, type ProcessManager } from './process-manager';
 import { EventRouter } from '../read-models/event-router';
-import {
-  EventApplyError,
-  EventProcessor,
-  type EventContext,
-  type HandlerErrorPolicy,
-  type ParkedEvent,
-  type ReadModelStatus,
-  type WaitForOptions,
-} from '../read-models/event-processor';
+import { EventProcessor } from '../read-models/event-processor';
+import { EventApplyError } from '../read-models/event-processor-hooks';
+import type {
+  EventContext,
+  HandlerErrorPolicy,
+  ParkedEvent,
+  ReadModelStatus,
+  WaitForOptions,
+} from '../read-models/read-model-types';
 import { CheckpointStoreError, RebuildNotSupportedError } from '../read-models/read-model.errors';
 import type { Checkpoint } from '../subscriptions/checkpoint';
 import type { ListenerSource } from '../subscriptions/listener-source';

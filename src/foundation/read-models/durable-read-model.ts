@@ -8,18 +8,17 @@ import { sourceKeyOf, type ListenerSource } from '../subscriptions/listener-sour
 import type { RecordedEventDeserializer } from '../subscriptions/recorded-event-deserializer';
 import type { ReconnectOptions } from '../subscriptions/stream-listener';
 import { EventRouter } from './event-router';
-import {
-  EventApplyError,
-  EventProcessor,
-  type Delivery,
-  type EventContext,
-  type HandlerErrorPolicy,
-  type ParkedEvent,
-  type ReadModelStatus,
-  type RebuildOptions,
-  type RebuildProgress,
-  type WaitForOptions,
-} from './event-processor';
+import { EventProcessor } from './event-processor';
+import { EventApplyError, type Delivery } from './event-processor-hooks';
+import type {
+  EventContext,
+  HandlerErrorPolicy,
+  ParkedEvent,
+  ReadModelStatus,
+  RebuildOptions,
+  RebuildProgress,
+  WaitForOptions,
+} from './read-model-types';
 import type { ProjectionTransactions } from './projection-transactions';
 import { ProjectionTransactionError, RebuildNotSupportedError } from './read-model.errors';
 

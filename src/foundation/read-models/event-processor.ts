@@ -22,115 +22,16 @@ import {
   ReadModelWaitTimeoutError,
 } from './read-model.errors';
 import { endOf, isPastEnd, targetAtOrBefore } from './store-positions';
-
-/** What a handler knows about the event it handles, besides the event itself. */
-export interface EventContext {
-  /** The stored event (stream, revision, position, raw metadata...). */
-  readonly recorded: RecordedEvent;
-  /** Key of the source that delivered it (see `sourceKeyOf`). */
-  readonly source: string;
-  /**
-   * The source's checkpoint once this event is handled. A durable model writes it in the same transaction as the
-   * state change (see `DurableReadModel`, which does it for you).
-   */
-  readonly checkpoint: Checkpoint;
-}
-
-/** What to do when an event cannot be handled (handler error, undeserialisable payload, unknown type). */
-export type HandlerErrorPolicy = 'fail' | 'park';
-
-/**
- * Lifecycle of a read model: `idle` (nothing started), `catching-up`, `live` (every started source has handled its
- * history), `stopped`, `rebuilding`, `failed` (see `failure`).
- */
-export type ReadModelStatus = 'idle' | 'catching-up' | 'live' | 'stopped' | 'rebuilding' | 'failed';
-
-/** An event set aside by the `park` policy. */
-export interface ParkedEvent {
-  /** Key of the source that delivered the event (see `sourceKeyOf`). */
-  readonly source: string;
-  /** The stored event that could not be handled. */
-  readonly event: RecordedEvent;
-  /** Why it could not be handled (its `cause` is the original error). */
-  readonly error: ReadModelHandlerError;
-}
-
-/** Progress of a rebuild. `total` is the number of events the sources held when the rebuild started. */
-export interface RebuildProgress {
-  /** Events handled so far in this rebuild. */
-  readonly handled: number;
-  /** Events the sources held when the rebuild started; undefined when counting was turned off. */
-  readonly total: number | undefined;
-}
-
-/** Options of a rebuild (`ReadModelBase.rebuild`, `DurableReadModel.rebuild`). */
-export interface RebuildOptions {
-  /** Called every `progressEvery` events and once at the end. */
-  readonly onProgress?: (progress: RebuildProgress) => void;
-  /** Default 1000. */
-  readonly progressEvery?: number;
-  /** Count the events first so progress has a `total` (costs one extra read pass). Default true. */
-  readonly countTotal?: boolean;
-}
-
-/** Deadline and cancellation of a `waitFor`. */
-export interface WaitForOptions {
-  /**
-   * Reject with {@link ReadModelWaitTimeoutError} after this many milliseconds (default 30,000; `Infinity`: no
-   * deadline).
-   */
-  readonly timeoutMs?: number;
-  /** Reject with {@link ReadModelWaitAbortedError} when this signal aborts. */
-  readonly signal?: AbortSignal;
-}
-
-/** Default deadline of `waitFor`. */
-export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
-
-/** One event handed to {@link EventProcessorHooks.apply}. */
-export interface Delivery {
-  /** The stored event. */
-  readonly recorded: RecordedEvent;
-  /** Key of the source that delivered it. */
-  readonly source: string;
-  /** The source's checkpoint once this event is applied. */
-  readonly checkpoint: Checkpoint;
-}
-
-/**
- * Thrown by {@link EventProcessorHooks.apply} when handling one event of the batch failed: names the event, so the
- * processor applies its error policy to exactly that event. Any other error thrown by `apply` fails the processor
- * as it is (a storage failure is not an event's fault and is never parked).
- */
-export class EventApplyError extends ReactiveDomainError {
-  readonly code = 'EVENT_APPLY_FAILED';
-  constructor(
-    /** Index, in the batch, of the event whose handling failed. */
-    readonly index: number,
-    options: { cause: unknown },
-  ) {
-    super(`handling event ${index} of the batch failed`, options);
-  }
-}
-
-/** What an {@link EventProcessor}'s owner does: handle events and keep checkpoints. */
-export interface EventProcessorHooks {
-  /** The stored checkpoints, by source key (empty when none). Called once; again only after a failed load. */
-  loadCheckpoints(): Promise<ReadonlyMap<string, Checkpoint>>;
-  /**
-   * Handles `events` in order, as one unit. `checkpoints` is where each source of the batch stands once it is
-   * applied (also for a batch emptied by parking): an owner that stores state and checkpoint together writes both
-   * atomically here. Throw {@link EventApplyError} to name the event whose handler failed.
-   */
-  apply(events: readonly Delivery[], checkpoints: ReadonlyMap<string, Checkpoint>): Promise<void>;
-  /**
-   * Saves one source's checkpoint apart from the state (every `checkpointEvery` events, when idle, live and on
-   * stop). Omit it when `apply` stores the checkpoints itself.
-   */
-  saveCheckpoint?(sourceKey: string, checkpoint: Checkpoint): Promise<void>;
-  /** Drops the owner's state and its stored checkpoints, for a rebuild. */
-  reset(): Promise<void>;
-}
+import { CheckpointWaiters } from './checkpoint-waiters';
+import { EventApplyError, type Delivery, type EventProcessorHooks } from './event-processor-hooks';
+import type {
+  HandlerErrorPolicy,
+  ParkedEvent,
+  ReadModelStatus,
+  RebuildOptions,
+  RebuildProgress,
+  WaitForOptions,
+} from './read-model-types';
 
 /** Options of an {@link EventProcessor}. */
 export interface EventProcessorOptions {
@@ -168,12 +69,6 @@ interface SourceState {
   listener: StreamListener | undefined;
 }
 
-interface Waiter {
-  /** Checkpoint to reach per source key; undefined while the targets are being computed. */
-  targets: ReadonlyMap<string, Checkpoint> | undefined;
-  readonly deferred: Deferred<void>;
-}
-
 /**
  * The event-processing machinery that read models and process-manager hosts hold (they do not inherit it): follows
  * sources with {@link StreamListener}s (catch-up, live, reconnect with backoff), handles their events on one serial
@@ -200,7 +95,7 @@ export class EventProcessor {
   #batch: Delivery[] = [];
   #batchTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
-  #waiters: Waiter[] = [];
+  readonly #waiters: CheckpointWaiters;
   #failureSignal = new Deferred<never>();
   #failure: ReactiveDomainError | undefined;
   #loadedCheckpoints: Promise<ReadonlyMap<string, Checkpoint>> | undefined;
@@ -232,6 +127,11 @@ export class EventProcessor {
       return value;
     };
     this.#name = options.name;
+    this.#waiters = new CheckpointWaiters(
+      options.name,
+      (key) => this.#sources.get(key)?.checkpoint,
+      () => this.#describePosition(),
+    );
     this.#store = options.store;
     this.#hooks = options.hooks;
     this.#batchSize = positiveInteger('batchSize', options.batchSize ?? 1);
@@ -479,49 +379,10 @@ export class EventProcessor {
     targetsOf: () => Promise<ReadonlyMap<string, Checkpoint>>,
   ): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const timeoutMs = options?.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      return Promise.reject(
-        new InvalidArgumentError(`waitFor: timeoutMs must be >= 0, got ${describeValue(timeoutMs)}`),
-      );
-    }
-    const signal = options?.signal;
-    if (signal?.aborted)
-      return Promise.reject(new ReadModelWaitAbortedError(this.#name, what, { cause: signal.reason }));
-    const waiter: Waiter = { targets: undefined, deferred: new Deferred<void>() };
-    const timer = Number.isFinite(timeoutMs)
-      ? setTimeout(() => {
-          waiter.deferred.reject(
-            new ReadModelWaitTimeoutError(this.#name, what, timeoutMs, this.#describePosition()),
-          );
-        }, timeoutMs)
-      : undefined;
-    const onAbort = (): void =>
-      waiter.deferred.reject(new ReadModelWaitAbortedError(this.#name, what, { cause: signal?.reason }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.#waiters.push(waiter);
-    targetsOf().then(
-      (targets) => {
-        waiter.targets = targets;
-        if (this.#reached(targets)) waiter.deferred.resolve();
-        else if (this.#batch.length > 0)
-          void this.#queue.run(() => this.#applyBatch()).catch(() => undefined);
-      },
-      (error: unknown) => waiter.deferred.reject(error),
-    );
-    const cleanUp = (): void => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.#waiters = this.#waiters.filter((w) => w !== waiter);
-    };
-    waiter.deferred.promise.then(cleanUp, cleanUp);
-    return waiter.deferred.promise;
-  }
-
-  #reached(targets: ReadonlyMap<string, Checkpoint>): boolean {
-    for (const [key, target] of targets)
-      if (!reached(this.#sources.get(key)?.checkpoint, target)) return false;
-    return true;
+    // Behind the target: apply the partial batch now rather than after the batch delay.
+    return this.#waiters.wait(what, options, targetsOf, () => {
+      if (this.#batch.length > 0) void this.#queue.run(() => this.#applyBatch()).catch(() => undefined);
+    });
   }
 
   #describePosition(): string {
@@ -536,9 +397,7 @@ export class EventProcessor {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     await this.#queue.run(() => this.#flush()).catch(() => undefined);
-    for (const waiter of this.#waiters)
-      waiter.deferred.reject(new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`));
-    this.#waiters = [];
+    this.#waiters.rejectAll(new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`));
   }
 
   async #stopListeners(): Promise<void> {
@@ -599,7 +458,7 @@ export class EventProcessor {
     this.#batch.push({ recorded, source: state.key, checkpoint });
     state.pending = checkpoint;
     // Someone waits to read their write: do not make them wait for the batch to fill.
-    if (this.#batch.length >= this.#batchSize || this.#waiters.length > 0) await this.#applyBatch();
+    if (this.#batch.length >= this.#batchSize || this.#waiters.size > 0) await this.#applyBatch();
     else this.#scheduleBatch();
   }
 
@@ -668,12 +527,7 @@ export class EventProcessor {
     const progress = this.#progress;
     if (progress && ++progress.handled % progress.every === 0)
       progress.report({ handled: progress.handled, total: progress.total });
-    if (this.#waiters.length > 0) this.#release();
-  }
-
-  #release(): void {
-    for (const waiter of this.#waiters)
-      if (waiter.targets && this.#reached(waiter.targets)) waiter.deferred.resolve();
+    if (this.#waiters.size > 0) this.#waiters.release();
   }
 
   /** Saves (per policy) the checkpoints of the sources `batch` moved. */
@@ -740,8 +594,7 @@ export class EventProcessor {
     this.#failure = error;
     this.#errors.report(error);
     this.#failureSignal.reject(error);
-    for (const waiter of this.#waiters) waiter.deferred.reject(error);
-    this.#waiters = [];
+    this.#waiters.rejectAll(error);
     this.#dropBatch();
     // Not awaited: this may run inside a handler, and a listener's stop waits for its running handler.
     for (const state of this.#sources.values()) void state.listener?.stop();
@@ -760,11 +613,4 @@ function isCheckpoint(value: unknown): value is Checkpoint {
   if (typeof value !== 'object' || value === null) return false;
   const { kind } = value as { kind?: unknown };
   return (kind === 'stream' && 'revision' in value) || (kind === 'all' && 'position' in value);
-}
-
-function reached(current: Checkpoint | undefined, target: Checkpoint): boolean {
-  if (!current || current.kind !== target.kind) return false;
-  return current.kind === 'stream'
-    ? current.revision >= (target as { revision: number }).revision
-    : current.position >= (target as { position: bigint }).position;
 }

@@ -1,3 +1,5 @@
+export * from './read-model-types';
+export * from './event-processor-hooks';
 export * from './event-processor';
 export * from './read-model-base';
 export * from './durable-read-model';

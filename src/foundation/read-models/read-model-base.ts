@@ -13,17 +13,17 @@ import type { ListenerSource } from '../subscriptions/listener-source';
 import type { RecordedEventDeserializer } from '../subscriptions/recorded-event-deserializer';
 import type { ReconnectOptions } from '../subscriptions/stream-listener';
 import { EventRouter } from './event-router';
-import {
-  EventApplyError,
-  EventProcessor,
-  type EventContext,
-  type HandlerErrorPolicy,
-  type ParkedEvent,
-  type ReadModelStatus,
-  type RebuildOptions,
-  type RebuildProgress,
-  type WaitForOptions,
-} from './event-processor';
+import { EventProcessor } from './event-processor';
+import { EventApplyError } from './event-processor-hooks';
+import type {
+  EventContext,
+  HandlerErrorPolicy,
+  ParkedEvent,
+  ReadModelStatus,
+  RebuildOptions,
+  RebuildProgress,
+  WaitForOptions,
+} from './read-model-types';
 import { CheckpointStoreError, RebuildNotSupportedError } from './read-model.errors';
 
 /** A read-model event handler; may be async (the next event waits for it). */
