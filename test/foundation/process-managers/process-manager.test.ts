@@ -32,6 +32,12 @@ class ShippingRequested extends Event {
     super();
   }
 }
+/** Not an input of Fulfillment (and shaped differently: the compiler can tell). */
+class PaymentRefused extends Event {
+  constructor(readonly reason: string) {
+    super();
+  }
+}
 class ReserveStock extends Command {
   constructor(readonly orderId: string) {
     super();
@@ -49,11 +55,12 @@ const registry = new EventTypeRegistry()
   .register(ShippingRequested, 'ShippingRequested');
 const serializer = new EventSerializer({ registry });
 
-class Fulfillment extends ProcessManager {
+/** Typed inputs: `handle` and the host's `correlate` see `OrderPlaced | StockReserved`. */
+class Fulfillment extends ProcessManager<string, OrderPlaced | StockReserved> {
   static readonly typeName = 'Fulfillment';
   static override eventTypes = registry;
   shippingRequested = false;
-  protected handle(input: object): void {
+  protected handle(input: OrderPlaced | StockReserved): void {
     if (input instanceof OrderPlaced) this.send(() => new ReserveStock(input.orderId));
     else if (input instanceof StockReserved) {
       this.raise(new ShippingRequested(input.orderId));
@@ -86,7 +93,7 @@ describe('ProcessManager', () => {
     new ProcessManagerHost({
       type: Fulfillment,
       inputs: [OrderPlaced, StockReserved],
-      correlate: (e) => (e as { orderId: string }).orderId,
+      correlate: (e) => e.orderId, // typed by the process manager's inputs: no cast
       store,
       serializer,
       repository,
@@ -115,6 +122,43 @@ describe('ProcessManager', () => {
     expect(stream.status === 'ok' && stream.events.map((e) => e.type)).toEqual([
       'ProcessManager.InputReceived',
     ]);
+    await running.stop();
+  });
+
+  it('types inputs: the host refuses an input class the process manager does not handle (compile time)', async () => {
+    const typed = new ProcessManagerHost({
+      type: Fulfillment,
+      // @ts-expect-error PaymentRefused is not an input of Fulfillment (OrderPlaced | StockReserved)
+      inputs: [OrderPlaced, PaymentRefused],
+      correlate: (e) => e.orderId,
+      store,
+      serializer,
+      repository,
+      dispatcher,
+    });
+    const untypedInputs = new ProcessManagerHost({
+      type: Fulfillment,
+      inputs: [OrderPlaced],
+      // @ts-expect-error correlate receives OrderPlaced | StockReserved, which has no customerId
+      correlate: (e) => e.customerId,
+      store,
+      serializer,
+      repository,
+      dispatcher,
+    });
+    expect(typed.status).toBe('idle');
+    expect(untypedInputs.status).toBe('idle');
+
+    // And at run time: waitFor(position) reads the host's own writes.
+    const running = host();
+    await running.start(ListenerSources.category('order'));
+    await running.whenLive();
+    const { position } = await publish(
+      'order-o9',
+      MessageBuilder.new(() => new OrderPlaced('o9')),
+    );
+    await running.waitFor(position);
+    expect(sent.map((c) => (c as ReserveStock).orderId)).toEqual(['o9']);
     await running.stop();
   });
 
