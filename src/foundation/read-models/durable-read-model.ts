@@ -1,7 +1,11 @@
 import type { Observable } from 'rxjs';
 import type { EventTypeRegistry } from '../../core/event-type-registry';
 import type { MessageType } from '../../core/message';
-import { InvalidArgumentError, ReactiveDomainError, describeValue } from '../../core/reactive-domain.error';
+import {
+  InvalidArgumentError,
+  type ReactiveDomainError,
+  describeValue,
+} from '../../core/reactive-domain.error';
 import type { StreamStore } from '../../persistence/stream-store';
 import type { Checkpoint } from '../subscriptions/checkpoint';
 import { sourceKeyOf, type ListenerSource } from '../subscriptions/listener-source';
@@ -20,7 +24,11 @@ import type {
   WaitForOptions,
 } from './read-model-types';
 import type { ProjectionTransactions } from './projection-transactions';
-import { ProjectionTransactionError, RebuildNotSupportedError } from './read-model.errors';
+import {
+  ProjectionCheckpointConflictError,
+  ProjectionTransactionError,
+  RebuildNotSupportedError,
+} from './read-model.errors';
 
 /** What a durable handler knows: the event's context plus the open transaction to write with. */
 export interface DurableEventContext<TTx> extends EventContext {
@@ -68,7 +76,9 @@ export interface DurableReadModelOptions<TTx> {
 /**
  * A read model whose state lives in a database, written in the same transaction as its checkpoint: each batch of
  * events (`batchSize`) is handled in one transaction that also saves the checkpoint, so after any crash state and
- * checkpoint agree and every event's effect happens exactly once.
+ * checkpoint agree and every event's effect happens exactly once. Each transaction first reads the stored
+ * checkpoint back: if another instance of the model moved it, the batch is rolled back and the model fails with
+ * {@link ProjectionCheckpointConflictError} instead of applying events twice.
  *
  * Handlers are routed like {@link ReadModelBase}'s (convention `apply<TypeName>(event, context)` methods or
  * `this.on(Type, handler)`), and receive the transaction as `context.tx`. The machinery (serial handling,
@@ -170,9 +180,14 @@ export abstract class DurableReadModel<TTx> {
     events: readonly Delivery[],
     checkpoint: Checkpoint | undefined,
   ): Promise<void> {
-    let failed: EventApplyError | undefined;
+    let failed: EventApplyError | ProjectionCheckpointConflictError | undefined;
+    const expected = this.#processor.checkpointOf(this.source);
     try {
       await transactions.transaction(async (tx) => {
+        // Exactly once also across processes: a checkpoint moved by another writer means these events are done.
+        const stored = await transactions.loadCheckpoint(tx, this.name);
+        if (!sameCheckpoint(stored, expected))
+          throw (failed = new ProjectionCheckpointConflictError(this.name, expected, stored));
         for (let i = 0; i < events.length; i++) {
           const { recorded, source, checkpoint: at } = events[i]!;
           try {
@@ -184,7 +199,7 @@ export abstract class DurableReadModel<TTx> {
         if (checkpoint) await transactions.saveCheckpoint(tx, this.name, checkpoint);
       });
     } catch (error) {
-      // Whatever the port rethrows, a handler failure stays a handler failure (the batch was rolled back).
+      // Whatever the port rethrows, a handler failure or a conflict stays one (the batch was rolled back).
       if (failed) throw failed;
       throw new ProjectionTransactionError(this.name, 'apply', { cause: error });
     }
@@ -305,4 +320,10 @@ async function inTransaction<TTx, T>(
     if (error instanceof RebuildNotSupportedError) throw error;
     throw new ProjectionTransactionError(name, operation, { cause: error });
   }
+}
+
+function sameCheckpoint(a: Checkpoint | undefined, b: Checkpoint | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.kind === 'stream') return b.kind === 'stream' && a.revision === b.revision;
+  return b.kind === 'all' && a.position === b.position;
 }

@@ -18,8 +18,6 @@ import {
   ReadModelFailedError,
   ReadModelHandlerError,
   ReadModelNotStartedError,
-  ReadModelWaitAbortedError,
-  ReadModelWaitTimeoutError,
 } from './read-model.errors';
 import { endOf, isPastEnd, targetAtOrBefore } from './store-positions';
 import { CheckpointWaiters } from './checkpoint-waiters';

@@ -10,7 +10,11 @@ import type { Checkpoint } from '../subscriptions/checkpoint';
 export interface ProjectionTransactions<TTx> {
   /** Runs work in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(work: (tx: TTx) => Promise<T>): Promise<T>;
-  /** The checkpoint stored under the model `name` inside `tx` (undefined: none). */
+  /**
+   * The checkpoint stored under the model `name` inside `tx` (undefined: none). The model reads it at the start of
+   * every batch to detect a second writer: lock the row for the rest of the transaction (`SELECT … FOR UPDATE`, or
+   * SQLite's `BEGIN IMMEDIATE`) so two writers serialise instead of both passing the check.
+   */
   loadCheckpoint(tx: TTx, name: string): Promise<Checkpoint | undefined>;
   /** Stores the checkpoint of the model `name` inside `tx`, replacing the previous one. */
   saveCheckpoint(tx: TTx, name: string, checkpoint: Checkpoint): Promise<void>;

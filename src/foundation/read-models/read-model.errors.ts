@@ -184,3 +184,26 @@ export class ProjectionTransactionError extends ReactiveDomainError {
     );
   }
 }
+
+/**
+ * A durable read model found its stored checkpoint moved by someone else between two batches: another instance of
+ * the same model (same name, same database) is running. Its batch was rolled back, so nothing was applied twice;
+ * the model stops in the `failed` state. Run one instance per model name (or give each its own name).
+ */
+export class ProjectionCheckpointConflictError extends ReactiveDomainError {
+  readonly code = 'PROJECTION_CHECKPOINT_CONFLICT';
+  constructor(
+    /** The read model's name. */
+    readonly model: string,
+    /** The checkpoint the model last committed (undefined: none). */
+    readonly expected: Checkpoint | undefined,
+    /** The checkpoint found in the store (undefined: none). */
+    readonly found: Checkpoint | undefined,
+  ) {
+    super(
+      `Read model ${JSON.stringify(model)}: its stored checkpoint is ${describeCheckpoint(found)}, not the ` +
+        `${describeCheckpoint(expected)} it committed last — another instance of this model is writing; ` +
+        `the batch was rolled back`,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import {
   EventParkedError,
   InMemoryProjectionTransactions,
   ListenerSources,
+  ProjectionCheckpointConflictError,
   ProjectionTransactionError,
   ReadModelHandlerError,
   RebuildNotSupportedError,
@@ -231,5 +232,26 @@ describe('DurableReadModel', () => {
     await model.waitFor(position);
     expect(transactions.state.totals['account-1']).toBe(42);
     await model.stop();
+  });
+
+  it('two instances of one model on one database: the second writer is refused, nothing is applied twice', async () => {
+    await appendDeposits(store, 'account-1', 5);
+    const errors: ReactiveDomainError[] = [];
+    const a = new DurableBalances({ store, transactions, batchSize: 1, onError: (e) => errors.push(e) });
+    const b = new DurableBalances({ store, transactions, batchSize: 1, onError: (e) => errors.push(e) });
+    await Promise.all([a.start(), b.start()]);
+    await Promise.allSettled([a.whenLive(), b.whenLive()]);
+    await eventually(
+      () => transactions.checkpointOf('durable-balances')?.kind === 'stream' && errors.length > 0,
+    );
+    const failed = [a, b].filter((m) => m.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.failure).toBeInstanceOf(ProjectionCheckpointConflictError);
+    expect(errors.map((e) => e.constructor)).toEqual([ProjectionCheckpointConflictError]);
+    const survivor = failed[0] === a ? b : a;
+    await survivor.whenLive();
+    expect(transactions.state.totals['account-1']).toBe(triangle(5)); // each deposit counted once
+    expect(transactions.checkpointOf('durable-balances')).toEqual(streamCheckpoint(4));
+    await Promise.all([a.stop(), b.stop()]);
   });
 });
