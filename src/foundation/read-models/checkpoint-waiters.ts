@@ -33,13 +33,14 @@ export class CheckpointWaiters {
 
   /**
    * Waits until the targets `targetsOf` computes are reached; `onBehind` runs when they are not reached yet (so
-   * the model can apply what it holds back). `what` describes the target for messages.
+   * the model can apply what it holds back) and may return an error to reject with at once (e.g. the model is
+   * stopped, so they never will be). `what` describes the target for messages.
    */
   wait(
     what: string,
     options: WaitForOptions | undefined,
     targetsOf: () => Promise<ReadonlyMap<string, Checkpoint>>,
-    onBehind: () => void,
+    onBehind: () => unknown,
   ): Promise<void> {
     const timeoutMs = options?.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
@@ -66,7 +67,10 @@ export class CheckpointWaiters {
       (targets) => {
         waiter.targets = targets;
         if (this.#reached(targets)) waiter.deferred.resolve();
-        else onBehind();
+        else {
+          const error = onBehind();
+          if (error !== undefined) waiter.deferred.reject(error);
+        }
       },
       (error: unknown) => waiter.deferred.reject(error),
     );

@@ -379,7 +379,9 @@ export class EventProcessor {
     if (this.#failure) return Promise.reject(this.#failure);
     // Behind the target: apply the partial batch now rather than after the batch delay.
     return this.#waiters.wait(what, options, targetsOf, () => {
+      if (this.#stopped) return new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`);
       if (this.#batch.length > 0) void this.#queue.run(() => this.#applyBatch()).catch(() => undefined);
+      return undefined;
     });
   }
 

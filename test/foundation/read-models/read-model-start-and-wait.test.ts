@@ -218,6 +218,8 @@ describe('ReadModelBase.waitFor(position) — read your own write', () => {
       release!();
       await stopping;
       await expect(stopped).rejects.toBeInstanceOf(ListenerStoppedError);
+      await expect(model.waitFor(second)).rejects.toBeInstanceOf(ListenerStoppedError); // stopped: at once
+      await model.waitFor(position); // what was handled before the stop still counts
     });
   });
 
