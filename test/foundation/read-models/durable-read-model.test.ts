@@ -14,7 +14,7 @@ import {
   type InMemoryProjectionTx,
   type RebuildProgress,
 } from '../../../src/foundation';
-import type { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
+import type { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import {
   AccountOpened,
   Deposited,
@@ -79,7 +79,7 @@ class DurableBalances extends DurableReadModel<Tx> {
 }
 
 describe('DurableReadModel', () => {
-  let store: InMemoryStreamStore;
+  let store: FaultyStreamStore;
   let transactions: InMemoryProjectionTransactions<Totals>;
   beforeEach(() => {
     store = newStore();

@@ -14,7 +14,7 @@ import {
   type CheckpointStore,
   type EventContext,
 } from '../../../src/foundation';
-import type { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
+import type { FaultyStreamStore } from '../../../src/testing/faulty-stream-store';
 import {
   Balances,
   Deposited,
@@ -30,12 +30,12 @@ import {
 const stream1 = ListenerSources.stream('account-1');
 const category = ListenerSources.category('account');
 
-async function appendOne(store: InMemoryStreamStore, stream: string, event: object): Promise<bigint> {
+async function appendOne(store: FaultyStreamStore, stream: string, event: object): Promise<bigint> {
   return (await store.appendToStream(stream, 'any', [serializer.serialize(event)])).position;
 }
 
 describe('ReadModelBase start failures', () => {
-  let store: InMemoryStreamStore;
+  let store: FaultyStreamStore;
   beforeEach(() => {
     store = newStore();
   });
@@ -128,7 +128,7 @@ describe('ReadModelBase start failures', () => {
 });
 
 describe('ReadModelBase.waitFor(position) — read your own write', () => {
-  let store: InMemoryStreamStore;
+  let store: FaultyStreamStore;
   beforeEach(() => {
     store = newStore();
   });
