@@ -1,6 +1,8 @@
 import { ReactiveDomainError } from '../../core/reactive-domain.error';
-import type { RecordedEvent } from '../../persistence/stream-store';
+import type { RecordedEvent, StreamStore } from '../../persistence/stream-store';
 import type { Checkpoint } from '../subscriptions/checkpoint';
+import type { ReconnectOptions } from '../subscriptions/stream-listener';
+import type { HandlerErrorPolicy } from './read-model-types';
 
 /** One event handed to {@link EventProcessorHooks.apply}. */
 export interface Delivery {
@@ -45,4 +47,28 @@ export interface EventProcessorHooks {
   saveCheckpoint?(sourceKey: string, checkpoint: Checkpoint): Promise<void>;
   /** Drops the owner's state and its stored checkpoints, for a rebuild. */
   reset(): Promise<void>;
+}
+
+/** Options of an {@link EventProcessor}. */
+export interface EventProcessorOptions {
+  /** The owner's name, used in errors and messages. */
+  readonly name: string;
+  /** The event store the sources are read from and subscribed to. */
+  readonly store: StreamStore;
+  /** The owner's side: handling, checkpoints, reset. */
+  readonly hooks: EventProcessorHooks;
+  /** Events per `apply` call (default 1). A partial batch is applied after `batchDelayMs`, on live and on stop. */
+  readonly batchSize?: number;
+  /** Longest wait of a partial batch, in ms (default 10; only matters with `batchSize` > 1). */
+  readonly batchDelayMs?: number;
+  /** With `hooks.saveCheckpoint`: save after this many applied events per source (default 1). */
+  readonly checkpointEvery?: number;
+  /** With `hooks.saveCheckpoint`: quiet period after which pending checkpoints are saved (default 50 ms). */
+  readonly checkpointIdleMs?: number;
+  /** `fail` (default) or `park` (see `ReadModelOptions.onHandlerError`). */
+  readonly onHandlerError?: HandlerErrorPolicy;
+  /** Reconnection of the listeners after a dropped subscription. */
+  readonly reconnect?: ReconnectOptions;
+  /** Receives every reported error, besides `errors$`. */
+  readonly onError?: (error: ReactiveDomainError) => void;
 }

@@ -20,8 +20,15 @@ import {
   ReadModelNotStartedError,
 } from './read-model.errors';
 import { endOf, isPastEnd, targetAtOrBefore } from './store-positions';
+import { CheckpointSaver } from './checkpoint-saver';
+import { processorSettings } from './processor-settings';
 import { CheckpointWaiters } from './checkpoint-waiters';
-import { EventApplyError, type Delivery, type EventProcessorHooks } from './event-processor-hooks';
+import {
+  EventApplyError,
+  type Delivery,
+  type EventProcessorHooks,
+  type EventProcessorOptions,
+} from './event-processor-hooks';
 import type {
   HandlerErrorPolicy,
   ParkedEvent,
@@ -31,30 +38,6 @@ import type {
   WaitForOptions,
 } from './read-model-types';
 
-/** Options of an {@link EventProcessor}. */
-export interface EventProcessorOptions {
-  /** The owner's name, used in errors and messages. */
-  readonly name: string;
-  /** The event store the sources are read from and subscribed to. */
-  readonly store: StreamStore;
-  /** The owner's side: handling, checkpoints, reset. */
-  readonly hooks: EventProcessorHooks;
-  /** Events per `apply` call (default 1). A partial batch is applied after `batchDelayMs`, on live and on stop. */
-  readonly batchSize?: number;
-  /** Longest wait of a partial batch, in ms (default 10; only matters with `batchSize` > 1). */
-  readonly batchDelayMs?: number;
-  /** With `hooks.saveCheckpoint`: save after this many applied events per source (default 1). */
-  readonly checkpointEvery?: number;
-  /** With `hooks.saveCheckpoint`: quiet period after which pending checkpoints are saved (default 50 ms). */
-  readonly checkpointIdleMs?: number;
-  /** `fail` (default) or `park` (see `ReadModelOptions.onHandlerError`). */
-  readonly onHandlerError?: HandlerErrorPolicy;
-  /** Reconnection of the listeners after a dropped subscription. */
-  readonly reconnect?: ReconnectOptions;
-  /** Receives every reported error, besides `errors$`. */
-  readonly onError?: (error: ReactiveDomainError) => void;
-}
-
 interface SourceState {
   readonly source: ListenerSource;
   readonly key: string;
@@ -62,8 +45,6 @@ interface SourceState {
   checkpoint: Checkpoint | undefined;
   /** The last event taken into the pending batch (ahead of `checkpoint` until the batch is applied). */
   pending: Checkpoint | undefined;
-  /** Applied events whose checkpoint is not saved yet. */
-  unsaved: number;
   listener: StreamListener | undefined;
 }
 
@@ -80,8 +61,7 @@ export class EventProcessor {
   readonly #hooks: EventProcessorHooks;
   readonly #batchSize: number;
   readonly #batchDelayMs: number;
-  readonly #checkpointEvery: number;
-  readonly #checkpointIdleMs: number;
+  readonly #saver: CheckpointSaver;
   readonly #policy: HandlerErrorPolicy;
   readonly #reconnect: ReconnectOptions | undefined;
   readonly #errors: ErrorChannel;
@@ -92,7 +72,6 @@ export class EventProcessor {
   readonly #parked: ParkedEvent[] = [];
   #batch: Delivery[] = [];
   #batchTimer: NodeJS.Timeout | undefined;
-  #idleTimer: NodeJS.Timeout | undefined;
   readonly #waiters: CheckpointWaiters;
   #failureSignal = new Deferred<never>();
   #failure: ReactiveDomainError | undefined;
@@ -109,43 +88,27 @@ export class EventProcessor {
   readonly errors$: Observable<ReactiveDomainError>;
 
   constructor(options: EventProcessorOptions) {
-    const label = `Read model ${JSON.stringify(options.name)}`;
-    const positiveInteger = (name: string, value: number): number => {
-      if (!Number.isSafeInteger(value) || value < 1) {
-        throw new InvalidArgumentError(
-          `${label}: ${name} must be a positive integer, got ${describeValue(value)}`,
-        );
-      }
-      return value;
-    };
-    const nonNegative = (name: string, value: number): number => {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new InvalidArgumentError(`${label}: ${name} must be >= 0, got ${describeValue(value)}`);
-      }
-      return value;
-    };
+    const settings = processorSettings(options);
     this.#name = options.name;
+    this.#store = options.store;
+    this.#hooks = options.hooks;
+    this.#batchSize = settings.batchSize;
+    this.#batchDelayMs = settings.batchDelayMs;
+    this.#saver = new CheckpointSaver(
+      options.hooks.saveCheckpoint?.bind(options.hooks),
+      settings.checkpointEvery,
+      settings.checkpointIdleMs,
+      () => void this.#queue.run(() => this.#flush()).catch(() => undefined), // a failure is reported by #flush
+    );
+    this.#policy = settings.onHandlerError;
+    this.#reconnect = options.reconnect;
+    this.#errors = new ErrorChannel(`Read model ${JSON.stringify(options.name)}`, options.onError);
+    this.errors$ = this.#errors.errors$;
     this.#waiters = new CheckpointWaiters(
       options.name,
       (key) => this.#sources.get(key)?.checkpoint,
       () => this.#describePosition(),
     );
-    this.#store = options.store;
-    this.#hooks = options.hooks;
-    this.#batchSize = positiveInteger('batchSize', options.batchSize ?? 1);
-    this.#batchDelayMs = nonNegative('batchDelayMs', options.batchDelayMs ?? 10);
-    this.#checkpointEvery = positiveInteger('checkpointEvery', options.checkpointEvery ?? 1);
-    this.#checkpointIdleMs = nonNegative('checkpointIdleMs', options.checkpointIdleMs ?? 50);
-    const policy = options.onHandlerError ?? 'fail';
-    if (policy !== 'fail' && policy !== 'park') {
-      throw new InvalidArgumentError(
-        `${label}: onHandlerError must be 'fail' or 'park', got ${describeValue(policy)}`,
-      );
-    }
-    this.#policy = policy;
-    this.#reconnect = options.reconnect;
-    this.#errors = new ErrorChannel(label, options.onError);
-    this.errors$ = this.#errors.errors$;
   }
 
   // ---- state -------------------------------------------------------------------------------------------------------
@@ -233,7 +196,7 @@ export class EventProcessor {
       if (state?.listener && state.listener.status !== 'stopped') continue;
       if (!state) {
         const checkpoint = checked.get(key);
-        state = { source, key, checkpoint, pending: undefined, unsaved: 0, listener: undefined };
+        state = { source, key, checkpoint, pending: undefined, listener: undefined };
         this.#sources.set(key, state);
       }
       this.#listen(state);
@@ -394,8 +357,7 @@ export class EventProcessor {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#stopListeners();
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+    this.#saver.stop();
     await this.#queue.run(() => this.#flush()).catch(() => undefined);
     this.#waiters.rejectAll(new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`));
   }
@@ -424,6 +386,7 @@ export class EventProcessor {
       this.#dropBatch();
       await this.#hooks.reset();
       this.#sources.clear();
+      this.#saver.clear();
       this.#loadedCheckpoints = Promise.resolve(new Map());
       this.#failure = undefined;
       this.#failureSignal = new Deferred<never>();
@@ -522,7 +485,6 @@ export class EventProcessor {
     const state = this.#sources.get(delivery.source);
     if (!state) return;
     state.checkpoint = delivery.checkpoint;
-    state.unsaved++;
     this.#handled++;
     const progress = this.#progress;
     if (progress && ++progress.handled % progress.every === 0)
@@ -530,47 +492,29 @@ export class EventProcessor {
     if (this.#waiters.size > 0) this.#waiters.release();
   }
 
-  /** Saves (per policy) the checkpoints of the sources `batch` moved. */
+  /** Hands the checkpoints `batch` moved to the saver (which saves them by policy). */
   async #saveCheckpoints(batch: readonly Delivery[]): Promise<void> {
-    const keys = new Set(batch.map((d) => d.source));
-    for (const key of keys) {
-      const state = this.#sources.get(key);
-      if (!state) continue;
-      if (state.unsaved >= this.#checkpointEvery || !this.#hooks.saveCheckpoint) await this.#save(state);
-      else this.#scheduleIdleSave();
-    }
-  }
-
-  /** Saves pending checkpoints once nothing has been applied for `checkpointIdleMs`. */
-  #scheduleIdleSave(): void {
-    if (this.#idleTimer) return;
-    const handledAtSchedule = this.#handled;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#handled !== handledAtSchedule) this.#scheduleIdleSave();
-      else void this.#queue.run(() => this.#flush()).catch(() => undefined); // a failure is reported by #save
-    }, this.#checkpointIdleMs);
-    this.#idleTimer.unref(); // a pending checkpoint save must not keep the process alive; stop() flushes anyway
-  }
-
-  async #save(state: SourceState): Promise<void> {
-    if (state.unsaved === 0 || !state.checkpoint) return;
-    if (!this.#hooks.saveCheckpoint) {
-      state.unsaved = 0;
-      return;
-    }
-    try {
-      await this.#hooks.saveCheckpoint(state.key, state.checkpoint);
-      state.unsaved = 0;
-    } catch (error) {
-      throw this.#failWith(error);
+    const counts = new Map<string, number>();
+    for (const delivery of batch) counts.set(delivery.source, (counts.get(delivery.source) ?? 0) + 1);
+    for (const [key, count] of counts) {
+      const checkpoint = this.#sources.get(key)?.checkpoint;
+      if (!checkpoint) continue;
+      try {
+        await this.#saver.applied(key, checkpoint, count);
+      } catch (error) {
+        throw this.#failWith(error);
+      }
     }
   }
 
   /** Applies the partial batch, then saves every pending checkpoint. */
   async #flush(): Promise<void> {
     await this.#applyBatch();
-    for (const state of this.#sources.values()) await this.#save(state);
+    try {
+      await this.#saver.flush();
+    } catch (error) {
+      throw this.#failWith(error);
+    }
   }
 
   async #loadCheckpoints(): Promise<ReadonlyMap<string, Checkpoint>> {
