@@ -8,7 +8,7 @@ import { causeText } from '../subscriptions/listener.errors';
 import { registerProcessManagerEvents, type ProcessManager } from './process-manager';
 import { EventRouter } from '../read-models/event-router';
 import { EventProcessor } from '../read-models/event-processor';
-import { EventApplyError } from '../read-models/event-processor-hooks';
+import { checkpointStoreHooks } from '../read-models/checkpoint-store-hooks';
 import type {
   EventContext,
   HandlerErrorPolicy,
@@ -16,7 +16,7 @@ import type {
   ReadModelStatus,
   WaitForOptions,
 } from '../read-models/read-model-types';
-import { CheckpointStoreError, RebuildNotSupportedError } from '../read-models/read-model.errors';
+import { RebuildNotSupportedError } from '../read-models/read-model.errors';
 import type { Checkpoint } from '../subscriptions/checkpoint';
 import type { ListenerSource } from '../subscriptions/listener-source';
 import type { RecordedEventDeserializer } from '../subscriptions/recorded-event-deserializer';
@@ -179,40 +179,17 @@ export class ProcessManagerHost<T extends ProcessManager> {
       router.on(input, (event: ProcessInputOf<T>, context: EventContext) =>
         this.#handleInput(event, context),
       );
-    const checkpoints = options.checkpoints;
     this.#processor = new EventProcessor({
       name,
       store: options.store,
-      hooks: {
-        loadCheckpoints: async () => {
-          try {
-            return checkpoints ? await checkpoints.load(name) : new Map();
-          } catch (error) {
-            throw new CheckpointStoreError(name, 'load', { cause: error });
-          }
+      hooks: checkpointStoreHooks({
+        name,
+        checkpoints: options.checkpoints,
+        router,
+        reset: () => {
+          throw new RebuildNotSupportedError(name);
         },
-        apply: async ([delivery]) => {
-          if (!delivery) return;
-          const { recorded, source, checkpoint } = delivery;
-          try {
-            await router.dispatch(recorded, { recorded, source, checkpoint });
-          } catch (cause) {
-            throw new EventApplyError(0, { cause });
-          }
-        },
-        ...(checkpoints
-          ? {
-              saveCheckpoint: async (key: string, checkpoint: Checkpoint) => {
-                try {
-                  await checkpoints.save(name, key, checkpoint);
-                } catch (error) {
-                  throw new CheckpointStoreError(name, 'save', { cause: error });
-                }
-              },
-            }
-          : {}),
-        reset: () => Promise.reject(new RebuildNotSupportedError(name)),
-      },
+      }),
       ...(options.onHandlerError ? { onHandlerError: options.onHandlerError } : {}),
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
       ...(options.onError ? { onError: options.onError } : {}),

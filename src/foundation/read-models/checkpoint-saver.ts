@@ -19,6 +19,11 @@ export class CheckpointSaver {
     private readonly flushWhenIdle: () => void,
   ) {}
 
+  /** False when the owner writes checkpoints itself (nothing to save here). */
+  get active(): boolean {
+    return this.save !== undefined;
+  }
+
   /** Records that `count` more events of `sourceKey` were applied up to `checkpoint`; saves when `every` is reached. */
   async applied(sourceKey: string, checkpoint: Checkpoint, count: number): Promise<void> {
     if (!this.save) return;

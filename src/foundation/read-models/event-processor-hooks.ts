@@ -39,7 +39,7 @@ export interface EventProcessorHooks {
    * applied (also for a batch emptied by parking): an owner that stores state and checkpoint together writes both
    * atomically here. Throw {@link EventApplyError} to name the event whose handler failed.
    */
-  apply(events: readonly Delivery[], checkpoints: ReadonlyMap<string, Checkpoint>): Promise<void>;
+  apply(events: readonly Delivery[], checkpoints: ReadonlyMap<string, Checkpoint>): void | Promise<void>;
   /**
    * Saves one source's checkpoint apart from the state (every `checkpointEvery` events, when idle, live and on
    * stop). Omit it when `apply` stores the checkpoints itself.

@@ -13,9 +13,6 @@ import { ReadModelRouteError } from './read-model.errors';
 /** A handler bound to no instance: called with `this` = the model. */
 type Route = (this: object, event: object, context: object) => unknown;
 
-/** What {@link EventRouter.dispatch} found for a stored type. */
-export type RouteOutcome = 'handled' | 'unhandled' | 'skipped-unknown';
-
 /**
  * Routes stored events to a model's handlers: convention methods `apply<TypeName>(event, context)` found on the
  * model's class, and explicit `on(Type, handler)` registrations. Shared by every model kind (in-memory read models,
@@ -85,15 +82,16 @@ export class EventRouter {
   }
 
   /**
-   * Deserialises `recorded` and calls its handler with `context`, awaiting a returned promise. Registered types
-   * without a handler are stepped over; an unregistered type throws {@link UnknownEventTypeError} unless the model
-   * skips unknown types. Throws whatever deserialising or the handler throws.
+   * Deserialises `recorded` and calls its handler with `context`, returning the handler's promise when it returns
+   * one (synchronous otherwise, so a synchronous handler costs no promise). Registered types without a handler are
+   * stepped over; an unregistered type throws {@link UnknownEventTypeError} unless the model skips unknown types.
+   * Throws whatever deserialising or the handler throws.
    */
-  async dispatch(recorded: RecordedEvent, context: object): Promise<RouteOutcome> {
+  dispatch(recorded: RecordedEvent, context: object): PromiseLike<unknown> | void {
     const route = this.#routeOf(recorded.type);
-    if (route === null) return 'unhandled';
+    if (route === null) return;
     if (route === 'unknown') {
-      if (this.#skipUnknown) return 'skipped-unknown';
+      if (this.#skipUnknown) return;
       throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
     }
     let event: object;
@@ -101,12 +99,12 @@ export class EventRouter {
       event = this.#serializer.deserialize(recorded).event;
     } catch (error) {
       // The serializer's registry did not know the type either: skipped, by option.
-      if (error instanceof UnknownEventTypeError && this.#skipUnknown) return 'skipped-unknown';
+      if (error instanceof UnknownEventTypeError && this.#skipUnknown) return;
       throw error;
     }
     const result = route.call(this.#target, event, context);
-    if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') await result;
-    return 'handled';
+    if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function')
+      return result as PromiseLike<unknown>;
   }
 
   /** The route for a stored type name, resolved once per name. */

@@ -14,7 +14,7 @@ import type { RecordedEventDeserializer } from '../subscriptions/recorded-event-
 import type { ReconnectOptions } from '../subscriptions/stream-listener';
 import { EventRouter } from './event-router';
 import { EventProcessor } from './event-processor';
-import { EventApplyError } from './event-processor-hooks';
+import { checkpointStoreHooks } from './checkpoint-store-hooks';
 import type {
   EventContext,
   HandlerErrorPolicy,
@@ -24,7 +24,7 @@ import type {
   RebuildProgress,
   WaitForOptions,
 } from './read-model-types';
-import { CheckpointStoreError, RebuildNotSupportedError } from './read-model.errors';
+import { RebuildNotSupportedError } from './read-model.errors';
 
 /** A read-model event handler; may be async (the next event waits for it). */
 export type ReadModelHandler<E> = (event: E, context: EventContext) => void | Promise<void>;
@@ -134,56 +134,6 @@ export abstract class ReadModelBase {
         `Read model ${JSON.stringify(name)}: unknownEventTypes must be 'error' or 'skip', got ${describeValue(unknown)}`,
       );
     }
-    const checkpoints = options.checkpoints;
-    this.#processor = new EventProcessor({
-      name,
-      store: options.store,
-      hooks: {
-        loadCheckpoints: async () => {
-          if (!checkpoints) return new Map();
-          try {
-            return await checkpoints.load(name);
-          } catch (error) {
-            throw new CheckpointStoreError(name, 'load', { cause: error });
-          }
-        },
-        apply: async ([delivery]) => {
-          if (!delivery) return; // a parked event: the checkpoint is saved by saveCheckpoint
-          const { recorded, source, checkpoint } = delivery;
-          try {
-            await this.#router.dispatch(recorded, { recorded, source, checkpoint });
-          } catch (cause) {
-            throw new EventApplyError(0, { cause });
-          }
-        },
-        ...(checkpoints
-          ? {
-              saveCheckpoint: async (key: string, checkpoint: Checkpoint) => {
-                try {
-                  await checkpoints.save(name, key, checkpoint);
-                } catch (error) {
-                  throw new CheckpointStoreError(name, 'save', { cause: error });
-                }
-              },
-            }
-          : {}),
-        reset: async () => {
-          await this.reset();
-          if (!checkpoints) return;
-          try {
-            await checkpoints.delete(name);
-          } catch (error) {
-            throw new CheckpointStoreError(name, 'delete', { cause: error });
-          }
-        },
-      },
-      ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
-      ...(options.checkpointIdleMs !== undefined ? { checkpointIdleMs: options.checkpointIdleMs } : {}),
-      ...(options.onHandlerError !== undefined ? { onHandlerError: options.onHandlerError } : {}),
-      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
-    });
-    this.errors$ = this.#processor.errors$;
     this.#router = new EventRouter({
       name,
       target: this,
@@ -192,6 +142,22 @@ export abstract class ReadModelBase {
       serializer: options.serializer,
       unknownEventTypes: unknown,
     });
+    this.#processor = new EventProcessor({
+      name,
+      store: options.store,
+      hooks: checkpointStoreHooks({
+        name,
+        checkpoints: options.checkpoints,
+        router: this.#router,
+        reset: () => this.reset(),
+      }),
+      ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
+      ...(options.checkpointIdleMs !== undefined ? { checkpointIdleMs: options.checkpointIdleMs } : {}),
+      ...(options.onHandlerError !== undefined ? { onHandlerError: options.onHandlerError } : {}),
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    this.errors$ = this.#processor.errors$;
   }
 
   // ---- state -------------------------------------------------------------------------------------------------------
