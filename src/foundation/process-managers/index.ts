@@ -1,2 +1,3 @@
 export * from './process-manager';
 export * from './process-manager-host';
+export * from './process-manager.errors';

@@ -1,11 +1,15 @@
 import type { AggregateType } from '../../core/aggregate-root';
 import { isCorrelatedMessage, type Command, type MessageType } from '../../core/message';
-import { ReactiveDomainError, InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import {
+  InvalidArgumentError,
+  describeValue,
+  type ReactiveDomainError,
+} from '../../core/reactive-domain.error';
 import type { StreamStore } from '../../persistence/stream-store';
 import type { Repository } from '../repository/repository';
 import type { CheckpointStore } from '../subscriptions/checkpoint-store';
-import { causeText } from '../subscriptions/listener.errors';
 import { registerProcessManagerEvents, type ProcessManager } from './process-manager';
+import { ProcessCommandError } from './process-manager.errors';
 import { EventRouter } from '../read-models/event-router';
 import { EventProcessor } from '../read-models/event-processor';
 import { checkpointStoreHooks } from '../read-models/checkpoint-store-hooks';
@@ -27,25 +31,6 @@ import type { Observable } from 'rxjs';
 export interface CommandSender {
   /** Sends one command; a rejection counts as a failed send (see {@link CommandDelivery}). */
   send(command: Command): Promise<unknown>;
-}
-
-/** A command a process manager queued could not be sent. */
-export class ProcessCommandError extends ReactiveDomainError {
-  readonly code = 'PROCESS_COMMAND_FAILED';
-  constructor(
-    /** The process manager class's registered `typeName`. */
-    readonly processManager: string,
-    /** Id of the process manager instance that queued the command. */
-    readonly processId: string,
-    /** The command that could not be sent. */
-    readonly command: Command,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `Process manager ${processManager} ${JSON.stringify(processId)}: sending ${command.constructor.name} (${command.msgId}) failed: ${causeText(options?.cause)}`,
-      options,
-    );
-  }
 }
 
 /**
