@@ -67,19 +67,34 @@ export async function targetAtOrBefore(
       from = oldest.revision - 1;
     }
   }
-  // Backwards from just after `position`; stores differ on whether a backwards `after` is inclusive, so events
-  // past `position` are dropped here rather than trusted away.
+  // Every read starts at a real event's position (stores may refuse others): the event AT `position` is found by
+  // stepping back to the event before it, then one forward.
+  const before = (await store.readAll({ direction: 'backwards', after: position, maxCount: 1 })).events[0];
+  const at = (await store.readAll({ after: before ? before.position : 'start', maxCount: 1 })).events[0];
+  if (at && at.position === position && deliversFrom(source, at)) return checkpointOf(at, kind);
+  return lastBefore(store, source, position);
+}
+
+/** The checkpoint of the source's last event strictly before `position` (undefined: none). */
+async function lastBefore(
+  store: StreamStore,
+  source: Exclude<ListenerSource, { kind: 'stream' }>,
+  position: bigint,
+): Promise<Checkpoint | undefined> {
   const filter = allFilterOf(source);
-  const slice = await store.readAll({
-    direction: 'backwards',
-    after: position + 1n,
-    maxCount: PAGE,
-    ...(filter ? { filter } : {}),
-  });
-  const found = slice.events.find((e) => e.position <= position && deliversFrom(source, e));
-  if (found) return checkpointOf(found, kind);
-  // An `eventType` source reads by type prefix: a page of prefix-only matches may hide an older exact match.
-  const oldest = slice.events[slice.events.length - 1];
-  if (slice.isEnd || !oldest) return undefined;
-  return targetAtOrBefore(store, source, oldest.position - 1n);
+  let after = position;
+  for (;;) {
+    const slice = await store.readAll({
+      direction: 'backwards',
+      after,
+      maxCount: PAGE,
+      ...(filter ? { filter } : {}),
+    });
+    // An `eventType` source reads by type prefix: skip prefix-only matches to the exact one.
+    const found = slice.events.find((e) => e.position < position && deliversFrom(source, e));
+    if (found) return checkpointOf(found, 'all');
+    const oldest = slice.events[slice.events.length - 1];
+    if (slice.isEnd || !oldest) return undefined;
+    after = oldest.position;
+  }
 }

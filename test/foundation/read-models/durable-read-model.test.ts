@@ -254,4 +254,29 @@ describe('DurableReadModel', () => {
     expect(transactions.checkpointOf('durable-balances')).toEqual(streamCheckpoint(4));
     await Promise.all([a.stop(), b.stop()]);
   });
+
+  it('a dropped subscription is reported and resumed from the committed checkpoint: nothing lost or doubled', async () => {
+    await appendDeposits(store, 'account-1', 40);
+    const errors: ReactiveDomainError[] = [];
+    const model = new DurableBalances({
+      store,
+      transactions,
+      batchSize: 7,
+      source: ListenerSources.category('account'),
+      reconnect: { initialDelayMs: 1, maxDelayMs: 5 },
+      onError: (e) => errors.push(e),
+    });
+    await model.start();
+    await model.whenLive();
+    await store.dropSubscriptions(); // while a partial batch may be pending
+    await appendDeposits(store, 'account-1', 10);
+    const { position } = await store.appendToStream('account-2', 'any', [
+      serializer.serialize(new Deposited('account-2', 5)),
+    ]);
+    await model.waitFor(position);
+    expect(transactions.state.totals).toEqual({ 'account-1': triangle(40) + triangle(10), 'account-2': 5 });
+    expect(errors.map((e) => e.constructor.name)).toEqual(['SubscriptionDroppedError']);
+    expect(model.status).toBe('live');
+    await model.stop();
+  });
 });

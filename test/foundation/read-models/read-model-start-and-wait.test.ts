@@ -18,6 +18,7 @@ import type { FaultyStreamStore } from '../../../src/testing/faulty-stream-store
 import {
   Balances,
   Deposited,
+  DepositedV2,
   Noted,
   append,
   appendDeposits,
@@ -156,6 +157,18 @@ describe('ReadModelBase.waitFor(position) — read your own write', () => {
     const later = await appendOne(store, 'notes-1', new Noted('not an account event'));
     await model.waitFor(later); // the category's last event before `later` is account-1@0
     expect(model.total('account-1')).toBe(5);
+    await model.stop();
+  });
+
+  it('an event-type source looks past prefix-only matches (DepositedV2 is not Deposited)', async () => {
+    const model = new Balances({ store });
+    await model.start(ListenerSources.eventType('Deposited'));
+    await model.whenLive();
+    await appendOne(store, 'account-1', new Deposited('account-1', 7));
+    let last = 0n;
+    for (let i = 0; i < 3; i++) last = await appendOne(store, 'account-1', new DepositedV2('account-1'));
+    await model.waitFor(last);
+    expect(model.total('account-1')).toBe(7);
     await model.stop();
   });
 
