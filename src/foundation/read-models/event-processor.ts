@@ -423,8 +423,10 @@ export class EventProcessor {
     if (!isAfterCheckpoint(recorded, state.pending ?? state.checkpoint)) return;
     this.#batch.push({ recorded, source: state.key, checkpoint });
     state.pending = checkpoint;
-    // Someone waits to read their write: do not make them wait for the batch to fill.
-    if (this.#batch.length >= this.#batchSize || this.#waiters.size > 0) return this.#applyBatch();
+    // Someone waits to read their write on a live source: do not make them wait for the batch to fill. (During
+    // catch-up batches stay full; going live applies the rest.)
+    const waited = this.#waiters.size > 0 && state.listener?.isLive === true;
+    if (this.#batch.length >= this.#batchSize || waited) return this.#applyBatch();
     this.#scheduleBatch();
   }
 
