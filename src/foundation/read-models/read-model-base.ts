@@ -234,7 +234,8 @@ export abstract class ReadModelBase {
 
   /**
    * Resolves when every started source has handled the history that existed when it started (not later appends);
-   * at once when nothing is started. Rejects with the failure if the model fails first.
+   * at once when nothing is started. Rejects with the failure if the model fails first, or with the error of a
+   * `start()` still pending when it was called (a start that already failed is forgotten: start again).
    */
   whenLive(): Promise<void> {
     return this.#processor.whenLive();
