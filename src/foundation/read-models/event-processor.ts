@@ -384,9 +384,9 @@ export class EventProcessor {
     try {
       await this.#stopListeners();
       this.#dropBatch();
+      this.#saver.clear(); // no idle save may write an old checkpoint back after the reset deleted it
       await this.#hooks.reset();
       this.#sources.clear();
-      this.#saver.clear();
       this.#loadedCheckpoints = Promise.resolve(new Map());
       this.#failure = undefined;
       this.#failureSignal = new Deferred<never>();
