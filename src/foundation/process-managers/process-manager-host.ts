@@ -231,7 +231,7 @@ export class ProcessManagerHost<T extends ProcessManager> {
    * Resolves once every input at or before the global `position` has been handled (see `ReadModelBase.waitFor`).
    */
   waitFor(position: bigint, options?: WaitForOptions): Promise<void> {
-    return this.#processor.waitForPosition(position, options);
+    return this.#processor.waitFor(position, options);
   }
 
   /** Stops every source; resolves when no input is being handled any more. Idempotent. */

@@ -17,9 +17,8 @@ import {
   EventParkedError,
   ReadModelFailedError,
   ReadModelHandlerError,
-  ReadModelNotStartedError,
 } from './read-model.errors';
-import { endOf, isPastEnd, targetAtOrBefore } from './store-positions';
+import { endOf, isPastEnd } from './store-positions';
 import { CheckpointSaver } from './checkpoint-saver';
 import { processorSettings } from './processor-settings';
 import { CheckpointWaiters } from './checkpoint-waiters';
@@ -104,11 +103,20 @@ export class EventProcessor {
     this.#reconnect = options.reconnect;
     this.#errors = new ErrorChannel(`Read model ${JSON.stringify(options.name)}`, options.onError);
     this.errors$ = this.#errors.errors$;
-    this.#waiters = new CheckpointWaiters(
-      options.name,
-      (key) => this.#sources.get(key)?.checkpoint,
-      () => this.#describePosition(),
-    );
+    this.#waiters = new CheckpointWaiters({
+      name: options.name,
+      store: options.store,
+      sources: () => this.#sources.values(),
+      checkpointOf: (key) => this.#sources.get(key)?.checkpoint,
+      describe: () => this.#describePosition(),
+      failure: () => this.#failure,
+      behind: () => {
+        if (this.#stopped) return new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`);
+        // Behind the target: apply the partial batch now rather than after the batch delay.
+        if (this.#batch.length > 0) void this.#queue.run(() => this.#applyBatch()).catch(() => undefined);
+        return undefined;
+      },
+    });
   }
 
   // ---- state -------------------------------------------------------------------------------------------------------
@@ -274,78 +282,16 @@ export class EventProcessor {
   }
 
   /**
-   * `waitFor(source, checkpoint, options?)` or `waitFor(position, options?)`, as the models expose it: see
-   * {@link waitForCheckpoint} and {@link waitForPosition}.
+   * `waitFor(source, checkpoint, options?)`: resolves once `source` has been handled up to `checkpoint`;
+   * `waitFor(position, options?)`: once every followed source has handled all its events at or before the global
+   * `position` (see `ReadModelBase.waitFor`). Rejects on failure, stop, deadline or abort.
    */
   waitFor(
     target: ListenerSource | bigint | Checkpoint,
     checkpointOrOptions?: Checkpoint | WaitForOptions,
     options?: WaitForOptions,
   ): Promise<void> {
-    if (isCheckpoint(checkpointOrOptions))
-      return this.waitForCheckpoint(target as ListenerSource, checkpointOrOptions, options);
-    return this.waitForPosition(target as bigint | Checkpoint, checkpointOrOptions);
-  }
-
-  /**
-   * Resolves once `source` has been handled up to `checkpoint` (inclusive). Rejects if the processor fails or
-   * stops first, or when the deadline passes.
-   */
-  waitForCheckpoint(source: ListenerSource, checkpoint: Checkpoint, options?: WaitForOptions): Promise<void> {
-    assertCheckpointFits(source, checkpoint);
-    const target = new Map([[sourceKeyOf(source), checkpoint]]);
-    return this.#wait(describeCheckpoint(checkpoint), options, async () => target);
-  }
-
-  /**
-   * Resolves once every followed source has handled every event of it at or before the global `position` (read
-   * your own write: pass the position an append returned). A `stream` checkpoint is accepted when the processor
-   * follows exactly one stream. Rejects when nothing is started, on failure, stop or deadline.
-   */
-  waitForPosition(position: bigint | Checkpoint, options?: WaitForOptions): Promise<void> {
-    if (typeof position === 'object' && position !== null && position.kind === 'stream') {
-      const streams = [...this.#sources.values()].filter((s) => s.source.kind === 'stream');
-      if (this.#sources.size !== 1 || streams.length !== 1) {
-        return Promise.reject(
-          new InvalidArgumentError(
-            `Read model ${JSON.stringify(this.#name)}: waitFor(stream checkpoint) needs exactly one stream source; ` +
-              `use waitFor(source, checkpoint) or a global position`,
-          ),
-        );
-      }
-      return this.waitForCheckpoint(streams[0]!.source, position, options);
-    }
-    const at = typeof position === 'object' && position !== null ? position.position : position;
-    if (typeof at !== 'bigint' || at < 0n) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `Read model ${JSON.stringify(this.#name)}: waitFor needs a position (bigint >= 0) or a checkpoint, got ${describeValue(position)}`,
-        ),
-      );
-    }
-    if (this.#sources.size === 0) return Promise.reject(new ReadModelNotStartedError(this.#name));
-    return this.#wait(`position ${at}`, options, async () => {
-      const targets = new Map<string, Checkpoint>();
-      for (const state of [...this.#sources.values()]) {
-        const target = await targetAtOrBefore(this.#store, state.source, at);
-        if (target) targets.set(state.key, target);
-      }
-      return targets;
-    });
-  }
-
-  #wait(
-    what: string,
-    options: WaitForOptions | undefined,
-    targetsOf: () => Promise<ReadonlyMap<string, Checkpoint>>,
-  ): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    // Behind the target: apply the partial batch now rather than after the batch delay.
-    return this.#waiters.wait(what, options, targetsOf, () => {
-      if (this.#stopped) return new ListenerStoppedError(`read model ${JSON.stringify(this.#name)}`);
-      if (this.#batch.length > 0) void this.#queue.run(() => this.#applyBatch()).catch(() => undefined);
-      return undefined;
-    });
+    return this.#waiters.waitFor(target, checkpointOrOptions, options);
   }
 
   #describePosition(): string {
@@ -568,11 +514,4 @@ function lastCheckpoints(batch: readonly Delivery[]): ReadonlyMap<string, Checkp
   const result = new Map<string, Checkpoint>();
   for (const delivery of batch) result.set(delivery.source, delivery.checkpoint);
   return result;
-}
-
-/** True for a {@link Checkpoint} (as opposed to wait options or nothing). */
-function isCheckpoint(value: unknown): value is Checkpoint {
-  if (typeof value !== 'object' || value === null) return false;
-  const { kind } = value as { kind?: unknown };
-  return (kind === 'stream' && 'revision' in value) || (kind === 'all' && 'position' in value);
 }
