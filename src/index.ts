@@ -10,3 +10,4 @@ export * from './core';
 export * from './messaging';
 export * from './persistence';
 export * from './foundation';
+export * from './transport';

@@ -7,3 +7,4 @@ export * from './command-spec';
 export * from './read-model-spec';
 export * from './matchers';
 export * from './faulty-stream-store';
+export * from './contracts';
