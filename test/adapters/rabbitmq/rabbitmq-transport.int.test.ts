@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { RabbitMqTransport } from '../../../src/adapters/rabbitmq';
+import { transportContract } from '../../../src/testing/contracts';
+import { describeWithServer, serverUrl } from '../../support/servers';
+
+const exchange = `rd-contract-${randomUUID().slice(0, 8)}`;
+const created: RabbitMqTransport[] = [];
+const connect = async (): Promise<RabbitMqTransport> => {
+  const transport = await RabbitMqTransport.connect({ url: serverUrl('rabbitmq'), exchange });
+  created.push(transport);
+  return transport;
+};
+
+describeWithServer('rabbitmq', 'RabbitMQ transport', () => {
+  transportContract('rabbitmq', {
+    create: connect,
+    cleanup: async () => {
+      const groups = created.flatMap((t) => t.declaredGroups);
+      const transport = await RabbitMqTransport.connect({ url: serverUrl('rabbitmq'), exchange });
+      await transport.deleteTopology(groups);
+      await transport.close();
+    },
+  });
+});
