@@ -1,5 +1,13 @@
 import { createDelivery, runDelivery, warnTransportError } from './delivery-runner';
-import { DEFAULT_PUBLISH_TIMEOUT_MS, type DeliveryHandler, type GroupOptions, type MessageTransport, type PublishOptions, type TransportSubscribeOptions, type TransportSubscription } from './message-transport';
+import {
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  type DeliveryHandler,
+  type GroupOptions,
+  type MessageTransport,
+  type PublishOptions,
+  type TransportSubscribeOptions,
+  type TransportSubscription,
+} from './message-transport';
 import { validPositiveInteger, validTimeoutMs, withDeadline } from './deadline';
 import { TransportClosedError } from './transport.errors';
 import { checkGroup } from './check-group';
@@ -209,7 +217,10 @@ export class InMemoryTransport implements MessageTransport {
     this.broker.declare(options);
   }
 
-  async subscribe(options: TransportSubscribeOptions, handler: DeliveryHandler): Promise<TransportSubscription> {
+  async subscribe(
+    options: TransportSubscribeOptions,
+    handler: DeliveryHandler,
+  ): Promise<TransportSubscription> {
     await this.ensureGroup(options);
     const consumer: Consumer = {
       prefetch: validPositiveInteger(options.prefetch ?? 16, 'prefetch'),
@@ -237,7 +248,13 @@ export class InMemoryTransport implements MessageTransport {
         closed = true;
         if (!consumer.active) return; // the transport was closed: nothing left to hand back
         consumer.active = false;
-        await withDeadline('in-memory', `close subscription to ${options.group}`, 10_000, undefined, Promise.allSettled([...consumer.running])).catch(() => undefined);
+        await withDeadline(
+          'in-memory',
+          `close subscription to ${options.group}`,
+          10_000,
+          undefined,
+          Promise.allSettled([...consumer.running]),
+        ).catch(() => undefined);
         subscriptions.delete(entry);
         broker.detach(options.group, consumer);
       },

@@ -162,7 +162,8 @@ export function assertTopic(topic: string, what = 'topic', allowWildcard = false
 /** True when `topic` matches `pattern` (exact, or `prefix.>` for everything below `prefix`, or `>`). */
 export function topicMatches(pattern: string, topic: string): boolean {
   if (pattern === '>') return true;
-  if (pattern.endsWith('.>')) return topic.startsWith(pattern.slice(0, -1)) && topic.length > pattern.length - 1;
+  if (pattern.endsWith('.>'))
+    return topic.startsWith(pattern.slice(0, -1)) && topic.length > pattern.length - 1;
   return pattern === topic;
 }
 

@@ -1,7 +1,13 @@
 import type { MsgHdrs, NatsConnection, ConnectionOptions } from '@nats-io/transport-node';
 import type * as NatsNodePackage from '@nats-io/transport-node';
 import type * as JetStreamPackage from '@nats-io/jetstream';
-import type { ConsumerConfig, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type {
+  ConsumerConfig,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from '@nats-io/jetstream';
 import {
   DEFAULT_PUBLISH_TIMEOUT_MS,
   PublishNotConfirmedError,
@@ -135,7 +141,13 @@ export class NatsTransport implements MessageTransport {
       }),
     );
     try {
-      const jsm = await withDeadline('nats', 'open JetStream', timeoutMs, undefined, jetstream.jetstreamManager(connection, { timeout: timeoutMs }));
+      const jsm = await withDeadline(
+        'nats',
+        'open JetStream',
+        timeoutMs,
+        undefined,
+        jetstream.jetstreamManager(connection, { timeout: timeoutMs }),
+      );
       const config = {
         name: stream,
         subjects: [`${prefix}.>`],
@@ -147,7 +159,14 @@ export class NatsTransport implements MessageTransport {
       const existing = await jsm.streams.info(stream).catch(() => undefined);
       if (existing) await jsm.streams.update(stream, config);
       else await jsm.streams.add(config);
-      return new NatsTransport(connection, jetstream.jetstream(connection, { timeout: timeoutMs }), jsm, stream, prefix, timeoutMs);
+      return new NatsTransport(
+        connection,
+        jetstream.jetstream(connection, { timeout: timeoutMs }),
+        jsm,
+        stream,
+        prefix,
+        timeoutMs,
+      );
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;
@@ -174,7 +193,8 @@ export class NatsTransport implements MessageTransport {
     const operation = `publish to ${topic}`;
     if (this.closing || this.connection.isClosed()) throw new TransportClosedError(this.name, operation);
     const timeoutMs = validTimeoutMs(options?.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, 'publish timeoutMs');
-    if (options?.signal?.aborted) throw new TransportAbortedError(this.name, operation, options.signal.reason);
+    if (options?.signal?.aborted)
+      throw new TransportAbortedError(this.name, operation, options.signal.reason);
     const { nats } = loadNatsModules();
     const headers: MsgHdrs = nats.headers();
     for (const [name, value] of Object.entries(toWireHeaders(message))) headers.set(name, value);
@@ -222,9 +242,18 @@ export class NatsTransport implements MessageTransport {
       }
       config.filter_subjects = topics;
     }
-    await withDeadline(this.name, `declare group ${options.group}`, this.timeoutMs, undefined, this.addConsumer(config));
+    await withDeadline(
+      this.name,
+      `declare group ${options.group}`,
+      this.timeoutMs,
+      undefined,
+      this.addConsumer(config),
+    );
     if (!options.ephemeral && !isDeadLetterGroup(options.group)) {
-      await this.ensureGroup({ group: deadLetterGroup(options.group), topics: [deadLetterTopic(options.group)] });
+      await this.ensureGroup({
+        group: deadLetterGroup(options.group),
+        topics: [deadLetterTopic(options.group)],
+      });
     }
   }
 
@@ -235,7 +264,11 @@ export class NatsTransport implements MessageTransport {
       await this.jsm.consumers.add(this.stream, config);
       return;
     }
-    if (existing.config.filter_subject !== config.filter_subject || existing.config.ack_wait !== config.ack_wait || existing.config.max_deliver !== config.max_deliver) {
+    if (
+      existing.config.filter_subject !== config.filter_subject ||
+      existing.config.ack_wait !== config.ack_wait ||
+      existing.config.max_deliver !== config.max_deliver
+    ) {
       // Changeable settings are updated; the deliver policy of an existing consumer stays.
       await this.jsm.consumers.update(this.stream, name, {
         ack_wait: config.ack_wait,
@@ -245,7 +278,10 @@ export class NatsTransport implements MessageTransport {
     }
   }
 
-  async subscribe(options: TransportSubscribeOptions, handler: DeliveryHandler): Promise<TransportSubscription> {
+  async subscribe(
+    options: TransportSubscribeOptions,
+    handler: DeliveryHandler,
+  ): Promise<TransportSubscription> {
     const prefetch = validPositiveInteger(options.prefetch ?? 16, 'prefetch');
     const maxDeliveries = validPositiveInteger(options.maxDeliveries ?? 5, 'maxDeliveries');
     await this.ensureGroup(options);
@@ -272,7 +308,13 @@ export class NatsTransport implements MessageTransport {
   }
 
   /** @internal Publishes the dead-letter copy of a message. */
-  async publishDeadLetter(group: string, topic: string, message: TransportMessage, attempt: number, reason: string): Promise<void> {
+  async publishDeadLetter(
+    group: string,
+    topic: string,
+    message: TransportMessage,
+    attempt: number,
+    reason: string,
+  ): Promise<void> {
     const copy: TransportMessage = {
       ...message,
       headers: {
@@ -288,19 +330,33 @@ export class NatsTransport implements MessageTransport {
 
   /** @internal Deletes an ephemeral group's consumer. */
   async deleteGroup(group: string): Promise<void> {
-    await withDeadline(this.name, `delete group ${group}`, this.timeoutMs, undefined, this.jsm.consumers.delete(this.stream, durableName(group))).catch(() => undefined);
+    await withDeadline(
+      this.name,
+      `delete group ${group}`,
+      this.timeoutMs,
+      undefined,
+      this.jsm.consumers.delete(this.stream, durableName(group)),
+    ).catch(() => undefined);
   }
 
   /** Deletes the stream and every group in it (tests, teardown). */
   async deleteStream(): Promise<void> {
-    await withDeadline(this.name, `delete stream ${this.stream}`, this.timeoutMs, undefined, this.jsm.streams.delete(this.stream));
+    await withDeadline(
+      this.name,
+      `delete stream ${this.stream}`,
+      this.timeoutMs,
+      undefined,
+      this.jsm.streams.delete(this.stream),
+    );
   }
 
   async close(): Promise<void> {
     this.closing ??= (async () => {
       for (const subscription of this.subscriptions) subscription.abandon();
       this.subscriptions.clear();
-      await withDeadline(this.name, 'close', this.timeoutMs, undefined, this.connection.close()).catch(() => undefined);
+      await withDeadline(this.name, 'close', this.timeoutMs, undefined, this.connection.close()).catch(
+        () => undefined,
+      );
     })();
     return this.closing;
   }
@@ -392,7 +448,10 @@ class NatsSubscription implements TransportSubscription {
       this.closedFlag = true;
       this.messages.stop();
       await this.loop;
-      await Promise.race([Promise.allSettled(this.running.keys()), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await Promise.race([
+        Promise.allSettled(this.running.keys()),
+        new Promise((r) => setTimeout(r, 10_000).unref()),
+      ]);
       for (const msg of this.running.values()) msg.nak();
       if (this.options.ephemeral) await this.transport.deleteGroup(this.group);
       this.forget();

@@ -181,11 +181,16 @@ export class RabbitMqTransport implements MessageTransport {
     await this.publishRaw(topic, message, options);
   }
 
-  private async publishRaw(topic: string, message: TransportMessage, options?: PublishOptions): Promise<void> {
+  private async publishRaw(
+    topic: string,
+    message: TransportMessage,
+    options?: PublishOptions,
+  ): Promise<void> {
     const operation = `publish to ${topic}`;
     if (this.closing) throw new TransportClosedError(this.name, operation);
     const timeoutMs = validTimeoutMs(options?.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, 'publish timeoutMs');
-    if (options?.signal?.aborted) throw new TransportAbortedError(this.name, operation, options.signal.reason);
+    if (options?.signal?.aborted)
+      throw new TransportAbortedError(this.name, operation, options.signal.reason);
     const confirmed = (async () => {
       const { publisher } = await this.connection();
       const properties: Options.Publish = {
@@ -210,7 +215,8 @@ export class RabbitMqTransport implements MessageTransport {
       await withDeadline(this.name, operation, timeoutMs, options?.signal, confirmed);
     } catch (error) {
       if (error instanceof TransportTimeoutError || error instanceof TransportAbortedError) throw error;
-      if (error instanceof TransportClosedError || this.closing) throw new TransportClosedError(this.name, operation);
+      if (error instanceof TransportClosedError || this.closing)
+        throw new TransportClosedError(this.name, operation);
       throw new PublishNotConfirmedError(this.name, topic, message.messageId, error);
     }
   }
@@ -220,13 +226,22 @@ export class RabbitMqTransport implements MessageTransport {
     const key = JSON.stringify([options.group, options.topics, options.maxDeliveries, options.ephemeral]);
     let declared = this.declared.get(key);
     if (!declared) {
-      declared = withDeadline(this.name, `declare group ${options.group}`, this.timeoutMs, undefined, this.declare(options));
+      declared = withDeadline(
+        this.name,
+        `declare group ${options.group}`,
+        this.timeoutMs,
+        undefined,
+        this.declare(options),
+      );
       this.declared.set(key, declared);
       declared.catch(() => this.declared.delete(key));
     }
     await declared;
     if (!options.ephemeral && !isDeadLetterGroup(options.group)) {
-      await this.ensureGroup({ group: deadLetterGroup(options.group), topics: [deadLetterTopic(options.group)] });
+      await this.ensureGroup({
+        group: deadLetterGroup(options.group),
+        topics: [deadLetterTopic(options.group)],
+      });
     }
   }
 
@@ -261,7 +276,10 @@ export class RabbitMqTransport implements MessageTransport {
     }
   }
 
-  async subscribe(options: TransportSubscribeOptions, handler: DeliveryHandler): Promise<TransportSubscription> {
+  async subscribe(
+    options: TransportSubscribeOptions,
+    handler: DeliveryHandler,
+  ): Promise<TransportSubscription> {
     const prefetch = validPositiveInteger(options.prefetch ?? 16, 'prefetch');
     const maxDeliveries = validPositiveInteger(options.maxDeliveries ?? 5, 'maxDeliveries');
     await this.ensureGroup(options);
@@ -293,7 +311,13 @@ export class RabbitMqTransport implements MessageTransport {
   }
 
   /** @internal Publishes the dead-letter copy of a message. */
-  async publishDeadLetter(group: string, topic: string, message: TransportMessage, attempt: number, reason: string): Promise<void> {
+  async publishDeadLetter(
+    group: string,
+    topic: string,
+    message: TransportMessage,
+    attempt: number,
+    reason: string,
+  ): Promise<void> {
     await this.publishRaw(deadLetterTopic(group), {
       ...message,
       headers: {
@@ -332,7 +356,10 @@ export class RabbitMqTransport implements MessageTransport {
       this.subscriptions.clear();
       const live = this.live;
       this.live = undefined;
-      if (live) await withDeadline(this.name, 'close', this.timeoutMs, undefined, live.model.close()).catch(() => undefined);
+      if (live)
+        await withDeadline(this.name, 'close', this.timeoutMs, undefined, live.model.close()).catch(
+          () => undefined,
+        );
     })();
     return this.closing;
   }
@@ -342,7 +369,10 @@ class RabbitSubscription implements TransportSubscription {
   private closedFlag = false;
   private closing: Promise<void> | undefined;
   private current: { channel: Channel; generation: number; tag: string } | undefined;
-  private readonly running = new Map<Promise<void>, { channel: Channel; msg: ConsumeMessage; settled: () => boolean }>();
+  private readonly running = new Map<
+    Promise<void>,
+    { channel: Channel; msg: ConsumeMessage; settled: () => boolean }
+  >();
   readonly group: string;
 
   constructor(
@@ -375,7 +405,11 @@ class RabbitSubscription implements TransportSubscription {
   private start(channel: Channel, generation: number, msg: ConsumeMessage): void {
     const raw = msg.properties.headers ?? {};
     const text = (value: unknown): string | undefined =>
-      value === undefined || value === null ? undefined : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+      value === undefined || value === null
+        ? undefined
+        : Buffer.isBuffer(value)
+          ? value.toString('utf8')
+          : String(value);
     let message: TransportMessage;
     try {
       message = fromWireHeaders((name) => text(raw[name]), Object.keys(raw), msg.content.toString('utf8'));
@@ -418,7 +452,10 @@ class RabbitSubscription implements TransportSubscription {
       if (current && this.transport.isCurrent(current.generation)) {
         await current.channel.cancel(current.tag).catch(() => undefined);
       }
-      await Promise.race([Promise.allSettled(this.running.keys()), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await Promise.race([
+        Promise.allSettled(this.running.keys()),
+        new Promise((r) => setTimeout(r, 10_000).unref()),
+      ]);
       if (current) await current.channel.close().catch(() => undefined); // unacked go back to the queue
       this.forget();
     })();
