@@ -56,6 +56,8 @@ export interface LogForwarderStats {
   readonly failures: number;
   /** Last position confirmed by the broker, or undefined before the first. */
   readonly confirmedPosition: bigint | undefined;
+  /** Publishes awaiting their confirmation now. */
+  readonly inFlight: number;
 }
 
 interface InFlight {
@@ -133,7 +135,7 @@ export class LogForwarder {
 
   /** Counters and the confirmed position. */
   get stats(): LogForwarderStats {
-    return { ...this.counters, confirmedPosition: this.confirmedPosition };
+    return { ...this.counters, confirmedPosition: this.confirmedPosition, inFlight: this.inFlight.length };
   }
 
   /** Starts forwarding from the stored checkpoint (from the start of the log when there is none). */
