@@ -4,8 +4,11 @@ import { topicToken, type TransportMessage } from './transport-message';
 
 /** Keys of the event metadata's `headers` that travel as the message's own tenant and trace context. */
 export const CONTEXT_HEADER_KEYS = {
+  /** Metadata header holding the tenant. */
   tenant: 'tenant',
+  /** Metadata header holding the W3C `traceparent`. */
   traceparent: 'traceparent',
+  /** Metadata header holding the W3C `tracestate`. */
   tracestate: 'tracestate',
 } as const;
 

@@ -30,13 +30,21 @@ export interface TransportMessage {
 
 /** Header names on the wire; identical for every broker, so a message can be inspected with the broker's tools. */
 export const WIRE_HEADERS = {
+  /** The message id. */
   messageId: 'rd-message-id',
+  /** The registered type name. */
   type: 'rd-type',
+  /** The correlation id. */
   correlationId: 'rd-correlation-id',
+  /** The causation id. */
   causationId: 'rd-causation-id',
+  /** The tenant. */
   tenant: 'rd-tenant',
+  /** The metadata JSON text. */
   metadata: 'rd-metadata',
+  /** W3C trace context. */
   traceparent: 'traceparent',
+  /** W3C trace state. */
   tracestate: 'tracestate',
   /** Prefix of user headers (`rd-h-<name>`). */
   userPrefix: 'rd-h-',

@@ -57,6 +57,8 @@ describe('built package', () => {
       '/foundation',
       '/testing',
       '/eventstoredb',
+      '/rabbitmq',
+      '/nats',
     ]);
   });
 

@@ -40,8 +40,11 @@ import {
 } from '../../transport';
 import { NatsFeatureUnsupportedError } from './nats.errors';
 
-interface NatsModules {
+/** The two NATS packages, loaded. */
+export interface NatsModules {
+  /** `@nats-io/transport-node`. */
   readonly nats: typeof NatsNodePackage;
+  /** `@nats-io/jetstream`. */
   readonly jetstream: typeof JetStreamPackage;
 }
 let modules: NatsModules | undefined;
