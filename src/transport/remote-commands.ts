@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command, MessageType } from '../core/message';
 import { InvalidArgumentError } from '../core/reactive-domain.error';
 import type { CommandDispatcher, SendOptions } from '../messaging/command-dispatcher';
+import type { BusSubscription } from '../messaging/in-memory-bus';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../messaging/command-dispatcher';
 import { Canceled, type CommandResponse, Fail, Success } from '../messaging/command-messages';
 import { CommandCanceledError, CommandError, CommandTimedOutError } from '../messaging/command.errors';
@@ -310,4 +311,27 @@ export class RemoteCommandSender {
         );
     }
   }
+}
+
+/** Options of {@link forwardCommands}. */
+export interface ForwardCommandsOptions {
+  /** The local dispatcher that gets a forwarding handler per type. */
+  readonly dispatcher: CommandDispatcher;
+  /** The sender that carries them to the process that handles them. */
+  readonly sender: RemoteCommandSender;
+  /** The command classes handled elsewhere. */
+  readonly types: readonly MessageType<Command>[];
+}
+
+/**
+ * Registers, for each type, a local handler that sends the command to its remote handler and succeeds or fails as
+ * it did (the local caller's signal and timeout carry over). Code that sends through the local dispatcher (a saga,
+ * a process manager) then works unchanged when the handlers move to another process. Returns the registrations.
+ */
+export function forwardCommands(options: ForwardCommandsOptions): BusSubscription[] {
+  return options.types.map((type) =>
+    options.dispatcher.register(type, async (command, { signal }) => {
+      await options.sender.send(command, { signal });
+    }),
+  );
 }

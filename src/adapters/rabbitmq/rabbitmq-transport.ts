@@ -329,8 +329,11 @@ export class RabbitMqTransport implements MessageTransport {
     });
   }
 
-  /** Deletes the exchange and the given groups' queues with their dead-letter queues (tests, teardown). */
-  async deleteTopology(groups: readonly string[]): Promise<void> {
+  /**
+   * Deletes the given groups' queues with their dead-letter queues, then (unless `keepExchange`) the exchange
+   * (tests, teardown).
+   */
+  async deleteTopology(groups: readonly string[], keepExchange = false): Promise<void> {
     const { model } = await this.connection();
     const channel = await model.createChannel();
     channel.on('error', () => undefined);
@@ -339,7 +342,7 @@ export class RabbitMqTransport implements MessageTransport {
         await channel.deleteQueue(group).catch(() => undefined);
         await channel.deleteQueue(deadLetterGroup(group)).catch(() => undefined);
       }
-      await channel.deleteExchange(this.exchange);
+      if (!keepExchange) await channel.deleteExchange(this.exchange);
     } finally {
       await channel.close().catch(() => undefined);
     }
