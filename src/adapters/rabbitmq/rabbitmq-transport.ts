@@ -31,6 +31,7 @@ import {
   type TransportSubscribeOptions,
   type TransportSubscription,
 } from '../../transport';
+import { RabbitMqDeclarationError } from './rabbitmq.errors';
 
 type Amqplib = typeof AmqplibPackage;
 let amqplibModule: Amqplib | undefined;
@@ -272,6 +273,8 @@ export class RabbitMqTransport implements MessageTransport {
       for (const topic of options.topics) {
         await channel.bindQueue(options.group, this.exchange, topic.replace(/(^|\.)>$/, '$1#'));
       }
+    } catch (error) {
+      throw new RabbitMqDeclarationError(options.group, error);
     } finally {
       await channel.close().catch(() => undefined);
     }
@@ -398,6 +401,9 @@ class RabbitSubscription implements TransportSubscription {
   /** Consumes on the live connection (again, after a reconnect). */
   async attach(): Promise<void> {
     if (this.closedFlag) return;
+    if (this.current && this.transport.isCurrent(this.current.generation)) return; // consuming already
+    // Declared again on every (re)connect: an ephemeral queue died with the old connection.
+    await this.transport.ensureGroup(this.options);
     const { channel, generation } = await this.transport.consumerChannel();
     await channel.prefetch(this.prefetch);
     const { consumerTag } = await channel.consume(this.group, (msg) => {
