@@ -167,6 +167,7 @@ export class LogForwarder {
           ),
         );
       }, timeoutMs);
+      timer.unref(); // a wait must not keep a process alive on its own
       this.waiters.add(waiter);
     });
   }
