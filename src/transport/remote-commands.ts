@@ -25,7 +25,12 @@ interface ReplyBody {
   readonly kind: 'ack' | 'success' | 'fail' | 'canceled';
   readonly reason?: 'timeout' | 'aborted';
   readonly error?: { readonly name: string; readonly code?: string; readonly message: string };
+  /** On an ack: where the sender can send a cancellation to the instance that runs the command. */
+  readonly cancelTo?: string;
 }
+
+/** Type name of cancellation messages (sender -> the instance running the command). */
+export const COMMAND_CANCEL_TYPE = 'rd.CommandCancel';
 
 /** Topic (and group) of a command type's handlers. */
 export function commandTopic(typeName: string): string {
@@ -69,6 +74,24 @@ export interface RemoteCommandServer {
 export async function serveRemoteCommands(options: ServeRemoteCommandsOptions): Promise<RemoteCommandServer> {
   const codec = options.codec ?? new MessageCodec();
   const subscriptions: TransportSubscription[] = [];
+  // Commands running in this instance, by id: a sender's cancellation aborts the handler's signal.
+  const running = new Map<string, AbortController>();
+  const cancelTo = `command-cancels.${randomUUID()}`;
+  subscriptions.push(
+    await options.transport.subscribe(
+      {
+        group: cancelTo,
+        topics: [cancelTo],
+        ephemeral: true,
+        ...(options.onError ? { onError: options.onError } : {}),
+      },
+      ({ message }) => {
+        if (message.type !== COMMAND_CANCEL_TYPE) return;
+        const commandId = (JSON.parse(message.body) as { commandId?: unknown }).commandId;
+        if (typeof commandId === 'string') running.get(commandId)?.abort(new Error('canceled by the sender'));
+      },
+    ),
+  );
   const reply = async (request: TransportMessage, body: ReplyBody): Promise<void> => {
     const replyTo = request.headers?.[REPLY_TO];
     if (!replyTo) return;
@@ -116,9 +139,18 @@ export async function serveRemoteCommands(options: ServeRemoteCommandsOptions): 
       await reply(request, { commandId: request.messageId, kind: 'canceled', reason: 'timeout' });
       return;
     }
-    await reply(request, { commandId: request.messageId, kind: 'ack' });
-    const response = await options.dispatcher.trySend(command, { timeoutMs: left });
-    await reply(request, replyOf(request.messageId, response));
+    const controller = new AbortController();
+    running.set(request.messageId, controller);
+    try {
+      await reply(request, { commandId: request.messageId, kind: 'ack', cancelTo });
+      const response = await options.dispatcher.trySend(command, {
+        timeoutMs: left,
+        signal: controller.signal,
+      });
+      await reply(request, replyOf(request.messageId, response));
+    } finally {
+      running.delete(request.messageId);
+    }
   }
   return {
     async stop() {
@@ -160,6 +192,7 @@ export interface RemoteCommandSenderOptions {
 interface Pending {
   readonly command: Command;
   acked: boolean;
+  cancelTo: string | undefined;
   readonly settle: (response: CommandResponse) => void;
 }
 
@@ -173,8 +206,8 @@ interface Pending {
  *   {@link RemoteCommandNotHandledError}: in-process, "no handler" is known at once; across processes only when
  *   the time is up. An acknowledged command that did not finish in time is `Canceled` (reason `timeout`).
  * - The remote handler receives the remaining time as its own timeout, so its `AbortSignal` fires at the same
- *   deadline. Aborting with the caller's signal answers `Canceled` at once; the remote handler is not interrupted
- *   (it stops at the deadline).
+ *   deadline. Aborting with the caller's signal answers `Canceled` at once and sends a cancellation to the instance
+ *   running the command (best effort), which aborts its handler's signal; the deadline bounds it in any case.
  * - Replies come back on an ephemeral group of this instance (`replies.<uuid>`); call {@link start} first.
  */
 export class RemoteCommandSender {
@@ -253,7 +286,7 @@ export class RemoteCommandSender {
         this.pending.delete(command.msgId);
         resolve(response);
       };
-      const entry: Pending = { command, acked: false, settle };
+      const entry: Pending = { command, acked: false, cancelTo: undefined, settle };
       const timer = setTimeout(() => {
         settle(
           entry.acked
@@ -262,14 +295,29 @@ export class RemoteCommandSender {
         );
       }, timeoutMs);
       timer.unref();
-      const onAbort = (): void =>
+      const onAbort = (): void => {
+        // Tell the instance running it, so its handler's signal fires now rather than at the deadline.
+        if (entry.cancelTo) this.sendCancel(entry.cancelTo, command);
         settle(new Canceled(command, new CommandCanceledError(command, signal?.reason), 'aborted'));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(command.msgId, entry);
       this.options.transport
         .publish(commandTopic(encoded.type), message, { timeoutMs, ...(signal ? { signal } : {}) })
         .catch((error: unknown) => settle(new Fail(command, error)));
     });
+  }
+
+  private sendCancel(topic: string, command: Command): void {
+    this.options.transport
+      .publish(topic, {
+        messageId: randomUUID(),
+        type: COMMAND_CANCEL_TYPE,
+        body: JSON.stringify({ commandId: command.msgId }),
+        correlationId: command.correlationId ?? command.msgId,
+        causationId: command.msgId,
+      })
+      .catch(() => undefined); // best effort: the handler still stops at the command's deadline
   }
 
   private onReply(message: TransportMessage): void {
@@ -294,6 +342,7 @@ export class RemoteCommandSender {
     switch (body.kind) {
       case 'ack':
         pending.acked = true;
+        pending.cancelTo = typeof body.cancelTo === 'string' ? body.cancelTo : undefined;
         return;
       case 'success':
         return pending.settle(new Success(command));

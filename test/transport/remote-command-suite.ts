@@ -11,6 +11,7 @@ import {
   serveRemoteCommands,
   type RemoteCommandServer,
 } from '../../src/transport';
+import { waitUntil } from '../../src/testing/contracts';
 import { AddItem, Checkout, codec } from './transport-fixtures';
 
 /** Remote command behaviour, run on every transport (the in-memory one and both brokers). */
@@ -25,6 +26,8 @@ export function remoteCommandSuite(
     let server: RemoteCommandServer;
     let sender: RemoteCommandSender;
     const handled: AddItem[] = [];
+    const started = new Set<string>();
+    const abortedRemotely = new Set<string>();
 
     beforeAll(async () => {
       ({ create, cleanup } = await setup());
@@ -37,6 +40,17 @@ export function remoteCommandSuite(
       dispatcher.register(AddItem, async (command, { signal }) => {
         if (command.n < 0)
           throw Object.assign(new Error(`cannot add ${command.n} items`), { code: 'NEGATIVE' });
+        if (command.n === 998) {
+          started.add(command.msgId);
+          await new Promise((resolve, reject) => {
+            const timer = setTimeout(resolve, 20_000);
+            signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              abortedRemotely.add(command.msgId);
+              reject(signal.reason);
+            });
+          });
+        }
         if (command.n === 999) {
           await new Promise((resolve, reject) => {
             const timer = setTimeout(resolve, 10_000);
@@ -92,6 +106,18 @@ export function remoteCommandSuite(
       expect(response).toBeInstanceOf(Canceled);
       expect((response as Canceled).reason).toBe('timeout');
       expect((response as Canceled).error).toBeInstanceOf(CommandTimedOutError);
+    });
+
+    it("aborts the remote handler when the caller aborts (long before the command's deadline)", async () => {
+      const command = MessageBuilder.new(() => new AddItem('c1', 998));
+      const controller = new AbortController();
+      const pending = sender.trySend(command, { timeoutMs: 25_000, signal: controller.signal });
+      await waitUntil(() => started.has(command.msgId), 10_000, 'the remote handler to start');
+      controller.abort(new Error('user left'));
+      const response = await pending;
+      expect(response).toBeInstanceOf(Canceled);
+      expect((response as Canceled).reason).toBe('aborted');
+      await waitUntil(() => abortedRemotely.has(command.msgId), 10_000, "the remote handler's signal");
     });
 
     it('reports "no handler anywhere" as a typed error after the timeout', async () => {
