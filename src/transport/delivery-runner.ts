@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryHandler } from './message-transport';
+import type { TransportDelivery, DeliveryHandler } from './message-transport';
 import type { TransportMessage } from './transport-message';
 
 /** What a broker adapter can do with one received message; {@link createDelivery} builds the policy on top. */
@@ -24,7 +24,7 @@ export function describeReason(reason: unknown): string {
 }
 
 /**
- * A {@link Delivery} over broker actions, with the shared policy: one settlement per delivery (later calls do
+ * A {@link TransportDelivery} over broker actions, with the shared policy: one settlement per delivery (later calls do
  * nothing), and `nack` on the last allowed attempt dead-letters instead of retrying.
  */
 export function createDelivery(
@@ -33,7 +33,7 @@ export function createDelivery(
   attempt: number,
   maxDeliveries: number,
   actions: DeliveryActions,
-): Delivery {
+): TransportDelivery {
   let settled = false;
   const once = (action: () => Promise<void>): Promise<void> => {
     if (settled) return Promise.resolve();
@@ -63,7 +63,7 @@ export function createDelivery(
  * Never rejects: a failure to settle is passed to `onError`.
  */
 export async function runDelivery(
-  delivery: Delivery,
+  delivery: TransportDelivery,
   handler: DeliveryHandler,
   onError: (error: unknown) => void,
 ): Promise<void> {

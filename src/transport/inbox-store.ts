@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryHandler } from './message-transport';
+import type { TransportDelivery, DeliveryHandler } from './message-transport';
 
 /** What {@link InboxStore.handleOnce} did. */
 export type InboxOutcome<R> =
@@ -128,7 +128,7 @@ export class InMemoryInboxStore implements InboxStore<void> {
 /** Options of {@link withInbox}. */
 export interface WithInboxOptions {
   /** Called for each duplicate (acked without running the handler). */
-  readonly onDuplicate?: (delivery: Delivery) => void;
+  readonly onDuplicate?: (delivery: TransportDelivery) => void;
 }
 
 /**
@@ -138,7 +138,7 @@ export interface WithInboxOptions {
 export function withInbox<TContext>(
   inbox: InboxStore<TContext>,
   consumer: string,
-  handler: (delivery: Delivery, context: TContext) => void | Promise<void>,
+  handler: (delivery: TransportDelivery, context: TContext) => void | Promise<void>,
   options: WithInboxOptions = {},
 ): DeliveryHandler {
   return async (delivery) => {

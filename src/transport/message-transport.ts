@@ -49,7 +49,7 @@ export interface TransportSubscribeOptions extends GroupOptions {
 }
 
 /** One delivery of a message to a subscribing instance. */
-export interface Delivery {
+export interface TransportDelivery {
   /** The message. */
   readonly message: TransportMessage;
   /** The topic it was published to. */
@@ -73,7 +73,7 @@ export interface Delivery {
  * Handles one delivery. Settle it explicitly with `ack`/`nack`/`deadLetter`; a handler that returns without
  * settling acks, and one that throws nacks (with its error as the reason).
  */
-export type DeliveryHandler = (delivery: Delivery) => void | Promise<void>;
+export type DeliveryHandler = (delivery: TransportDelivery) => void | Promise<void>;
 
 /** A running subscription of one instance to a group. */
 export interface TransportSubscription {

@@ -2,7 +2,7 @@ import { InMemoryCheckpointStore } from '../../src/foundation/subscriptions/in-m
 import { ListenerSources } from '../../src/foundation/subscriptions/listener-source';
 import { InMemoryStreamStore } from '../../src/persistence/in-memory-stream-store';
 import {
-  type Delivery,
+  type TransportDelivery,
   InMemoryBroker,
   InMemoryInboxStore,
   InMemoryTransport,
@@ -31,8 +31,8 @@ class FlakyTransport extends InMemoryTransport {
 }
 
 async function consume(transport: MessageTransport, group: string, inbox: InMemoryInboxStore) {
-  const handled: Delivery[] = [];
-  const duplicates: Delivery[] = [];
+  const handled: TransportDelivery[] = [];
+  const duplicates: TransportDelivery[] = [];
   const subscription = await transport.subscribe(
     { group, topics: ['events.>'], prefetch: 1 },
     withInbox(inbox, group, (delivery) => void handled.push(delivery), {
@@ -55,7 +55,7 @@ describe('LogForwarder', () => {
     await waitUntil(() => handled.length === 20, 10_000, '20 events');
     await forwarder.stop();
     expect(handled.map((d) => d.message.messageId)).toEqual(ids);
-    const first = handled[0] as Delivery;
+    const first = handled[0] as TransportDelivery;
     expect(first.topic).toBe('events.cart.Cart_ItemAdded');
     expect(first.message.headers).toEqual({ stream: 'cart-c0', revision: '0', position: expect.any(String) });
     const event = codec.decode<ItemAdded>(first.message);
@@ -68,7 +68,7 @@ describe('LogForwarder', () => {
     expect(saved).toEqual({ kind: 'all', position: forwarder.stats.confirmedPosition });
     expect(
       saved?.kind === 'all' &&
-        saved.position === BigInt((handled[19] as Delivery).message.headers?.position ?? -1),
+        saved.position === BigInt((handled[19] as TransportDelivery).message.headers?.position ?? -1),
     ).toBe(true);
   });
 

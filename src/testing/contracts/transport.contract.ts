@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Delivery, MessageTransport, TransportSubscription } from '../../transport/message-transport';
+import type {
+  TransportDelivery,
+  MessageTransport,
+  TransportSubscription,
+} from '../../transport/message-transport';
 import {
   WIRE_HEADERS,
   deadLetterGroup,
@@ -86,9 +90,9 @@ export function transportContract(name: string, target: TransportContractTarget)
     transport: MessageTransport,
     group: string,
     topics: string[],
-    into: Delivery[],
+    into: TransportDelivery[],
     options: { prefetch?: number; maxDeliveries?: number; ackTimeoutMs?: number } = {},
-    handle?: (delivery: Delivery) => void | Promise<void>,
+    handle?: (delivery: TransportDelivery) => void | Promise<void>,
   ): Promise<TransportSubscription> => {
     const subscription = await transport.subscribe({ group, topics, ...options }, async (delivery) => {
       into.push(delivery);
@@ -110,7 +114,7 @@ export function transportContract(name: string, target: TransportContractTarget)
       async () => {
         const transport = await open();
         const topic = unique('fields');
-        const got: Delivery[] = [];
+        const got: TransportDelivery[] = [];
         await collect(transport, unique('g'), [topic], got);
         const sent = message({
           type: 'Orders.Placed',
@@ -125,7 +129,7 @@ export function transportContract(name: string, target: TransportContractTarget)
         });
         await transport.publish(topic, sent);
         await waitUntil(() => got.length === 1, waitMs, 'the message');
-        const received = got[0] as Delivery;
+        const received = got[0] as TransportDelivery;
         assert.equal(received.topic, topic);
         assert.equal(received.attempt, 1);
         for (const key of [
@@ -151,8 +155,8 @@ export function transportContract(name: string, target: TransportContractTarget)
       async () => {
         const transport = await open();
         const base = unique('fan');
-        const a: Delivery[] = [];
-        const b: Delivery[] = [];
+        const a: TransportDelivery[] = [];
+        const b: TransportDelivery[] = [];
         await collect(transport, unique('ga'), [`${base}.>`], a);
         await collect(transport, unique('gb'), [`${base}.one`], b);
         await transport.publish(`${base}.one`, message({ type: 'One' }));
@@ -174,7 +178,7 @@ export function transportContract(name: string, target: TransportContractTarget)
       async () => {
         const transport = await open();
         const topic = unique('order');
-        const got: Delivery[] = [];
+        const got: TransportDelivery[] = [];
         await collect(transport, unique('g'), [topic], got, { prefetch: 1 });
         const sent = Array.from({ length: 50 }, (_, i) => message({ body: String(i) }));
         await Promise.all(sent.map((m) => transport.publish(topic, m)));
@@ -193,8 +197,8 @@ export function transportContract(name: string, target: TransportContractTarget)
         const publisher = await open();
         const topic = unique('compete');
         const group = unique('g');
-        const first: Delivery[] = [];
-        const second: Delivery[] = [];
+        const first: TransportDelivery[] = [];
+        const second: TransportDelivery[] = [];
         const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
         await collect(await open(), group, [topic], first, { prefetch: 2 }, slow);
         await collect(await open(), group, [topic], second, { prefetch: 2 }, slow);
@@ -218,7 +222,7 @@ export function transportContract(name: string, target: TransportContractTarget)
       async () => {
         const transport = await open();
         const topic = unique('nack');
-        const got: Delivery[] = [];
+        const got: TransportDelivery[] = [];
         await collect(transport, unique('g'), [topic], got, { maxDeliveries: 5 }, async (d) => {
           if (d.attempt === 1) await d.nack(new Error('not yet'));
         });
@@ -240,20 +244,20 @@ export function transportContract(name: string, target: TransportContractTarget)
         const transport = await open();
         const topic = unique('poison');
         const group = unique('g');
-        const attempts: Delivery[] = [];
+        const attempts: TransportDelivery[] = [];
         await collect(transport, group, [topic], attempts, { maxDeliveries: 3 }, () => {
           throw new Error('cannot digest this');
         });
         const poison = message({ headers: { keep: 'me' } });
         await transport.publish(topic, poison);
-        const dead: Delivery[] = [];
+        const dead: TransportDelivery[] = [];
         await collect(transport, deadLetterGroup(group), [deadLetterTopic(group)], dead);
         await waitUntil(() => dead.length === 1, waitMs, 'the dead letter');
         assert.deepEqual(
           attempts.map((d) => d.attempt),
           [1, 2, 3],
         );
-        const letter = dead[0] as Delivery;
+        const letter = dead[0] as TransportDelivery;
         assert.equal(letter.message.messageId, poison.messageId);
         assert.equal(letter.message.headers?.keep, 'me');
         assert.match(letter.message.headers?.[WIRE_HEADERS.deadLetterReason] ?? '', /cannot digest this/);
@@ -273,8 +277,8 @@ export function transportContract(name: string, target: TransportContractTarget)
         const topic = unique('crash');
         const group = unique('g');
         const ackTimeoutMs = target.ackTimeoutMs ?? 1_500;
-        const held: Delivery[] = [];
-        const survivor: Delivery[] = [];
+        const held: TransportDelivery[] = [];
+        const survivor: TransportDelivery[] = [];
         await collect(
           crashing,
           group,
