@@ -1,0 +1,36 @@
+/**
+ * `reactive-domain/postgres`: the event store, checkpoints, snapshots and durable read models on PostgreSQL 13+.
+ *
+ * `pg` (node-postgres 8) is an optional peer dependency, loaded only when a store connects
+ * ({@link PgPackageMissingError} when it is absent). Run {@link migrate} once (or `schema.sql`), then use the stores.
+ * @packageDocumentation
+ */
+export {
+  PostgresStreamStore,
+  type BlockingTransaction,
+  type PostgresStoreWarning,
+  type PostgresStreamStoreOptions,
+} from './postgres-stream-store';
+export type { PostgresConnectionOptions } from './postgres-connection';
+export {
+  migrate,
+  schemaSql,
+  notificationChannel,
+  SCHEMA_VERSION,
+  POSITIONS_PER_TRANSACTION,
+  type MigrationResult,
+} from './postgres-schema';
+export { assertSchemaName, DEFAULT_SCHEMA } from './postgres-schema-name';
+export {
+  InvalidSchemaNameError,
+  PgPackageMissingError,
+  PositionSpaceExhaustedError,
+  PostgresAccessDeniedError,
+  PostgresQueryError,
+  PostgresUnavailableError,
+  SchemaNotMigratedError,
+  SchemaVersionTooNewError,
+  TransactionOrderConflictError,
+  TransactionTooLargeError,
+  type PostgresUnavailableReason,
+} from './postgres.errors';
