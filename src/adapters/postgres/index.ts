@@ -34,3 +34,5 @@ export {
   TransactionTooLargeError,
   type PostgresUnavailableReason,
 } from './postgres.errors';
+export { PostgresCheckpointStore } from './postgres-checkpoint-store';
+export { PostgresSnapshotStore } from './postgres-snapshot-store';

@@ -1,0 +1,106 @@
+import type { ClientBase } from 'pg';
+import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { StoreUnavailableError } from '../../persistence/stream-store.errors';
+import {
+  fromStoredCheckpoint,
+  toStoredCheckpoint,
+  type Checkpoint,
+} from '../../foundation/subscriptions/checkpoint';
+import type { CheckpointStore } from '../../foundation/subscriptions/checkpoint-store';
+import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { assertSchemaReady } from './postgres-schema';
+
+/**
+ * A {@link CheckpointStore} in PostgreSQL (table `checkpoints` of the schema; run `migrate()` first). A checkpoint
+ * is kept as JSON text (a `bigint` position as a decimal string).
+ *
+ * For exactly-once effects, write the checkpoint in the same transaction as the read model's state:
+ * {@link saveInTransaction} does that on your client.
+ */
+export class PostgresCheckpointStore implements CheckpointStore {
+  /** The schema this store uses. */
+  readonly schema: string;
+  private readonly db: PostgresConnection;
+  private ready: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresConnectionOptions) {
+    this.db = new PostgresConnection(options, 'PostgresCheckpointStore');
+    this.schema = this.db.schema;
+  }
+
+  async load(model: string): Promise<ReadonlyMap<string, Checkpoint>> {
+    assertName(model, 'model');
+    await this.ensureReady();
+    const rows = await this.db.query<{ source_key: string; checkpoint: string }>(
+      { what: `load checkpoints of ${JSON.stringify(model)}`, write: false },
+      `SELECT source_key, checkpoint FROM ${this.db.name('checkpoints')} WHERE model = $1`,
+      [model],
+    );
+    const result = new Map<string, Checkpoint>();
+    for (const row of rows) result.set(row.source_key, parseCheckpoint(model, row.source_key, row.checkpoint));
+    return result;
+  }
+
+  async save(model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
+    await this.ensureReady();
+    await this.db.withClient({ what: `save checkpoint of ${JSON.stringify(model)}`, write: true }, (client) =>
+      this.saveInTransaction(client, model, sourceKey, checkpoint),
+    );
+  }
+
+  /** Saves a checkpoint on your client, inside your transaction (so it commits with your read model's state). */
+  async saveInTransaction(client: ClientBase, model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
+    assertName(model, 'model');
+    assertName(sourceKey, 'sourceKey');
+    const text = JSON.stringify(toStoredCheckpoint(checkpoint));
+    await this.db.run(
+      client,
+      { what: `save checkpoint of ${JSON.stringify(model)}`, write: true },
+      `INSERT INTO ${this.db.name('checkpoints')} (model, source_key, checkpoint) VALUES ($1, $2, $3) ` +
+        'ON CONFLICT (model, source_key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()',
+      [model, sourceKey, text],
+    );
+  }
+
+  async delete(model: string): Promise<void> {
+    assertName(model, 'model');
+    await this.ensureReady();
+    await this.db.query(
+      { what: `delete checkpoints of ${JSON.stringify(model)}`, write: true },
+      `DELETE FROM ${this.db.name('checkpoints')} WHERE model = $1`,
+      [model],
+    );
+  }
+
+  /** Ends the pool if the store created it. Later calls fail with `StoreUnavailableError`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.db.end();
+  }
+
+  private ensureReady(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresCheckpointStore is closed'));
+    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+}
+
+function assertName(value: unknown, what: string): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidArgumentError(`Checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`);
+}
+
+function parseCheckpoint(model: string, sourceKey: string, text: string): Checkpoint {
+  try {
+    return fromStoredCheckpoint(JSON.parse(text));
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `Stored checkpoint of ${JSON.stringify(model)} / ${JSON.stringify(sourceKey)} is corrupt: ${text.slice(0, 100)}`,
+      { cause: error },
+    );
+  }
+}

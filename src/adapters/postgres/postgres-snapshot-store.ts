@@ -1,0 +1,120 @@
+import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { StoreUnavailableError } from '../../persistence/stream-store.errors';
+import type { SnapshotStore, StoredSnapshot } from '../../foundation/snapshots/snapshot-store';
+import { CorruptSnapshotError } from '../../foundation/snapshots/stream-snapshot-store';
+import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { assertSchemaReady } from './postgres-schema';
+
+interface SnapshotRow {
+  aggregate_type: string;
+  aggregate_id: string;
+  version: number;
+  schema_version: number;
+  state: string;
+  taken_ms: number;
+}
+
+/**
+ * A {@link SnapshotStore} in PostgreSQL (table `snapshots` of the schema; run `migrate()` first): the latest
+ * snapshot per aggregate stream, its state as JSON text. A row that does not parse is reported as
+ * `CorruptSnapshotError`, never loaded.
+ */
+export class PostgresSnapshotStore implements SnapshotStore {
+  /** The schema this store uses. */
+  readonly schema: string;
+  private readonly db: PostgresConnection;
+  private ready: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresConnectionOptions) {
+    this.db = new PostgresConnection(options, 'PostgresSnapshotStore');
+    this.schema = this.db.schema;
+  }
+
+  async load(streamName: string): Promise<StoredSnapshot | undefined> {
+    assertStream(streamName);
+    await this.ensureReady();
+    const [row] = await this.db.query<SnapshotRow>(
+      { what: `load the snapshot of ${JSON.stringify(streamName)}`, write: false },
+      'SELECT aggregate_type, aggregate_id, version::float8 AS version, schema_version, state, ' +
+        `(extract(epoch FROM taken_at) * 1000)::float8 AS taken_ms FROM ${this.db.name('snapshots')} WHERE stream_name = $1`,
+      [streamName],
+    );
+    if (row === undefined) return undefined;
+    let state: unknown;
+    try {
+      state = JSON.parse(row.state);
+    } catch (error) {
+      throw new CorruptSnapshotError(streamName, 'malformed JSON state', { cause: error });
+    }
+    if (!Number.isSafeInteger(row.version) || row.version < 0)
+      throw new CorruptSnapshotError(streamName, `version ${row.version} is not a revision`);
+    return {
+      aggregateType: row.aggregate_type,
+      aggregateId: row.aggregate_id,
+      version: row.version,
+      schemaVersion: row.schema_version,
+      state,
+      takenAt: new Date(row.taken_ms),
+    };
+  }
+
+  async save(streamName: string, snapshot: StoredSnapshot): Promise<void> {
+    assertStream(streamName);
+    const state = JSON.stringify(snapshot?.state);
+    if (
+      typeof snapshot !== 'object' ||
+      snapshot === null ||
+      typeof snapshot.aggregateType !== 'string' ||
+      typeof snapshot.aggregateId !== 'string' ||
+      !Number.isSafeInteger(snapshot.version) ||
+      snapshot.version < 0 ||
+      !Number.isSafeInteger(snapshot.schemaVersion) ||
+      !(snapshot.takenAt instanceof Date) ||
+      Number.isNaN(snapshot.takenAt.getTime()) ||
+      state === undefined
+    ) {
+      throw new InvalidArgumentError(
+        `Snapshot of ${JSON.stringify(streamName)}: needs aggregateType, aggregateId, version (revision), ` +
+          `schemaVersion (integer), takenAt (Date) and a JSON-safe state, got ${describeValue(snapshot)}`,
+      );
+    }
+    await this.ensureReady();
+    await this.db.query(
+      { what: `save the snapshot of ${JSON.stringify(streamName)}`, write: true },
+      `INSERT INTO ${this.db.name('snapshots')} AS s (stream_name, aggregate_type, aggregate_id, version, ` +
+        'schema_version, state, taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (stream_name) DO UPDATE SET ' +
+        'aggregate_type = EXCLUDED.aggregate_type, aggregate_id = EXCLUDED.aggregate_id, version = EXCLUDED.version, ' +
+        'schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, taken_at = EXCLUDED.taken_at',
+      [
+        streamName,
+        snapshot.aggregateType,
+        snapshot.aggregateId,
+        snapshot.version,
+        snapshot.schemaVersion,
+        state,
+        snapshot.takenAt,
+      ],
+    );
+  }
+
+  /** Ends the pool if the store created it. Later calls fail with `StoreUnavailableError`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.db.end();
+  }
+
+  private ensureReady(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresSnapshotStore is closed'));
+    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+}
+
+function assertStream(streamName: unknown): asserts streamName is string {
+  if (typeof streamName !== 'string' || streamName.length === 0)
+    throw new InvalidArgumentError(`Snapshot stream name must be a non-empty string, got ${describeValue(streamName)}`);
+}
