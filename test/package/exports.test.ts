@@ -59,6 +59,7 @@ describe('built package', () => {
       '/eventstoredb',
       '/rabbitmq',
       '/nats',
+      '/postgres',
     ]);
   });
 

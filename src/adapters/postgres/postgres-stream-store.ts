@@ -216,7 +216,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
 }
 
 /**
- * The {@link StreamStore} on PostgreSQL (13 or later), with EventStoreDB's semantics: every `ExpectedVersion`,
+ * The `StreamStore` on PostgreSQL (13 or later), with EventStoreDB's semantics: every `ExpectedVersion`,
  * atomic multi-event appends, soft delete continuing the numbering, tombstones, stream and `$all` reads both ways,
  * `$all` prefix filters, catch-up-then-live subscriptions woken by `LISTEN`/`NOTIFY` with bounded polling as the
  * fallback. Run {@link migrate} once first; the store checks the schema version before its first request.
