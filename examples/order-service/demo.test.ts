@@ -7,6 +7,7 @@ describe('npm run demo', () => {
     const root = resolve(__dirname, '../..');
     const env = { ...process.env };
     delete env.EVENTSTORE_URL; // the README's command runs on the embedded default
+    delete env.PG_URL;
     const out = execFileSync('npm', ['run', '--silent', 'demo'], { cwd: root, encoding: 'utf8', env });
     expect(out).toMatch(/-> PlaceOrder/);
     expect(out).toMatch(/order-…[0-9a-f]{6}@0 +OrderPlaced/);

@@ -1,8 +1,9 @@
 /**
  * The order service, end to end: `npm run demo`.
  *
- * Runs on the in-memory store, or on EventStoreDB/KurrentDB when `EVENTSTORE_URL` is set
- * (e.g. `EVENTSTORE_URL=esdb://localhost:2113?tls=false npm run demo`). Prints what happens: the commands sent,
+ * Runs on the in-memory store; on PostgreSQL with `npm run demo -- --store postgres` (or when `PG_URL` is set;
+ * default URL the local server, schema `order_service_demo` or `PG_SCHEMA`, migrated on start); on
+ * EventStoreDB/KurrentDB when `EVENTSTORE_URL` is set (e.g. `EVENTSTORE_URL=esdb://localhost:2113?tls=false npm run demo`). Prints what happens: the commands sent,
  * the events appended (stream@revision), the read model's answers and the correlation chain of one order.
  * Exits 0 when every expected outcome was observed, 1 otherwise.
  */
@@ -36,13 +37,49 @@ const log = (line = ''): void => void process.stdout.write(`${humanize(line)}\n`
 /** The fulfillment process manager's own bookkeeping (which inputs it handled): not part of the story. */
 const isBookkeeping = (event: RecordedEvent): boolean => event.type === PROCESS_INPUT_RECEIVED;
 
+/** `--store <name>` from the command line (`npm run demo -- --store postgres`), if given. */
+function storeFlag(): string | undefined {
+  const args = process.argv.slice(2);
+  const at = args.findIndex((arg) => arg === '--store' || arg.startsWith('--store='));
+  if (at < 0) return undefined;
+  const value = args[at]!.includes('=') ? args[at]!.slice('--store='.length) : args[at + 1];
+  if (value !== 'memory' && value !== 'postgres' && value !== 'eventstoredb') {
+    throw new Error(`--store must be memory, postgres or eventstoredb, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+const hideCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
 async function openStore(): Promise<{ store: StreamStore; label: string }> {
-  const url = process.env.EVENTSTORE_URL;
-  if (!url) return { store: new InMemoryStreamStore(), label: 'in-memory store' };
-  // Loaded only here: the EventStoreDB client is not needed for the in-memory run.
-  const { EventStoreDBStreamStore } = await import('./reactive-domain-eventstoredb.js');
-  const store = EventStoreDBStreamStore.fromConnectionString(url);
-  const label = `EventStoreDB at ${url.replace(/\/\/[^@/]*@/, '//***@')}`;
+  const flag = storeFlag();
+  const pgUrl = process.env.PG_URL;
+  const esdbUrl = process.env.EVENTSTORE_URL;
+  const kind = flag ?? (pgUrl ? 'postgres' : esdbUrl ? 'eventstoredb' : 'memory');
+  if (kind === 'memory') return { store: new InMemoryStreamStore(), label: 'in-memory store' };
+  let store: StreamStore;
+  let label: string;
+  if (kind === 'postgres') {
+    // Loaded only here: pg is not needed for the other stores.
+    const { PostgresStreamStore, migrate } = await import('./reactive-domain-postgres.js');
+    const url = pgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const schema = process.env.PG_SCHEMA ?? 'order_service_demo';
+    label = `PostgreSQL at ${hideCredentials(url)} (schema ${schema})`;
+    try {
+      await migrate({ connectionString: url, schema }); // idempotent: creates or upgrades the schema
+    } catch (error) {
+      throw new Error(`cannot use the ${label}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    store = PostgresStreamStore.fromConnectionString(url, { schema });
+  } else {
+    if (!esdbUrl) throw new Error('--store eventstoredb needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false)');
+    // Loaded only here: the EventStoreDB client is not needed for the other stores.
+    const { EventStoreDBStreamStore } = await import('./reactive-domain-eventstoredb.js');
+    store = EventStoreDBStreamStore.fromConnectionString(esdbUrl);
+    label = `EventStoreDB at ${hideCredentials(esdbUrl)}`;
+  }
   // Fail fast with a clear message rather than letting the listeners retry against a server that is not there.
   try {
     await store.readAll({ maxCount: 1 });
