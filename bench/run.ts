@@ -24,6 +24,9 @@ const WORKLOADS: ReadonlyArray<{ name: string; flags: string[] }> = [
   { name: 'bus-fan-out', flags: [] },
   { name: 'serializer', flags: [] },
   { name: 'read-model-catch-up', flags: [] },
+  // PostgreSQL (the local server, or PG_URL): each creates a scratch database and drops it afterwards.
+  { name: 'pg-append', flags: [] },
+  { name: 'pg-read-model-catch-up', flags: [] },
   // A 1 MB young generation: short-lived garbage is collected quickly, so the peak heap shows what a load keeps alive.
   { name: 'memory', flags: ['--max-semi-space-size=1'] },
 ];
@@ -206,6 +209,7 @@ async function main(): Promise<void> {
     commit: gitCommit(),
     peers: {
       '@event-driven-io/emmett': versionOf('@event-driven-io/emmett'),
+      '@event-driven-io/emmett-postgresql': versionOf('@event-driven-io/emmett-postgresql'),
       '@nestjs/cqrs': versionOf('@nestjs/cqrs'),
       '@nestjs/core': versionOf('@nestjs/core'),
       rxjs: versionOf('rxjs'),

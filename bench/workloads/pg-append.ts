@@ -154,7 +154,12 @@ async function main(): Promise<void> {
     await emmett.close();
     await floorPool.end();
     emit('pg-append', cases);
+  } catch (error) {
+    console.error(error);
+    process.exit(1);
   } finally {
+    // Connections of pools that were not ended (after a failure) are terminated by the drop: ignore their errors.
+    process.on('uncaughtException', () => undefined);
     await db.drop();
   }
 }
