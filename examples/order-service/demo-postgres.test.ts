@@ -15,7 +15,7 @@ describeWithServer('postgres', 'npm run demo -- --store postgres', () => {
 
   it('runs the order service end to end on PostgreSQL and exits 0', () => {
     const root = resolve(__dirname, '../..');
-    const env = { ...process.env, PG_URL: serverUrl('postgres'), PG_SCHEMA: schema };
+    const env: NodeJS.ProcessEnv = { ...process.env, PG_URL: serverUrl('postgres'), PG_SCHEMA: schema };
     delete env.EVENTSTORE_URL;
     const out = execFileSync('npm', ['run', '--silent', 'demo', '--', '--store', 'postgres'], {
       cwd: root,

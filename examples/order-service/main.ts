@@ -74,7 +74,8 @@ async function openStore(): Promise<{ store: StreamStore; label: string }> {
     }
     store = PostgresStreamStore.fromConnectionString(url, { schema });
   } else {
-    if (!esdbUrl) throw new Error('--store eventstoredb needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false)');
+    if (!esdbUrl)
+      throw new Error('--store eventstoredb needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false)');
     // Loaded only here: the EventStoreDB client is not needed for the other stores.
     const { EventStoreDBStreamStore } = await import('./reactive-domain-eventstoredb.js');
     store = EventStoreDBStreamStore.fromConnectionString(esdbUrl);

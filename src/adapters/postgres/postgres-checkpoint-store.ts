@@ -38,7 +38,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
       [model],
     );
     const result = new Map<string, Checkpoint>();
-    for (const row of rows) result.set(row.source_key, parseCheckpoint(model, row.source_key, row.checkpoint));
+    for (const row of rows)
+      result.set(row.source_key, parseCheckpoint(model, row.source_key, row.checkpoint));
     return result;
   }
 
@@ -50,7 +51,12 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   /** Saves a checkpoint on your client, inside your transaction (so it commits with your read model's state). */
-  async saveInTransaction(client: ClientBase, model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
+  async saveInTransaction(
+    client: ClientBase,
+    model: string,
+    sourceKey: string,
+    checkpoint: Checkpoint,
+  ): Promise<void> {
     assertName(model, 'model');
     assertName(sourceKey, 'sourceKey');
     const text = JSON.stringify(toStoredCheckpoint(checkpoint));
@@ -91,7 +97,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
 function assertName(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(`Checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`);
+    throw new InvalidArgumentError(
+      `Checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`,
+    );
 }
 
 function parseCheckpoint(model: string, sourceKey: string, text: string): Checkpoint {

@@ -77,7 +77,9 @@ export interface RequestContext {
 function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  throw new InvalidArgumentError(`PostgreSQL ${name} must be a positive number of milliseconds, got ${describeValue(value)}`);
+  throw new InvalidArgumentError(
+    `PostgreSQL ${name} must be a positive number of milliseconds, got ${describeValue(value)}`,
+  );
 }
 
 /**
@@ -106,10 +108,15 @@ export class PostgresConnection {
     this.acquireTimeoutMs = positive(options.acquireTimeoutMs, 'acquireTimeoutMs', 10_000);
     if (options.pool !== undefined) {
       if (typeof options.pool?.connect !== 'function')
-        throw new InvalidArgumentError(`${owner}: pool must be a pg.Pool, got ${describeValue(options.pool)}`);
+        throw new InvalidArgumentError(
+          `${owner}: pool must be a pg.Pool, got ${describeValue(options.pool)}`,
+        );
       this.pool = options.pool;
       this.ownsPool = false;
-      this.clientConfig = { ...(options.pool.options as ClientConfig), connectionTimeoutMillis: connectTimeoutMs };
+      this.clientConfig = {
+        ...(options.pool.options as ClientConfig),
+        connectionTimeoutMillis: connectTimeoutMs,
+      };
     } else {
       const connectionString = options.connectionString;
       if (typeof connectionString !== 'string' || connectionString.length === 0) {
@@ -221,7 +228,10 @@ export class PostgresConnection {
     } catch (error) {
       if (timedOut) {
         // The pool may still hand a connection over later: give it straight back.
-        pending.then((client) => client.release(), () => undefined);
+        pending.then(
+          (client) => client.release(),
+          () => undefined,
+        );
         throw error;
       }
       if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
@@ -269,10 +279,15 @@ export class PostgresConnection {
       );
     if (sqlState !== undefined) {
       if (sqlState === '28P01' || sqlState === '28000' || sqlState === '42501')
-        return new PostgresAccessDeniedError(`${context.what}: PostgreSQL refused access (${message})`, sqlState, {
-          cause: error,
-        });
-      if (sqlState === '57014') return unavailable('statement_timeout', `the server cancelled the statement (${message})`, false);
+        return new PostgresAccessDeniedError(
+          `${context.what}: PostgreSQL refused access (${message})`,
+          sqlState,
+          {
+            cause: error,
+          },
+        );
+      if (sqlState === '57014')
+        return unavailable('statement_timeout', `the server cancelled the statement (${message})`, false);
       if (sqlState === '57P01' || sqlState === '57P02' || sqlState.startsWith('08'))
         return unavailable('connection_lost', `the connection was terminated (${message})`, unknownOutcome);
       if (sqlState === '53300' || sqlState === '57P03')
@@ -289,7 +304,11 @@ export class PostgresConnection {
     if (/Query read timeout/i.test(message))
       return unavailable('query_timeout', `no answer within ${this.queryTimeoutMs} ms`, unknownOutcome);
     if (/connection timeout|timeout expired/i.test(message))
-      return unavailable('connect_timeout', `could not open a PostgreSQL connection in time (${message})`, false);
+      return unavailable(
+        'connect_timeout',
+        `could not open a PostgreSQL connection in time (${message})`,
+        false,
+      );
     if (
       code === 'ECONNRESET' ||
       code === 'EPIPE' ||
@@ -308,12 +327,14 @@ const NOTHING_WRITTEN = '; nothing was written';
 function isConnectionLevel(error: unknown): boolean {
   if (error instanceof PostgresUnavailableError) {
     return (
-      error.reason === 'connection_lost' || error.reason === 'query_timeout' || error.reason === 'connection_refused'
+      error.reason === 'connection_lost' ||
+      error.reason === 'query_timeout' ||
+      error.reason === 'connection_refused'
     );
   }
   if (error instanceof ReactiveDomainError) return false;
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith('08') || code.startsWith('57P');
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+    return code.startsWith('08') || code.startsWith('57P');
   return true;
 }
-

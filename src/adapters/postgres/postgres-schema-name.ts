@@ -22,5 +22,6 @@ export function assertSchemaName(name: unknown): asserts name is string {
       'use lower-case letters, digits and "_" only, starting with a letter or "_"',
     );
   }
-  if (name.startsWith('pg_')) throw new InvalidSchemaNameError(name, 'names starting with "pg_" are reserved');
+  if (name.startsWith('pg_'))
+    throw new InvalidSchemaNameError(name, 'names starting with "pg_" are reserved');
 }

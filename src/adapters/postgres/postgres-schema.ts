@@ -243,7 +243,9 @@ export async function migrateWith(connection: PostgresConnection): Promise<Migra
   const s = `"${schema}"`;
   const context = { what: `migrate schema ${s}`, write: true };
   return connection.transaction(context, async (client) => {
-    await connection.run(client, context, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`reactive-domain:${schema}`]);
+    await connection.run(client, context, 'SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `reactive-domain:${schema}`,
+    ]);
     const from = await versionOf(connection, client, schema);
     if (from > SCHEMA_VERSION) throw new SchemaVersionTooNewError(schema, from, SCHEMA_VERSION);
     if (from === SCHEMA_VERSION) return { schema, from, to: from };
@@ -252,10 +254,12 @@ export async function migrateWith(connection: PostgresConnection): Promise<Migra
     for (const migration of MIGRATIONS) {
       if (migration.version <= from) continue;
       await connection.run(client, context, migration.sql(schema));
-      await connection.run(client, context, `INSERT INTO ${s}.schema_version (version, description) VALUES ($1, $2)`, [
-        migration.version,
-        migration.description,
-      ]);
+      await connection.run(
+        client,
+        context,
+        `INSERT INTO ${s}.schema_version (version, description) VALUES ($1, $2)`,
+        [migration.version, migration.description],
+      );
     }
     return { schema, from, to: SCHEMA_VERSION };
   });
@@ -286,8 +290,11 @@ export async function versionOf(
 /** Throws unless the schema is at exactly {@link SCHEMA_VERSION}. @internal */
 export async function assertSchemaReady(connection: PostgresConnection): Promise<void> {
   const context = { what: `check schema "${connection.schema}"`, write: false };
-  const version = await connection.withClient(context, (client) => versionOf(connection, client, connection.schema));
-  if (version > SCHEMA_VERSION) throw new SchemaVersionTooNewError(connection.schema, version, SCHEMA_VERSION);
+  const version = await connection.withClient(context, (client) =>
+    versionOf(connection, client, connection.schema),
+  );
+  if (version > SCHEMA_VERSION)
+    throw new SchemaVersionTooNewError(connection.schema, version, SCHEMA_VERSION);
   if (version < SCHEMA_VERSION)
     throw new SchemaNotMigratedError(connection.schema, version === 0 ? undefined : version, SCHEMA_VERSION);
 }

@@ -116,5 +116,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
 
 function assertStream(streamName: unknown): asserts streamName is string {
   if (typeof streamName !== 'string' || streamName.length === 0)
-    throw new InvalidArgumentError(`Snapshot stream name must be a non-empty string, got ${describeValue(streamName)}`);
+    throw new InvalidArgumentError(
+      `Snapshot stream name must be a non-empty string, got ${describeValue(streamName)}`,
+    );
 }

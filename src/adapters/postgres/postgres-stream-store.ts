@@ -158,8 +158,10 @@ class Statements {
     this.streamBackwards = stream('backwards');
     const filters = {
       none: '',
-      streamName: 'AND EXISTS (SELECT 1 FROM unnest($3::text[]) p(prefix) WHERE starts_with(e.stream_name, p.prefix))',
-      eventType: 'AND EXISTS (SELECT 1 FROM unnest($3::text[]) p(prefix) WHERE starts_with(e.type, p.prefix))',
+      streamName:
+        'AND EXISTS (SELECT 1 FROM unnest($3::text[]) p(prefix) WHERE starts_with(e.stream_name, p.prefix))',
+      eventType:
+        'AND EXISTS (SELECT 1 FROM unnest($3::text[]) p(prefix) WHERE starts_with(e.type, p.prefix))',
     };
     // One statement, so the horizon and the rows come from the same snapshot (no per-statement snapshot skew).
     const all = (direction: 'forwards' | 'backwards', filter: string): string =>
@@ -324,7 +326,9 @@ export class PostgresStreamStore extends StreamStoreBase {
     assertExpectedVersion(expectedVersion, streamName);
     assertEventList(events, streamName);
     if (typeof client?.query !== 'function')
-      throw new InvalidArgumentError(`appendInTransaction: client must be a pg client, got ${describeValue(client)}`);
+      throw new InvalidArgumentError(
+        `appendInTransaction: client must be a pg client, got ${describeValue(client)}`,
+      );
     await this.ensureReady();
     try {
       return await this.runAppend(client, streamName, expectedVersion, events, this.notifications);
@@ -388,7 +392,9 @@ export class PostgresStreamStore extends StreamStoreBase {
     const last = events[events.length - 1];
     const isEndOfStream =
       last === undefined ||
-      (direction === 'forwards' ? last.revision >= head.last_revision : last.revision <= head.truncate_before);
+      (direction === 'forwards'
+        ? last.revision >= head.last_revision
+        : last.revision <= head.truncate_before);
     return { status: 'ok', streamName, events, lastRevision: head.last_revision, isEndOfStream };
   }
 
@@ -410,12 +416,16 @@ export class PostgresStreamStore extends StreamStoreBase {
       const full = found > maxCount;
       // Only a page that the horizon cut short could gain events by waiting.
       const cut =
-        head.held && !full && (direction === 'forwards' || after === 'end' || (after as bigint) > BigInt(head.horizon));
+        head.held &&
+        !full &&
+        (direction === 'forwards' || after === 'end' || (after as bigint) > BigInt(head.horizon));
       if (!cut || this.storageClosed) {
         if (!head.held) this.horizonClear();
         return this.allSlice(rows, found, maxCount);
       }
-      if (Date.now() - started >= this.horizonWaitMs) {
+      // Wait a little for a commit in progress (read-your-writes), but not again and again during a long stall.
+      const now = Date.now();
+      if (now - started >= this.horizonWaitMs || now - (this.heldSince ?? now) >= this.horizonWaitMs) {
         this.horizonHeld();
         return this.allSlice(rows, found, maxCount);
       }
@@ -432,19 +442,22 @@ export class PostgresStreamStore extends StreamStoreBase {
     await this.ensureReady();
     const what = `${mode === 'soft' ? 'delete' : 'tombstone'} stream ${JSON.stringify(streamName)}`;
     try {
-      await this.db.query({ what, write: true }, this.sql.remove, [
-        streamName,
-        encodeExpected(expectedVersion),
-        mode === 'tombstone',
-        false,
-      ], this.nameOf(this.sql.remove));
+      await this.db.query(
+        { what, write: true },
+        this.sql.remove,
+        [streamName, encodeExpected(expectedVersion), mode === 'tombstone', false],
+        this.nameOf(this.sql.remove),
+      );
     } catch (error) {
       throw this.mapStreamError(error, streamName, expectedVersion);
     }
     this.announce();
   }
 
-  protected override openSubscription(target: SubscriptionTarget, handlers: SubscriptionHandlers): StoreSubscription {
+  protected override openSubscription(
+    target: SubscriptionTarget,
+    handlers: SubscriptionHandlers,
+  ): StoreSubscription {
     this.startListener();
     return super.openSubscription(target, handlers);
   }
@@ -510,9 +523,12 @@ export class PostgresStreamStore extends StreamStoreBase {
       case 'RD002':
         return new StreamDeletedError(streamName);
       case 'RD004':
-        return new PositionSpaceExhaustedError(`Append to stream ${JSON.stringify(streamName)}: ${error.message}`, {
-          cause: error,
-        });
+        return new PositionSpaceExhaustedError(
+          `Append to stream ${JSON.stringify(streamName)}: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
       case 'RD005':
         return new TransactionTooLargeError(streamName, { cause: error });
       case '22021':
@@ -557,7 +573,12 @@ export class PostgresStreamStore extends StreamStoreBase {
       do {
         this.notifyAgain = false;
         try {
-          await this.db.query({ what: 'notify subscribers', write: false }, this.sql.notify, undefined, this.nameOf(this.sql.notify));
+          await this.db.query(
+            { what: 'notify subscribers', write: false },
+            this.sql.notify,
+            undefined,
+            this.nameOf(this.sql.notify),
+          );
         } catch {
           // Subscribers poll (pollIntervalMs): a lost wake-up delays, never loses, an event.
         }
@@ -725,7 +746,9 @@ function isOrderConflict(error: unknown): boolean {
 function positiveOption(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  throw new InvalidArgumentError(`PostgresStreamStore: ${name} must be a positive number, got ${describeValue(value)}`);
+  throw new InvalidArgumentError(
+    `PostgresStreamStore: ${name} must be a positive number, got ${describeValue(value)}`,
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -736,4 +759,3 @@ function emitWarning(warning: PostgresStoreWarning): void {
     code: warning.kind === 'read_stalled' ? 'RD_PG_READ_STALLED' : 'RD_PG_LISTENER_LOST',
   });
 }
-

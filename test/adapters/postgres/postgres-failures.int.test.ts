@@ -62,7 +62,9 @@ describeWithServer('postgres', 'PostgresStreamStore: failures on the real server
     prefix = `fail${newId().replace(/-/g, '').slice(-12)}`;
   });
 
-  function store(options: Partial<ConstructorParameters<typeof PostgresStreamStore>[0]> = {}): PostgresStreamStore {
+  function store(
+    options: Partial<ConstructorParameters<typeof PostgresStreamStore>[0]> = {},
+  ): PostgresStreamStore {
     const created = new PostgresStreamStore({ connectionString: serverUrl('postgres'), schema, ...options });
     closeLater.push(created);
     return created;
@@ -120,7 +122,10 @@ describeWithServer('postgres', 'PostgresStreamStore: failures on the real server
   it('killing the backend mid-append (rows already inserted): typed error, nothing written; the store recovers', async () => {
     const appName = `rd-kill-${prefix}`;
     const writer = store({ poolConfig: { application_name: appName } });
-    const events = [...Array.from({ length: 200 }, (_, n) => anEvent(n, 200)), { ...anEvent(999), type: 'SlowEvent' }];
+    const events = [
+      ...Array.from({ length: 200 }, (_, n) => anEvent(n, 200)),
+      { ...anEvent(999), type: 'SlowEvent' },
+    ];
     const append = rejectionOf(writer.appendToStream(`${prefix}-big`, ExpectedVersion.NoStream, events));
     // The append has inserted 200 rows and sleeps in the trigger on the last one.
     await until(async () => (await pidsOf(appName, 'active')).length === 1, 'the append in progress');
@@ -132,23 +137,38 @@ describeWithServer('postgres', 'PostgresStreamStore: failures on the real server
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'connection_lost' });
     expect((error as Error).message).toContain(`append to stream "${prefix}-big"`);
     // All or nothing: not one of the 200 inserted rows survived.
-    expect(await writer.readStream(`${prefix}-big`)).toEqual({ status: 'not_found', streamName: `${prefix}-big` });
-    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".events WHERE stream_name = $1`, [
-      `${prefix}-big`,
-    ]);
+    expect(await writer.readStream(`${prefix}-big`)).toEqual({
+      status: 'not_found',
+      streamName: `${prefix}-big`,
+    });
+    const { rows } = await admin.query(
+      `SELECT count(*)::int AS n FROM "${schema}".events WHERE stream_name = $1`,
+      [`${prefix}-big`],
+    );
     expect(rows[0].n).toBe(0);
     // The broken connection was discarded: the same store appends again.
-    const retried = await writer.appendToStream(`${prefix}-big`, ExpectedVersion.NoStream, events.slice(0, 200));
+    const retried = await writer.appendToStream(
+      `${prefix}-big`,
+      ExpectedVersion.NoStream,
+      events.slice(0, 200),
+    );
     expect(retried.nextExpectedVersion).toBe(199);
   });
 
   it('a statement timeout is a typed error and writes nothing', async () => {
     const writer = store({ statementTimeoutMs: 300 });
     const error = await rejectionOf(
-      writer.appendToStream(`${prefix}-slow`, ExpectedVersion.Any, [anEvent(1), { ...anEvent(2), type: 'SlowEvent' }]),
+      writer.appendToStream(`${prefix}-slow`, ExpectedVersion.Any, [
+        anEvent(1),
+        { ...anEvent(2), type: 'SlowEvent' },
+      ]),
     );
     expect(error).toBeInstanceOf(PostgresUnavailableError);
-    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'statement_timeout', outcomeUnknown: false });
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      reason: 'statement_timeout',
+      outcomeUnknown: false,
+    });
     expect((await writer.readStream(`${prefix}-slow`)).status).toBe('not_found');
   });
 
@@ -157,7 +177,9 @@ describeWithServer('postgres', 'PostgresStreamStore: failures on the real server
     closeLater.push({ close: () => pool.end() });
     const writer = store({ pool, queryTimeoutMs: 300 });
     const error = await rejectionOf(
-      writer.appendToStream(`${prefix}-deadline`, ExpectedVersion.Any, [{ ...anEvent(1), type: 'SlowEvent' }]),
+      writer.appendToStream(`${prefix}-deadline`, ExpectedVersion.Any, [
+        { ...anEvent(1), type: 'SlowEvent' },
+      ]),
     );
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'query_timeout', outcomeUnknown: true });
     expect((error as Error).message).toMatch(/may or may not have committed/);
@@ -165,11 +187,17 @@ describeWithServer('postgres', 'PostgresStreamStore: failures on the real server
     await admin.query(
       "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%append_to_stream%' AND state = 'active' AND pid <> pg_backend_pid()",
     );
-    await until(async () => (await writer.readStream(`${prefix}-deadline`)).status === 'not_found', 'no write');
+    await until(
+      async () => (await writer.readStream(`${prefix}-deadline`)).status === 'not_found',
+      'no write',
+    );
   });
 
   it('connection refused is a typed error, quickly', async () => {
-    const unreachable = store({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 2_000 });
+    const unreachable = store({
+      connectionString: 'postgres://postgres@127.0.0.1:1/test',
+      connectTimeoutMs: 2_000,
+    });
     const error = await rejectionOf(unreachable.readAll({ maxCount: 1 }));
     expect(error).toBeInstanceOf(PostgresUnavailableError);
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'connection_refused' });
@@ -192,12 +220,20 @@ describeWithServer('postgres', 'PostgresStreamStore: failures on the real server
     await writer.readAll({ maxCount: 1 }); // schema check done while the pool is free
     const held = await pool.connect();
     try {
-      const error = await rejectionOf(writer.appendToStream(`${prefix}-p`, ExpectedVersion.Any, [anEvent(1)]));
+      const error = await rejectionOf(
+        writer.appendToStream(`${prefix}-p`, ExpectedVersion.Any, [anEvent(1)]),
+      );
       expect(error).toBeInstanceOf(PostgresUnavailableError);
-      expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'pool_exhausted', outcomeUnknown: false });
+      expect(error).toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        reason: 'pool_exhausted',
+        outcomeUnknown: false,
+      });
     } finally {
       held.release();
     }
-    expect((await writer.appendToStream(`${prefix}-p`, ExpectedVersion.Any, [anEvent(1)])).nextExpectedVersion).toBe(0);
+    expect(
+      (await writer.appendToStream(`${prefix}-p`, ExpectedVersion.Any, [anEvent(1)])).nextExpectedVersion,
+    ).toBe(0);
   });
 });

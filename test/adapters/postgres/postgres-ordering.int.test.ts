@@ -73,7 +73,9 @@ describeWithServer('postgres', 'PostgresStreamStore: $all ordering under concurr
     // Writer A takes its position first and keeps its transaction open.
     const a = await begin();
     const eventA = anEvent(1);
-    const appendedA = await store.appendInTransaction(a.client, `${prefix}-a`, ExpectedVersion.NoStream, [eventA]);
+    const appendedA = await store.appendInTransaction(a.client, `${prefix}-a`, ExpectedVersion.NoStream, [
+      eventA,
+    ]);
     // Writer B appends after it and commits.
     const eventB = anEvent(2);
     const appendedB = await store.appendToStream(`${prefix}-b`, ExpectedVersion.NoStream, [eventB]);
@@ -114,7 +116,10 @@ describeWithServer('postgres', 'PostgresStreamStore: $all ordering under concurr
     );
     const a = await begin();
     try {
-      await store.appendInTransaction(a.client, `${prefix}-rolled-back`, ExpectedVersion.Any, [anEvent(1), anEvent(2)]);
+      await store.appendInTransaction(a.client, `${prefix}-rolled-back`, ExpectedVersion.Any, [
+        anEvent(1),
+        anEvent(2),
+      ]);
       await store.appendToStream(`${prefix}-kept`, ExpectedVersion.Any, [anEvent(3)]);
       await a.client.query('ROLLBACK');
     } finally {
@@ -131,9 +136,14 @@ describeWithServer('postgres', 'PostgresStreamStore: $all ordering under concurr
     let first: bigint;
     let second: bigint;
     try {
-      first = (await store.appendInTransaction(a.client, `${prefix}-x`, ExpectedVersion.NoStream, [anEvent(1)])).position;
+      first = (
+        await store.appendInTransaction(a.client, `${prefix}-x`, ExpectedVersion.NoStream, [anEvent(1)])
+      ).position;
       second = (
-        await store.appendInTransaction(a.client, `${prefix}-y`, ExpectedVersion.NoStream, [anEvent(2), anEvent(3)])
+        await store.appendInTransaction(a.client, `${prefix}-y`, ExpectedVersion.NoStream, [
+          anEvent(2),
+          anEvent(3),
+        ])
       ).position;
       await a.client.query('COMMIT');
     } finally {
@@ -197,7 +207,8 @@ describeWithServer('postgres', 'PostgresStreamStore: $all ordering under concurr
     const total = writers * perWriter * 2;
     await until(() => delivered.length >= total, `${total} events`);
     expect(new Set(delivered.map((e) => e.eventId)).size).toBe(total);
-    for (let i = 1; i < delivered.length; i++) expect(delivered[i - 1]!.position < delivered[i]!.position).toBe(true);
+    for (let i = 1; i < delivered.length; i++)
+      expect(delivered[i - 1]!.position < delivered[i]!.position).toBe(true);
     const revisions = new Map<string, number>();
     for (const event of delivered) {
       expect(event.revision).toBe((revisions.get(event.streamName) ?? -1) + 1);

@@ -52,7 +52,9 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
           SchemaNotMigratedError,
         );
         await migrate({ pool, schema });
-        expect((await store.appendToStream('s-1', ExpectedVersion.Any, [anEvent()])).nextExpectedVersion).toBe(0);
+        expect(
+          (await store.appendToStream('s-1', ExpectedVersion.Any, [anEvent()])).nextExpectedVersion,
+        ).toBe(0);
       } finally {
         await store.close();
       }
@@ -61,7 +63,9 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
     it('a database newer than the library: typed error before any write, from migrate() and from every store', async () => {
       const { schema, drop } = await freshSchema();
       try {
-        await pool.query(`INSERT INTO "${schema}".schema_version (version, description) VALUES (99, 'future')`);
+        await pool.query(
+          `INSERT INTO "${schema}".schema_version (version, description) VALUES (99, 'future')`,
+        );
         const error = await migrate({ pool, schema }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(SchemaVersionTooNewError);
         expect(error).toMatchObject({ code: 'SCHEMA_VERSION_TOO_NEW', found: 99, supported: SCHEMA_VERSION });
@@ -71,7 +75,9 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
         await expect(store.appendToStream('s-1', ExpectedVersion.Any, [anEvent()])).rejects.toBeInstanceOf(
           SchemaVersionTooNewError,
         );
-        await expect(checkpoints.save('m', 'k', streamCheckpoint(1))).rejects.toBeInstanceOf(SchemaVersionTooNewError);
+        await expect(checkpoints.save('m', 'k', streamCheckpoint(1))).rejects.toBeInstanceOf(
+          SchemaVersionTooNewError,
+        );
         await expect(
           snapshots.save('s-1', {
             aggregateType: 'A',
@@ -100,7 +106,9 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
       await pool.query(schemaSql(schema)); // idempotent too
       const store = new PostgresStreamStore({ pool, schema });
       try {
-        expect((await store.appendToStream('s-1', ExpectedVersion.NoStream, [anEvent()])).nextExpectedVersion).toBe(0);
+        expect(
+          (await store.appendToStream('s-1', ExpectedVersion.NoStream, [anEvent()])).nextExpectedVersion,
+        ).toBe(0);
       } finally {
         await store.close();
       }
@@ -155,7 +163,9 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
     });
 
     it('a corrupt stored checkpoint is reported, not loaded', async () => {
-      await pool.query(`INSERT INTO "${schema}".checkpoints (model, source_key, checkpoint) VALUES ('bad', 'k', '{"kind":"all"}')`);
+      await pool.query(
+        `INSERT INTO "${schema}".checkpoints (model, source_key, checkpoint) VALUES ('bad', 'k', '{"kind":"all"}')`,
+      );
       await expect(store.load('bad')).rejects.toThrow(/corrupt/);
     });
   });
@@ -185,7 +195,12 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
       };
       await store.save('order-1', first);
       expect(await store.load('order-1')).toEqual(first);
-      const second = { ...first, version: 19, state: { lines: [] }, takenAt: new Date('2026-11-30T12:05:00.000Z') };
+      const second = {
+        ...first,
+        version: 19,
+        state: { lines: [] },
+        takenAt: new Date('2026-11-30T12:05:00.000Z'),
+      };
       await store.save('order-1', second);
       expect(await store.load('order-1')).toEqual(second);
       expect(await store.load('order-2')).toBeUndefined();
