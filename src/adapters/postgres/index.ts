@@ -36,3 +36,7 @@ export {
 } from './postgres.errors';
 export { PostgresCheckpointStore } from './postgres-checkpoint-store';
 export { PostgresSnapshotStore } from './postgres-snapshot-store';
+export {
+  PostgresProjectionTransactions,
+  PROJECTION_CHECKPOINT_KEY,
+} from './postgres-projection-transactions';
