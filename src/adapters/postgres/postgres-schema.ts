@@ -16,6 +16,17 @@ interface Migration {
   sql(schema: string): string;
 }
 
+/**
+ * The first key of the schema's per-stream advisory locks (the second is `hashtext(stream name)`): a stable 32-bit
+ * number derived from the schema name, so two schemas never contend. Two-key advisory locks never collide with
+ * single-key (`bigint`) ones.
+ */
+function lockClass(schema: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < schema.length; i++) hash = Math.imul(hash ^ schema.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
+
 /** Name of the `LISTEN`/`NOTIFY` channel appends of a schema notify. */
 export function notificationChannel(schema: string): string {
   return `${schema}_appended`;
@@ -89,7 +100,11 @@ DECLARE
   v_last bigint; v_trunc bigint; v_tomb boolean; v_last_pos bigint;
   v_xid bigint; v_base bigint; v_first bigint;
 BEGIN
-  -- Lock the stream row first (creating it when missing), so revisions are assigned in commit order.
+  -- Serialise the appends to this stream BEFORE anything assigns this transaction an id: an advisory lock takes no
+  -- transaction id, and row locks and inserts do. So a fresh transaction gets its id (and its $all positions) only
+  -- after the previous writer of the stream committed: $all order follows the stream's order without retries.
+  PERFORM pg_advisory_xact_lock(${lockClass(schema)}, hashtext(p_stream));
+  -- Then lock the stream row (creating it when missing): revisions are assigned in commit order.
   SELECT st.last_revision, st.truncate_before, st.tombstoned, st.last_position
     INTO v_last, v_trunc, v_tomb, v_last_pos
     FROM ${s}.streams st WHERE st.stream_name = p_stream FOR UPDATE;

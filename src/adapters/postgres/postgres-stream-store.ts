@@ -243,12 +243,15 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
  *    checkpointing p can skip nothing. Counter-example the horizon handles: y (xid 100) and x (xid 101) start, x
  *    appends, y appends, x commits: x's event sits at 101·2^20, above the horizon 100·2^20 until y ends, and y's
  *    event sorts before it.
- * 3. **Per-stream order inside `$all`.** An append locks its stream's row, so revisions are assigned in commit
- *    order; positions must follow revisions too. Transaction ids are taken at first write, not at commit, so a
- *    transaction that already holds an id (your transaction wrote before appending) could append after a younger
- *    one committed to the same stream. The append function checks that the stream's last writer's id is not above
- *    its own; if it is, nothing is written: an append the store runs itself retries in a new transaction (a new id
- *    is higher), an append in your transaction fails with {@link TransactionOrderConflictError} (retry it).
+ * 3. **Per-stream order inside `$all`.** Revisions are assigned under a per-stream lock, in commit order; positions
+ *    must follow revisions too. Transaction ids are handed out at a transaction's first write, not at commit. The
+ *    append function takes a per-stream advisory lock (which assigns no id) before anything else, so a fresh
+ *    transaction gets its id only once the stream's previous writer has committed: a higher id, a higher position.
+ *    A transaction that already holds an id (your transaction wrote before appending) could still append after a
+ *    younger one committed to the same stream; the function checks that the stream's last writer's id is not above
+ *    its own, and if it is, writes nothing: an append in your transaction fails with
+ *    {@link TransactionOrderConflictError} (retry it; an append the store runs itself retries in a new
+ *    transaction).
  *
  * **Cost: a long-open writing transaction stalls `$all` readers** (lag, never loss). Any transaction that holds a
  * transaction id — in any database of the cluster, idle in transaction included — holds the horizon back. The store

@@ -68,7 +68,11 @@ DECLARE
   v_last bigint; v_trunc bigint; v_tomb boolean; v_last_pos bigint;
   v_xid bigint; v_base bigint; v_first bigint;
 BEGIN
-  -- Lock the stream row first (creating it when missing), so revisions are assigned in commit order.
+  -- Serialise the appends to this stream BEFORE anything assigns this transaction an id: an advisory lock takes no
+  -- transaction id, and row locks and inserts do. So a fresh transaction gets its id (and its $all positions) only
+  -- after the previous writer of the stream committed: $all order follows the stream's order without retries.
+  PERFORM pg_advisory_xact_lock(-696117885, hashtext(p_stream));
+  -- Then lock the stream row (creating it when missing): revisions are assigned in commit order.
   SELECT st.last_revision, st.truncate_before, st.tombstoned, st.last_position
     INTO v_last, v_trunc, v_tomb, v_last_pos
     FROM "reactive_domain".streams st WHERE st.stream_name = p_stream FOR UPDATE;
