@@ -30,6 +30,7 @@ export {
   PostgresUnavailableError,
   SchemaNotMigratedError,
   SchemaVersionTooNewError,
+  TransactionIdsBehindPositionsError,
   TransactionOrderConflictError,
   TransactionTooLargeError,
   type PostgresUnavailableReason,

@@ -24,6 +24,7 @@ import { assertSchemaReady, notificationChannel } from './postgres-schema';
 import {
   PositionSpaceExhaustedError,
   PostgresQueryError,
+  TransactionIdsBehindPositionsError,
   TransactionOrderConflictError,
   TransactionTooLargeError,
 } from './postgres.errors';
@@ -87,8 +88,9 @@ export interface PostgresStreamStoreOptions extends PostgresConnectionOptions {
   /** Warn (see {@link PostgresStoreWarning}) once `$all` readers have been held back this long. Default 10,000 ms. */
   readonly stallWarningMs?: number;
   /**
-   * How long a `$all` read waits for a transaction that is committing concurrently to finish before returning what
-   * is already safe to return (read-your-writes under concurrent writers). Default 250 ms.
+   * How long a `$all` read waits for the transactions in progress (anywhere in the cluster) to end before returning
+   * what is already safe to return: read-your-writes while other transactions are running. Subscriptions take their
+   * live point with such a read too. Default 500 ms.
    */
   readonly horizonWaitMs?: number;
   /** Receives warnings; default: `process.emitWarning` (code `RD_PG_READ_STALLED` / `RD_PG_LISTENER_LOST`). */
@@ -259,6 +261,10 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
  * from `pg_stat_activity` and its age. Read-only transactions hold no id and stall nothing. Stream reads and stream
  * subscriptions are not affected (a stream's revisions are assigned under its row lock, in commit order).
  *
+ * **Restoring a dump into another cluster** restarts transaction ids lower than the stored positions: new events
+ * would sort before old ones. Appends detect it and fail with {@link TransactionIdsBehindPositionsError} (nothing is
+ * written) until the cluster's transaction counter is advanced past the stored ids.
+ *
  * Other notes: appends are one round trip (a PL/pgSQL function, in `schema.sql`); `data`/`metadata` are stored as
  * the exact JSON text given; soft-deleted and tombstoned events stay in `$all` (as on EventStoreDB until a
  * scavenge); EventStoreDB's `$ce-`/`$et-` streams are not served (use the `$all` filters); every request has a
@@ -299,7 +305,7 @@ export class PostgresStreamStore extends StreamStoreBase {
     this.sql = new Statements(this.schema);
     this.notifications = options.notifications ?? true;
     this.stallWarningMs = positiveOption(options.stallWarningMs, 'stallWarningMs', 10_000);
-    this.horizonWaitMs = positiveOption(options.horizonWaitMs, 'horizonWaitMs', 250);
+    this.horizonWaitMs = positiveOption(options.horizonWaitMs, 'horizonWaitMs', 500);
     this.retryCeilingMs = pollIntervalMs;
     this.onWarning = options.onWarning ?? emitWarning;
   }
@@ -426,14 +432,13 @@ export class PostgresStreamStore extends StreamStoreBase {
         if (!head.held) this.horizonClear();
         return this.allSlice(rows, found, maxCount);
       }
-      // Wait a little for a commit in progress (read-your-writes), but not again and again during a long stall.
-      const now = Date.now();
-      if (now - started >= this.horizonWaitMs || now - (this.heldSince ?? now) >= this.horizonWaitMs) {
+      // Wait (a bounded while, backing off) for the transactions in progress to end: read-your-writes.
+      if (Date.now() - started >= this.horizonWaitMs) {
         this.horizonHeld();
         return this.allSlice(rows, found, maxCount);
       }
       await sleep(pause);
-      pause = Math.min(pause * 2, 16);
+      pause = Math.min(pause * 2, 50);
     }
   }
 
@@ -534,6 +539,12 @@ export class PostgresStreamStore extends StreamStoreBase {
         );
       case 'RD005':
         return new TransactionTooLargeError(streamName, { cause: error });
+      case 'RD006':
+        return new TransactionIdsBehindPositionsError(
+          streamName,
+          typeof detail === 'string' && /^\d+$/.test(detail) ? BigInt(detail) : -1n,
+          { cause: error },
+        );
       case '22021':
       case '22P05':
         return new InvalidArgumentError(

@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS "reactive_domain".snapshots (
 -- p_expected: a revision (>= 0), -1 NoStream, -2 Any, -3 StreamExists.
 -- Errors (SQLSTATE): RD001 wrong expected version (DETAIL: actual revision or 'no_stream'), RD002 stream tombstoned,
 -- RD003 a transaction that started later already appended to this stream (retry in a new transaction),
--- RD004 position space exhausted, RD005 more than 2^20 events in one transaction.
+-- RD004 position space exhausted, RD005 more than 2^20 events in one transaction, RD006 stored positions are ahead
+-- of the cluster's transaction ids (DETAIL: the transaction id to advance the counter past).
 CREATE OR REPLACE FUNCTION "reactive_domain".append_to_stream(
   p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data text[], p_metadata text[],
   p_notify boolean
@@ -99,6 +100,16 @@ BEGIN
   v_xid := pg_current_xact_id()::text::bigint;
   IF v_xid >= 8796093022208 THEN
     RAISE EXCEPTION USING ERRCODE = 'RD004', MESSAGE = 'transaction ids passed 2^43: $all position space exhausted';
+  END IF;
+  -- Rows of a transaction with a higher id than ours that no completed transaction could have written: the
+  -- database was restored into a cluster whose transaction counter is behind (pg_dump/pg_restore), so new events
+  -- would sort before old ones. Refuse. (A committed transaction's id is always below the snapshot's xmax; our own
+  -- rows, which may be at or above it, are excluded by the range.)
+  IF (SELECT max(e.position) FROM "reactive_domain".events e WHERE e.position >= (v_xid + 1) << 20) >> 20
+       >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint THEN
+    RAISE EXCEPTION USING ERRCODE = 'RD006',
+      MESSAGE = 'stored $all positions are ahead of this cluster''s transaction ids (restored from another cluster?)',
+      DETAIL = ((SELECT max(e.position) FROM "reactive_domain".events e) >> 20)::text;
   END IF;
   -- Stream order in $all: the previous writer of this stream must not sort after this transaction.
   IF (v_last_pos >> 20) > v_xid THEN

@@ -7,6 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import { newId } from '../../../src/core/id';
 import {
   PostgresStreamStore,
+  TransactionIdsBehindPositionsError,
   TransactionOrderConflictError,
   type PostgresStoreWarning,
 } from '../../../src/adapters/postgres';
@@ -183,6 +184,34 @@ describeWithServer('postgres', 'PostgresStreamStore: $all ordering under concurr
     await store.appendToStream(`${prefix}-s`, 1, [anEvent(3)]);
     const all = await store.readAll({ filter: { on: 'streamName', prefixes: [`${prefix}-s`] } });
     expect(all.events.map((e) => e.revision)).toEqual([0, 1, 2]);
+  });
+
+  it('refuses to append when stored positions are ahead of the cluster’s transaction ids (a restore into another cluster)', async () => {
+    const { schema: restored, drop: dropRestored } = await freshSchema();
+    const other = new PostgresStreamStore({ pool, schema: restored });
+    try {
+      // What a dump from a busier cluster looks like here: an event whose transaction id this cluster never reached.
+      const { rows } = await pool.query<{ ahead: string }>(
+        'SELECT ((pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000) << 20)::text AS ahead',
+      );
+      await pool.query(
+        `INSERT INTO "${restored}".events (position, stream_name, revision, event_id, type, data, metadata) ` +
+          "VALUES ($1, 'old-1', 0, gen_random_uuid(), 'Old', '{}', '{}')",
+        [rows[0]!.ahead],
+      );
+      const error = await other
+        .appendToStream(`${prefix}-new`, ExpectedVersion.Any, [anEvent(1)])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransactionIdsBehindPositionsError);
+      expect(error).toMatchObject({
+        code: 'TRANSACTION_IDS_BEHIND_POSITIONS',
+        transactionId: BigInt(rows[0]!.ahead) >> 20n,
+      });
+      expect((await other.readStream(`${prefix}-new`)).status).toBe('not_found');
+    } finally {
+      await other.close();
+      await dropRestored();
+    }
   });
 
   it('many concurrent writers: a subscriber that checkpoints every event receives each exactly once, each stream in revision order', async () => {

@@ -6,7 +6,13 @@ import { freshSchema } from './pg-test-support';
 describeWithServer('postgres', 'PostgresStreamStore contract', () => {
   describeStreamStoreContract('PostgresStreamStore', async () => {
     const { schema, drop } = await freshSchema();
-    const store = new PostgresStreamStore({ connectionString: serverUrl('postgres'), schema });
+    // Other suites on the same server hold transactions open on purpose (up to a few seconds): every transaction in
+    // the cluster holds $all readers back, so reads wait long enough for them to end (read-your-writes).
+    const store = new PostgresStreamStore({
+      connectionString: serverUrl('postgres'),
+      schema,
+      horizonWaitMs: 15_000,
+    });
     return {
       store,
       dispose: async () => {
