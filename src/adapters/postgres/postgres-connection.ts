@@ -193,18 +193,30 @@ export class PostgresConnection {
 
   /** Runs `work` in a transaction on one connection: commits when it resolves, rolls back when it rejects. */
   async transaction<T>(context: RequestContext, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.withClient(context, async (client) => {
+    const client = await this.acquire(context);
+    let broken: Error | undefined;
+    try {
       await this.run(client, context, 'BEGIN');
       let result: T;
       try {
         result = await work(client);
       } catch (error) {
-        if (!isConnectionLevel(error)) await client.query('ROLLBACK').catch(() => undefined);
+        if (isConnectionLevel(error)) throw error;
+        // The connection is fine (a handler or a statement failed): roll back and keep it, unless that fails too.
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
         throw error;
       }
       await this.run(client, context, 'COMMIT');
       return result;
-    });
+    } catch (error) {
+      if (broken === undefined && isConnectionLevel(error))
+        broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** Ends the pool if the store created it. Idempotent. */
@@ -333,8 +345,13 @@ function isConnectionLevel(error: unknown): boolean {
     );
   }
   if (error instanceof ReactiveDomainError) return false;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
-    return code.startsWith('08') || code.startsWith('57P');
-  return true;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^[0-9A-Z]{5}$/.test(code)) return code.startsWith('08') || code === '57P01' || code === '57P02';
+    return ['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT'].includes(code);
+  }
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|Query read timeout|not queryable|connection error/i.test(message)
+  );
 }

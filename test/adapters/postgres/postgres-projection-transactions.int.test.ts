@@ -54,6 +54,27 @@ describeWithServer('postgres', 'PostgresProjectionTransactions', () => {
     expect(await transactions.transaction((tx) => transactions.loadCheckpoint(tx, 'totals'))).toBeUndefined();
   });
 
+  it('a handler error rolls back and keeps the connection (no reconnect per failed batch)', async () => {
+    const single = testPool(1);
+    const own = new PostgresProjectionTransactions({ pool: single, schema });
+    try {
+      const pidOf = (tx: { query: Pool['query'] }) =>
+        tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0]!.pid);
+      const before = await own.transaction((tx) => pidOf(tx));
+      await expect(
+        own.transaction(async (tx) => {
+          await tx.query(`INSERT INTO "${schema}".totals VALUES ('rolled-back', 1)`);
+          throw new RangeError('handler failed');
+        }),
+      ).rejects.toBeInstanceOf(RangeError);
+      expect(await own.transaction((tx) => pidOf(tx))).toBe(before);
+      expect((await totals()).some((row) => row.id === 'rolled-back')).toBe(false);
+    } finally {
+      await own.close();
+      await single.end();
+    }
+  });
+
   it('two writers of one model serialise on its name: the second sees the first one’s checkpoint', async () => {
     let releaseFirst!: () => void;
     const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
