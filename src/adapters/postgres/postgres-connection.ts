@@ -180,13 +180,17 @@ export class PostgresConnection {
    */
   async withClient<T>(context: RequestContext, work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.acquire(context);
+    // A checked-out client whose connection drops emits 'error'; unheard, that would crash the process.
     let broken: Error | undefined;
+    const onError = (error: Error): void => void (broken ??= error);
+    client.on('error', onError);
     try {
       return await work(client);
     } catch (error) {
-      if (isConnectionLevel(error)) broken = error instanceof Error ? error : new Error(String(error));
+      if (isConnectionLevel(error)) broken ??= error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
@@ -195,6 +199,8 @@ export class PostgresConnection {
   async transaction<T>(context: RequestContext, work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.acquire(context);
     let broken: Error | undefined;
+    const onError = (error: Error): void => void (broken ??= error);
+    client.on('error', onError);
     try {
       await this.run(client, context, 'BEGIN');
       let result: T;
@@ -215,6 +221,7 @@ export class PostgresConnection {
         broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

@@ -6,6 +6,7 @@ import {
   toStoredCheckpoint,
   type Checkpoint,
 } from '../../foundation/subscriptions/checkpoint';
+import type { ProjectionTransactions } from '../../foundation/read-models/projection-transactions';
 import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
@@ -13,16 +14,17 @@ import { assertSchemaReady } from './postgres-schema';
 export const PROJECTION_CHECKPOINT_KEY = '$projection';
 
 /**
- * The PostgreSQL side of a durable read model: each batch runs in one transaction on one pooled client (`BEGIN` …
+ * The PostgreSQL side of a `DurableReadModel<PoolClient>` (its `transactions` option): each batch runs in one transaction on one pooled client (`BEGIN` …
  * `COMMIT`, `ROLLBACK` when the work throws), and the model's checkpoint lives in the schema's `checkpoints` table
  * (key {@link PROJECTION_CHECKPOINT_KEY}), written through the same client — so the model's own tables and its
  * checkpoint commit together: every event takes effect exactly once, whatever crashes.
  *
- * Handlers receive the transaction's `PoolClient`: write the model's tables with it (and never keep it).
+ * Handlers receive the transaction's `PoolClient` as `context.tx`: write the model's tables with it (and never keep
+ * it); the model's `reset(tx)` truncates them for a rebuild, in the same transaction that deletes the checkpoint.
  * {@link loadCheckpoint} takes a transaction-scoped advisory lock on the model's name first, so two instances of one
  * model serialise their batches instead of both passing the checkpoint check.
  */
-export class PostgresProjectionTransactions {
+export class PostgresProjectionTransactions implements ProjectionTransactions<PoolClient> {
   /** The schema holding the checkpoints. */
   readonly schema: string;
   private readonly db: PostgresConnection;
