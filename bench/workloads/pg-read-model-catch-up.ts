@@ -1,14 +1,15 @@
 /**
  * Workload pg-read-model-catch-up — a durable read model in PostgreSQL catching up on 100,000 events from PostgreSQL:
- * balances per account in a table, written with the checkpoint in the same transaction, 500 events per transaction,
- * from the first event until caught up (events/s). Every contender does the same work per batch (one multi-row upsert
- * of the batch's balance changes plus the checkpoint, in one transaction), so the figures compare the reading and the
- * transaction plumbing.
+ * balances per account in a table, each event one upsert statement (the handler a user writes), the checkpoint in the
+ * same transaction, from the first event until caught up (events/s). Ours is a DurableReadModel over
+ * PostgresProjectionTransactions (500 events per transaction); Emmett's PostgreSQL projector; a raw pg floor.
  */
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { postgreSQLEventStoreConsumer, postgreSQLProjection, getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import { PostgresCheckpointStore, PostgresStreamStore, migrate } from '../../dist/adapters/postgres';
+import { PostgresProjectionTransactions, PostgresStreamStore, migrate } from '../../dist/adapters/postgres';
+import { DurableReadModel, ListenerSources, type DurableEventContext, type DurableReadModelOptions } from '../../dist/foundation';
+import { AccountOpened, Deposited, registry, serializer } from '../lib/ours';
 import { assert, emit, runCase, scaled, type Contender } from '../lib/harness';
 import { scratchDatabase, serverSettings } from '../lib/postgres';
 
@@ -20,23 +21,26 @@ const EXPECTED_TOTAL = STREAMS * (((PER_STREAM - 1) * PER_STREAM) / 2);
 
 type Account = { type: string; accountId: string; amount?: number };
 
-/** The batch's effect: balance changes per account (opened accounts start at 0). */
-class Deltas {
-  private readonly byAccount = new Map<string, number>();
-  count = 0;
-  add(event: Account): void {
-    this.byAccount.set(event.accountId, (this.byAccount.get(event.accountId) ?? 0) + (event.amount ?? 0));
-    this.count++;
+/** The handler's one statement per event: add the amount to the account's balance (opened: 0). */
+function upsert(client: Pick<PoolClient, 'query'>, table: string, accountId: string, amount: number): Promise<unknown> {
+  return client.query({
+    name: `upsert-${table}`,
+    text: `INSERT INTO ${table} (account_id, balance) VALUES ($1, $2) ON CONFLICT (account_id) DO UPDATE SET balance = ${table}.balance + EXCLUDED.balance`,
+    values: [accountId, amount],
+  });
+}
+
+/** Our read model as a user writes it: convention handlers, each writing through the batch's transaction. */
+class PgBalances extends DurableReadModel<PoolClient> {
+  static override eventTypes = registry;
+  constructor(name: string, options: DurableReadModelOptions<PoolClient>) {
+    super(name, options);
   }
-  /** One upsert of the batch plus the checkpoint, on `client` inside the caller's transaction. */
-  async write(client: Pick<PoolClient, 'query'>, table: string): Promise<void> {
-    await client.query(
-      `INSERT INTO ${table} (account_id, balance) SELECT * FROM unnest($1::text[], $2::bigint[]) ` +
-        `ON CONFLICT (account_id) DO UPDATE SET balance = ${table}.balance + EXCLUDED.balance`,
-      [[...this.byAccount.keys()], [...this.byAccount.values()]],
-    );
-    this.byAccount.clear();
-    this.count = 0;
+  protected async applyAccountOpened(e: AccountOpened, { tx }: DurableEventContext<PoolClient>): Promise<void> {
+    await upsert(tx, 'ours_balances', e.accountId, 0);
+  }
+  protected async applyDeposited(e: Deposited, { tx }: DurableEventContext<PoolClient>): Promise<void> {
+    await upsert(tx, 'ours_balances', e.accountId, e.amount);
   }
 }
 
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
     const pool = new Pool({ connectionString: db.url, max: 10 });
     pool.on('error', () => undefined);
     const store = new PostgresStreamStore({ pool });
-    const checkpoints = new PostgresCheckpointStore({ pool });
+    const transactions = new PostgresProjectionTransactions({ pool });
     const emmett = getPostgreSQLEventStore(db.url);
     for (const table of ['ours_balances', 'emmett_balances', 'floor_balances'])
       await pool.query(`CREATE TABLE ${table} (account_id text PRIMARY KEY, balance bigint NOT NULL)`);
@@ -62,7 +66,9 @@ async function main(): Promise<void> {
       await store.appendToStream(
         `account-${accountId}`,
         'no_stream',
-        events.map((e) => ({ eventId: randomUUID(), type: e.type, data: JSON.stringify(e), metadata: '{}' })),
+        events.map((e) =>
+          serializer.serialize(e.type === 'AccountOpened' ? new AccountOpened(accountId) : new Deposited(accountId, e.amount!)),
+        ),
       );
       await emmett.appendToStream(
         `account-${accountId}`,
@@ -84,47 +90,28 @@ async function main(): Promise<void> {
     let iteration = 0;
     const contenders: Contender[] = [
       {
-        name: 'reactive-domain subscribeToAll + PostgreSQL transactions',
+        name: 'reactive-domain DurableReadModel (PostgreSQL)',
         role: 'us',
-        note: 'PostgresStreamStore.subscribeToAll from the start (account- prefix); every 500 events one transaction: upsert + PostgresCheckpointStore.saveInTransaction; timed until caught up',
+        note: 'DurableReadModel<PoolClient> on the account category over PostgresProjectionTransactions: 500 events per transaction, each handler one upsert on context.tx, the checkpoint read back and saved in the same transaction; timed until whenLive()',
         beforeEach: rebuild('ours_balances'),
         fn: async () => {
-          const model = `balances-${++iteration}`;
-          const deltas = new Deltas();
-          let last = 0n;
-          const flush = async (): Promise<void> => {
-            if (deltas.count === 0) return;
-            const client = await pool.connect();
-            try {
-              await client.query('BEGIN');
-              await deltas.write(client, 'ours_balances');
-              await checkpoints.saveInTransaction(client, model, '$all', { kind: 'all', position: last });
-              await client.query('COMMIT');
-            } finally {
-              client.release();
-            }
-          };
-          await new Promise<void>((resolve, reject) => {
-            const subscription = store.subscribeToAll(
-              { after: 'start', filter: { on: 'streamName', prefixes: ['account-'] } },
-              {
-                onEvent: (event) => {
-                  deltas.add(JSON.parse(event.data) as Account);
-                  last = event.position;
-                  return deltas.count >= BATCH ? flush() : undefined;
-                },
-                onLive: () => void flush().then(() => subscription.close()).then(resolve, reject),
-                onDropped: reject,
-              },
-            );
+          const model = new PgBalances(`balances-${++iteration}`, {
+            store,
+            serializer,
+            transactions,
+            source: ListenerSources.category('account'),
+            batchSize: BATCH,
           });
+          await model.start();
+          await model.whenLive();
+          await model.stop();
         },
         check: checkTotal('ours_balances'),
       },
       {
         name: 'Emmett PostgreSQL projector',
         role: 'peer',
-        note: 'postgreSQLEventStoreConsumer (batchSize 500, stopWhen noMessagesLeft) with a postgreSQLProjection whose handle does the same upsert on the transaction\'s client; Emmett stores the checkpoint in that transaction',
+        note: "postgreSQLEventStoreConsumer (batchSize 500, stopWhen noMessagesLeft) with a postgreSQLProjection whose handle does the same upsert per event on the transaction's client; Emmett stores the checkpoint in that transaction",
         beforeEach: rebuild('emmett_balances'),
         fn: async () => {
           const consumer = postgreSQLEventStoreConsumer({
@@ -139,9 +126,8 @@ async function main(): Promise<void> {
               name: `balances-${iteration}`,
               canHandle: ['AccountOpened', 'Deposited'],
               handle: async (events, context) => {
-                const deltas = new Deltas();
-                for (const e of events) deltas.add(e.data as Account);
-                await deltas.write(context.connection.client as unknown as PoolClient, 'emmett_balances');
+                const client = context.connection.client as unknown as PoolClient;
+                for (const e of events) await upsert(client, 'emmett_balances', e.data.accountId, e.data.amount ?? 0);
               },
             }),
           });
@@ -153,7 +139,7 @@ async function main(): Promise<void> {
       {
         name: 'floor: raw pg pages + one transaction per page',
         role: 'floor',
-        note: 'SELECT 500 events after the checkpoint ORDER BY position (no horizon), JSON.parse, then BEGIN; upsert; checkpoint; COMMIT',
+        note: 'SELECT 500 events after the checkpoint ORDER BY position (no horizon), then BEGIN; per event JSON.parse + upsert; checkpoint; COMMIT',
         beforeEach: rebuild('floor_balances'),
         fn: async () => {
           let after = '-1';
@@ -165,11 +151,12 @@ async function main(): Promise<void> {
                 [after, 'account-', BATCH],
               );
               if (rows.length === 0) break;
-              const deltas = new Deltas();
-              for (const row of rows) deltas.add(JSON.parse(row.data) as Account);
               after = rows[rows.length - 1]!.position;
               await client.query('BEGIN');
-              await deltas.write(client, 'floor_balances');
+              for (const row of rows) {
+                const e = JSON.parse(row.data) as { accountId: string; amount?: number };
+                await upsert(client, 'floor_balances', e.accountId, e.amount ?? 0);
+              }
               await client.query(
                 'INSERT INTO floor_checkpoints VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position',
                 ['floor', after],
@@ -192,7 +179,7 @@ async function main(): Promise<void> {
       contenders,
       comparisons: [
         {
-          us: 'reactive-domain subscribeToAll + PostgreSQL transactions',
+          us: 'reactive-domain DurableReadModel (PostgreSQL)',
           peers: ['Emmett PostgreSQL projector'],
           floor: 'floor: raw pg pages + one transaction per page',
         },
@@ -204,12 +191,12 @@ async function main(): Promise<void> {
       timeMs: 0,
       warmupIterations: 0,
       notes: [
-        "Emmett 0.42's projector calls the projection's handle with one event at a time, each in its own transaction with its checkpoint (batchSize only sizes its reads); ours and the floor write 500 events per transaction. That is the behaviour each library gives its users, not the same batching.",
+        "Emmett 0.42's projector calls the projection's handle with one event at a time, each in its own transaction with its checkpoint (batchSize only sizes its reads); ours (DurableReadModel batchSize 500) and the floor write 500 events per transaction. Every contender runs one upsert statement per event. That is the behaviour each library gives its users, not the same batching.",
         `Server: ${settings}. ${STREAMS.toLocaleString('en')} account streams of ${PER_STREAM} events; the reading schema is ours for us and the floor, Emmett's for Emmett (same database).`,
       ],
     });
     await store.close();
-    await checkpoints.close();
+    await transactions.close();
     await emmett.close();
     await pool.end();
     emit('pg-read-model-catch-up', [result]);

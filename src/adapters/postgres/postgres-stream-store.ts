@@ -20,11 +20,14 @@ import type {
 } from '../../persistence/stream-store';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../persistence/stream-store.errors';
 import { PostgresConnection, loadPg, type PostgresConnectionOptions } from './postgres-connection';
-import { assertSchemaReady, notificationChannel } from './postgres-schema';
+import {
+  assertPositionsBehindTransactionIds,
+  assertSchemaReady,
+  notificationChannel,
+} from './postgres-schema';
 import {
   PositionSpaceExhaustedError,
   PostgresQueryError,
-  TransactionIdsBehindPositionsError,
   TransactionOrderConflictError,
   TransactionTooLargeError,
 } from './postgres.errors';
@@ -262,8 +265,9 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
  * subscriptions are not affected (a stream's revisions are assigned under its row lock, in commit order).
  *
  * **Restoring a dump into another cluster** restarts transaction ids lower than the stored positions: new events
- * would sort before old ones. Appends detect it and fail with {@link TransactionIdsBehindPositionsError} (nothing is
- * written) until the cluster's transaction counter is advanced past the stored ids.
+ * would sort before old ones. The store checks it before its first request and fails with
+ * {@link TransactionIdsBehindPositionsError} (nothing is written) until the cluster's transaction counter is advanced
+ * past the stored ids.
  *
  * Other notes: appends are one round trip (a PL/pgSQL function, in `schema.sql`); `data`/`metadata` are stored as
  * the exact JSON text given; soft-deleted and tombstoned events stay in `$all` (as on EventStoreDB until a
@@ -282,6 +286,7 @@ export class PostgresStreamStore extends StreamStoreBase {
   private readonly retryCeilingMs: number;
   private readonly onWarning: (warning: PostgresStoreWarning) => void;
   private ready: Promise<void> | undefined;
+  private writable: Promise<void> | undefined;
   private storageClosed = false;
   private notifying: Promise<void> | undefined;
   private notifyAgain = false;
@@ -338,7 +343,7 @@ export class PostgresStreamStore extends StreamStoreBase {
       throw new InvalidArgumentError(
         `appendInTransaction: client must be a pg client, got ${describeValue(client)}`,
       );
-    await this.ensureReady();
+    await this.ensureWritable();
     try {
       return await this.runAppend(client, streamName, expectedVersion, events, this.notifications);
     } catch (error) {
@@ -354,7 +359,7 @@ export class PostgresStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    await this.ensureReady();
+    await this.ensureWritable();
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.db.withClient({ what: appendWhat(streamName), write: true }, (client) =>
@@ -447,7 +452,7 @@ export class PostgresStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     mode: 'soft' | 'tombstone',
   ): Promise<void> {
-    await this.ensureReady();
+    await this.ensureWritable();
     const what = `${mode === 'soft' ? 'delete' : 'tombstone'} stream ${JSON.stringify(streamName)}`;
     try {
       await this.db.query(
@@ -539,12 +544,6 @@ export class PostgresStreamStore extends StreamStoreBase {
         );
       case 'RD005':
         return new TransactionTooLargeError(streamName, { cause: error });
-      case 'RD006':
-        return new TransactionIdsBehindPositionsError(
-          streamName,
-          typeof detail === 'string' && /^\d+$/.test(detail) ? BigInt(detail) : -1n,
-          { cause: error },
-        );
       case '22021':
       case '22P05':
         return new InvalidArgumentError(
@@ -608,6 +607,17 @@ export class PostgresStreamStore extends StreamStoreBase {
       throw error;
     });
     return this.ready;
+  }
+
+  /** Before the first write: the schema, and stored positions not ahead of the cluster's transaction ids. */
+  private ensureWritable(): Promise<void> {
+    this.writable ??= this.ensureReady()
+      .then(() => assertPositionsBehindTransactionIds(this.db))
+      .catch((error: unknown) => {
+        this.writable = undefined;
+        throw error;
+      });
+    return this.writable;
   }
 
   // ---- horizon stalls --------------------------------------------------------------------------------------------

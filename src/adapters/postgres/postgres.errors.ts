@@ -182,23 +182,23 @@ export class PositionSpaceExhaustedError extends ReactiveDomainError {
 /**
  * The events table holds positions ahead of every transaction id this cluster has assigned: the database was
  * restored (e.g. `pg_dump`/`pg_restore`) into a cluster whose transaction counter is behind the original's. New
- * events would sort before old ones in `$all` and readers would skip them, so nothing is appended until the counter
- * passes {@link TransactionIdsBehindPositionsError.transactionId} (on a stopped cluster: `pg_resetwal -x`, with a
- * value above it; see PostgreSQL's documentation), or until enough transactions have run.
+ * events would sort before old ones in `$all` and readers would skip them, so a store refuses to start writing
+ * (checked before its first request) until the counter passes {@link TransactionIdsBehindPositionsError.transactionId}
+ * (on a stopped cluster: `pg_resetwal -x`, with a value above it; see PostgreSQL's documentation).
  */
 export class TransactionIdsBehindPositionsError extends ReactiveDomainError {
   readonly code = 'TRANSACTION_IDS_BEHIND_POSITIONS';
   constructor(
-    /** The stream appended to. */
-    readonly streamName: string,
+    /** The schema checked. */
+    readonly schemaName: string,
     /** The transaction id the cluster's counter must pass. */
     readonly transactionId: bigint,
     options?: { cause?: unknown },
   ) {
     super(
-      `Append to stream ${JSON.stringify(streamName)} refused: stored $all positions belong to transaction ids up to ` +
-        `${transactionId}, ahead of this cluster's counter (restored from another cluster?). Advance the counter ` +
-        'past that id (pg_resetwal -x on a stopped cluster) before appending; nothing was written',
+      `PostgreSQL schema "${schemaName}": stored $all positions belong to transaction ids up to ${transactionId}, ` +
+        "ahead of this cluster's counter (restored from another cluster?). Advance the counter past that id " +
+        '(pg_resetwal -x on the stopped cluster) before writing; nothing was written',
       options,
     );
   }

@@ -57,8 +57,7 @@ CREATE TABLE IF NOT EXISTS "reactive_domain".snapshots (
 -- p_expected: a revision (>= 0), -1 NoStream, -2 Any, -3 StreamExists.
 -- Errors (SQLSTATE): RD001 wrong expected version (DETAIL: actual revision or 'no_stream'), RD002 stream tombstoned,
 -- RD003 a transaction that started later already appended to this stream (retry in a new transaction),
--- RD004 position space exhausted, RD005 more than 2^20 events in one transaction, RD006 stored positions are ahead
--- of the cluster's transaction ids (DETAIL: the transaction id to advance the counter past).
+-- RD004 position space exhausted, RD005 more than 2^20 events in one transaction.
 CREATE OR REPLACE FUNCTION "reactive_domain".append_to_stream(
   p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data text[], p_metadata text[],
   p_notify boolean
@@ -101,35 +100,37 @@ BEGIN
   IF v_xid >= 8796093022208 THEN
     RAISE EXCEPTION USING ERRCODE = 'RD004', MESSAGE = 'transaction ids passed 2^43: $all position space exhausted';
   END IF;
-  -- Rows of a transaction with a higher id than ours that no completed transaction could have written: the
-  -- database was restored into a cluster whose transaction counter is behind (pg_dump/pg_restore), so new events
-  -- would sort before old ones. Refuse. (A committed transaction's id is always below the snapshot's xmax; our own
-  -- rows, which may be at or above it, are excluded by the range.)
-  IF (SELECT max(e.position) FROM "reactive_domain".events e WHERE e.position >= (v_xid + 1) << 20) >> 20
-       >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint THEN
-    RAISE EXCEPTION USING ERRCODE = 'RD006',
-      MESSAGE = 'stored $all positions are ahead of this cluster''s transaction ids (restored from another cluster?)',
-      DETAIL = ((SELECT max(e.position) FROM "reactive_domain".events e) >> 20)::text;
-  END IF;
   -- Stream order in $all: the previous writer of this stream must not sort after this transaction.
   IF (v_last_pos >> 20) > v_xid THEN
     RAISE EXCEPTION USING ERRCODE = 'RD003',
       MESSAGE = format('stream %s was appended to by a later transaction', p_stream);
   END IF;
   v_base := v_xid << 20;
-  SELECT coalesce(max(e.position) + 1, v_base) INTO v_first
-    FROM "reactive_domain".events e WHERE e.position >= v_base AND e.position < v_base + 1048576;
+  -- Index of the next event in this transaction: a transaction-local setting (reverted with the transaction or the
+  -- savepoint that set it), so appends continue where this transaction's earlier appends stopped.
+  v_first := v_base + coalesce(nullif(current_setting('reactive_domain.next_index', true), '')::bigint, 0);
   IF v_first + v_count > v_base + 1048576 THEN
     RAISE EXCEPTION USING ERRCODE = 'RD005', MESSAGE = 'more than 2^20 events appended in one transaction';
   END IF;
   INSERT INTO "reactive_domain".events (position, stream_name, revision, event_id, type, data, metadata)
     SELECT v_first + u.n - 1, p_stream, v_last + u.n, u.id, u.t, u.d, u.m
       FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, t, d, m, n);
+  PERFORM set_config('reactive_domain.next_index', (v_first + v_count - v_base)::text, true);
   UPDATE "reactive_domain".streams SET last_revision = v_last + v_count, last_position = v_first + v_count - 1
     WHERE stream_name = p_stream;
   IF p_notify THEN PERFORM pg_notify('reactive_domain_appended', ''); END IF;
   RETURN QUERY SELECT v_last + v_count, v_first + v_count - 1;
 END
+$fn$;
+
+-- Stored positions ahead of every transaction id this cluster has completed: the database was restored into a
+-- cluster whose transaction counter is behind (pg_dump/pg_restore), so new events would sort before old ones.
+-- Returns the transaction id the counter must pass, or NULL when all is well. Stores check it before their first
+-- write.
+CREATE OR REPLACE FUNCTION "reactive_domain".positions_ahead_of_transaction_ids() RETURNS bigint
+LANGUAGE sql STABLE AS $fn$
+  SELECT m FROM (SELECT (SELECT max(position) FROM "reactive_domain".events) >> 20 AS m) x
+   WHERE m >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint
 $fn$;
 
 -- Soft-deletes (p_tombstone false) or tombstones a stream after checking the expected version. Same error codes.
