@@ -22,3 +22,23 @@ export class TestQueueTimeoutError extends ReactiveDomainError {
 export class TestQueueAssertionError extends ReactiveDomainError {
   readonly code = 'TEST_QUEUE_ASSERTION';
 }
+
+/**
+ * A contract suite (`streamStoreContract`, `checkpointStoreContract`, `snapshotStoreContract`) was registered
+ * outside a test runner that provides Jest's globals (`describe`, `it`, `expect`, the hooks). Run it from a Jest
+ * test file (or a runner that injects the same globals).
+ */
+export class TestRunnerMissingError extends ReactiveDomainError {
+  readonly code = 'TEST_RUNNER_MISSING';
+  constructor(
+    /** The suite that was being registered. */
+    readonly suite: string,
+    /** The globals that were not found. */
+    readonly missing: readonly string[],
+  ) {
+    super(
+      `${suite}: the contract suites run under Jest, but the global(s) ${missing.join(', ')} are not defined: ` +
+        'call it from a Jest test file',
+    );
+  }
+}

@@ -1,14 +1,13 @@
 import { InMemoryStreamStore } from '../../src/persistence/in-memory-stream-store';
-import { FaultyStreamStore } from '../../src/testing/faulty-stream-store';
-import { describeStreamStoreContract } from './stream-store.contract';
+import { FaultyStreamStore, streamStoreContract } from '../../src/testing';
 
-describeStreamStoreContract('InMemoryStreamStore', async () => {
+streamStoreContract('InMemoryStreamStore', async () => {
   const store = new InMemoryStreamStore();
   return { store, dispose: () => store.close() };
 });
 
 // The same contract with deliveries postponed by a timer, to shake out tests that rely on delivery timing.
-describeStreamStoreContract('InMemoryStreamStore (delayed delivery)', async () => {
+streamStoreContract('InMemoryStreamStore (delayed delivery)', async () => {
   const store = new FaultyStreamStore(new InMemoryStreamStore(), { delayMs: 3 });
   return { store, dispose: () => store.close() };
 });

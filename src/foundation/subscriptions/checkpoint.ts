@@ -38,6 +38,28 @@ export type StoredCheckpoint =
       readonly position: string;
     };
 
+/**
+ * Throws {@link InvalidArgumentError} (naming `where` and the value) unless `checkpoint` is a well-formed
+ * {@link Checkpoint}: `{ kind: 'stream', revision }` with a safe integer revision >= 0, or `{ kind: 'all', position }`
+ * with a `bigint` position >= 0.
+ */
+export function assertCheckpoint(checkpoint: unknown, where: string): asserts checkpoint is Checkpoint {
+  if (typeof checkpoint === 'object' && checkpoint !== null) {
+    const { kind, revision, position } = checkpoint as {
+      kind?: unknown;
+      revision?: unknown;
+      position?: unknown;
+    };
+    if (kind === 'stream' && typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0)
+      return;
+    if (kind === 'all' && typeof position === 'bigint' && position >= 0n) return;
+  }
+  throw new InvalidArgumentError(
+    `${where}: not a checkpoint (expected { kind: 'stream', revision: safe integer >= 0 } or ` +
+      `{ kind: 'all', position: bigint >= 0 }), got ${safeJson(checkpoint)}`,
+  );
+}
+
 /** Checkpoint at a stream revision. */
 export function streamCheckpoint(revision: number): Checkpoint {
   if (!Number.isSafeInteger(revision) || revision < 0) {
@@ -97,7 +119,9 @@ export function describeCheckpoint(checkpoint: Checkpoint | undefined): string {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? describeValue(value);
+    return (
+      JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? describeValue(value)
+    );
   } catch {
     return describeValue(value);
   }

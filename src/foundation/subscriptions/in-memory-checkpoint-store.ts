@@ -1,5 +1,5 @@
 import { fromStoredCheckpoint, toStoredCheckpoint, type Checkpoint } from './checkpoint';
-import type { CheckpointStore } from './checkpoint-store';
+import { assertCheckpointModel, assertCheckpointSave, type CheckpointStore } from './checkpoint-store';
 
 /**
  * A {@link CheckpointStore} in memory. Checkpoints are kept as JSON text, exactly as a durable store would keep
@@ -9,6 +9,7 @@ export class InMemoryCheckpointStore implements CheckpointStore {
   private readonly models = new Map<string, Map<string, string>>();
 
   async load(model: string): Promise<ReadonlyMap<string, Checkpoint>> {
+    assertCheckpointModel(model, 'load');
     const stored = this.models.get(model);
     const result = new Map<string, Checkpoint>();
     if (stored) for (const [key, json] of stored) result.set(key, fromStoredCheckpoint(JSON.parse(json)));
@@ -16,12 +17,14 @@ export class InMemoryCheckpointStore implements CheckpointStore {
   }
 
   async save(model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
+    assertCheckpointSave(model, sourceKey, checkpoint);
     let stored = this.models.get(model);
     if (!stored) this.models.set(model, (stored = new Map()));
     stored.set(sourceKey, JSON.stringify(toStoredCheckpoint(checkpoint)));
   }
 
   async delete(model: string): Promise<void> {
+    assertCheckpointModel(model, 'delete');
     this.models.delete(model);
   }
 

@@ -1,1 +1,5 @@
+export * from './contract-support';
+export * from './stream-store.contract';
+export * from './checkpoint-store.contract';
+export * from './snapshot-store.contract';
 export * from './transport.contract';

@@ -5,12 +5,12 @@
  * position); the wire suite only checks them against the test server's model. Skips with one line when no server can
  * be reached (REQUIRE_EVENTSTORE=1 makes that a failure).
  */
-import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
-import { describeStreamStoreContract } from '../../contract/stream-store.contract';
-import { describeWithEventStore, startEventStore } from './eventstoredb-target';
+import { EventStoreDBStreamStore } from '../../src/adapters/eventstoredb/eventstoredb-stream-store';
+import { streamStoreContract } from '../../src/testing';
+import { describeWithEventStore, startEventStore } from '../adapters/eventstoredb/eventstoredb-target';
 
 describeWithEventStore('EventStoreDB (real server) via @eventstore/db-client', (target) => {
-  describeStreamStoreContract(
+  streamStoreContract(
     'EventStoreDBStreamStore over @eventstore/db-client (real server)',
     async () => {
       const server = await startEventStore(target);
@@ -25,5 +25,7 @@ describeWithEventStore('EventStoreDB (real server) via @eventstore/db-client', (
         },
       };
     },
+    // Starting a container can take minutes on a cold machine.
+    { setupTimeoutMs: 180_000 },
   );
 });

@@ -3,12 +3,12 @@
  * file: the two client packages must not share a process, see the test server's header). Skips with one line when
  * no server can be reached (REQUIRE_EVENTSTORE=1 makes that a failure).
  */
-import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
-import { describeStreamStoreContract } from '../../contract/stream-store.contract';
-import { describeWithEventStore, startEventStore } from './eventstoredb-target';
+import { EventStoreDBStreamStore } from '../../src/adapters/eventstoredb/eventstoredb-stream-store';
+import { streamStoreContract } from '../../src/testing';
+import { describeWithEventStore, startEventStore } from '../adapters/eventstoredb/eventstoredb-target';
 
 describeWithEventStore('EventStoreDB (real server) via @kurrent/kurrentdb-client', (target) => {
-  describeStreamStoreContract(
+  streamStoreContract(
     'EventStoreDBStreamStore over @kurrent/kurrentdb-client (real server)',
     async () => {
       const server = await startEventStore(target);
@@ -23,5 +23,7 @@ describeWithEventStore('EventStoreDB (real server) via @kurrent/kurrentdb-client
         },
       };
     },
+    // Starting a container can take minutes on a cold machine.
+    { setupTimeoutMs: 180_000 },
   );
 });
