@@ -1,4 +1,4 @@
-import { instanceToPlain, plainToInstance } from 'class-transformer';
+import type * as ClassTransformer from 'class-transformer';
 import { isUuid } from '../core/id';
 import {
   type EventTypeRegistry,
@@ -21,6 +21,7 @@ import {
   compileObjectCodec,
   type ObjectCodec,
 } from './field-codec';
+import { requireOptionalPackage } from './optional-package';
 import type { EventData, RecordedEvent } from './stream-store';
 
 /** Options of {@link EventSerializer}. */
@@ -83,6 +84,17 @@ const CANONICAL_METADATA = new RegExp(
     String.raw`(?:"headers":(\{[^]*\}),)?` +
     String.raw`"rdMetaVersion":${EVENT_METADATA_VERSION}\}$`,
 );
+
+/**
+ * class-transformer, loaded on the first (de)serialisation of a type registered with `useClassTransformer`: it is an
+ * optional peer, and the root entry must not load it for applications that do not use it.
+ */
+function classTransformer(typeName: string): typeof ClassTransformer {
+  return requireOptionalPackage<typeof ClassTransformer>(
+    'class-transformer',
+    `event type ${JSON.stringify(typeName)} (registered with useClassTransformer)`,
+  );
+}
 
 /**
  * Turns events into {@link EventData} (JSON payload + metadata) and stored events back into instances of their
@@ -148,7 +160,7 @@ export class EventSerializer {
 
     let payload: Record<string, unknown>;
     if (entry.useClassTransformer) {
-      payload = instanceToPlain(event) as Record<string, unknown>;
+      payload = classTransformer(entry.name).instanceToPlain(event) as Record<string, unknown>;
       delete payload.msgId;
       delete payload.correlationId;
       delete payload.causationId;
@@ -319,6 +331,7 @@ export class EventSerializer {
 
     let event: Record<string, unknown>;
     if (entry.useClassTransformer) {
+      const { plainToInstance } = classTransformer(entry.name);
       try {
         event = plainToInstance(entry.type as new () => object, payload) as Record<string, unknown>;
       } catch (error) {

@@ -16,3 +16,5 @@ export * from './event-serializer.errors';
 export * from './event-serializer';
 export * from './stream-name-builder';
 export * from './stream-readers';
+export * from './optional-package';
+export * from './optional-package.errors';
