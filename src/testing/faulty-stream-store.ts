@@ -15,6 +15,7 @@ import type {
   SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../persistence/stream-store';
+import { assertHandlers } from '../persistence/stream-store-arguments';
 import {
   StoreUnavailableError,
   SubscriptionDroppedError,
@@ -174,6 +175,8 @@ export class FaultyStreamStore implements StreamStore {
     handlers: SubscriptionHandlers,
     open: (wrapped: SubscriptionHandlers) => StoreSubscription,
   ): StoreSubscription {
+    // Checked here: the wrapped handlers below would otherwise hide a missing onEvent from the inner store.
+    assertHandlers(handlers, description);
     let stopped = false;
     let subscription: FaultySubscription | undefined = undefined;
     const forget = (): void => {
