@@ -9,7 +9,9 @@ import { QueryBus } from '../messaging/query-bus';
 import { ExpectedVersion } from '../persistence/expected-version';
 import { EventSerializer, type DeserializedEvent } from '../persistence/event-serializer';
 import { InMemoryStreamStore } from '../persistence/in-memory-stream-store';
+import { readAllEvents, readStreamEvents } from '../persistence/stream-readers';
 import type { AppendResult, RecordedEvent, StoreSubscription } from '../persistence/stream-store';
+import { StreamDeletedError } from '../persistence/stream-store.errors';
 import {
   PrefixedCamelCaseStreamNameBuilder,
   type StreamNameBuilder,
@@ -195,28 +197,22 @@ export class TestEnvironment {
 
   /** The events of a stream with their metadata and stored record; `[]` when it does not exist. */
   async readStored(stream: StreamRef): Promise<DeserializedEvent[]> {
-    const name = this.nameOf(stream);
     const out: DeserializedEvent[] = [];
-    let from = 0;
-    for (;;) {
-      const slice = await this.store.readStream(name, { fromRevision: from, maxCount: 500 });
-      if (slice.status !== 'ok') return out;
-      for (const recorded of slice.events) out.push(this.serializer.deserialize(recorded));
-      if (slice.isEndOfStream || slice.events.length === 0) return out;
-      from = slice.events[slice.events.length - 1]!.revision + 1;
+    try {
+      for await (const recorded of readStreamEvents(this.store, this.nameOf(stream), { ifMissing: 'empty' }))
+        out.push(this.serializer.deserialize(recorded));
+    } catch (error) {
+      if (!(error instanceof StreamDeletedError)) throw error; // a tombstoned stream has no events to show
+      return [];
     }
+    return out;
   }
 
   /** Every stored event after `position` (exclusive; default: all), in `$all` order. */
   async readAllStored(after: bigint | 'start' = 'start'): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
-    let cursor: bigint | 'start' = after;
-    for (;;) {
-      const slice = await this.store.readAll({ after: cursor, maxCount: 500 });
-      out.push(...slice.events);
-      if (slice.isEnd || slice.events.length === 0) return out;
-      cursor = slice.events[slice.events.length - 1]!.position;
-    }
+    for await (const recorded of readAllEvents(this.store, { after })) out.push(recorded);
+    return out;
   }
 
   /** The current end of `$all` (0n when empty): pass it to {@link readAllStored} later to see what was appended since. */
