@@ -100,25 +100,25 @@ const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
  * ```
  */
 export class StreamListener {
-  readonly #store: StreamStore;
-  readonly #handler: ListenerEventHandler;
-  readonly #reconnect: Required<ReconnectOptions>;
-  readonly #errors: ErrorChannel;
-  readonly #live = new Deferred<void>();
-  readonly #kind: Checkpoint['kind'];
-  readonly #typeFilter: ReadonlySet<string> | undefined;
-  readonly #description: string;
-  #status: ListenerStatus = 'idle';
-  #checkpoint: Checkpoint | undefined;
-  #subscription: StoreSubscription | undefined;
-  #generation = 0;
-  #attempts = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #inFlight: Promise<void> | undefined;
-  #failure: ReactiveDomainError | undefined;
-  #stopping: Promise<void> | undefined;
-  #handled = 0;
-  #wentLive = false;
+  private readonly store: StreamStore;
+  private readonly handler: ListenerEventHandler;
+  private readonly reconnect: Required<ReconnectOptions>;
+  private readonly errors: ErrorChannel;
+  private readonly live = new Deferred<void>();
+  private readonly kind: Checkpoint['kind'];
+  private readonly typeFilter: ReadonlySet<string> | undefined;
+  private readonly description: string;
+  private state: ListenerStatus = 'idle';
+  private lastCheckpoint: Checkpoint | undefined;
+  private subscription: StoreSubscription | undefined;
+  private generation = 0;
+  private attempts = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private failedWith: ReactiveDomainError | undefined;
+  private stopping: Promise<void> | undefined;
+  private handled = 0;
+  private wentLive = false;
 
   /** Errors as they happen: drops (`SubscriptionDroppedError`), then `ListenerFailedError` or `ListenerHandlerError`. */
   readonly errors$: Observable<ReactiveDomainError>;
@@ -135,46 +135,46 @@ export class StreamListener {
         `StreamListener: handler must be a function, got ${describeValue(handler)}`,
       );
     assertCheckpointFits(source, options.after);
-    this.#store = store;
-    this.#handler = handler;
-    this.#reconnect = validReconnect(options.reconnect);
-    this.#description = describeSource(source);
-    this.#errors = new ErrorChannel(`StreamListener(${this.#description})`, options.onError);
-    this.errors$ = this.#errors.errors$;
-    this.#kind = checkpointKindOf(source);
-    this.#checkpoint = options.after;
-    this.#typeFilter = source.kind === 'eventType' ? new Set(source.types) : undefined;
+    this.store = store;
+    this.handler = handler;
+    this.reconnect = validReconnect(options.reconnect);
+    this.description = describeSource(source);
+    this.errors = new ErrorChannel(`StreamListener(${this.description})`, options.onError);
+    this.errors$ = this.errors.errors$;
+    this.kind = checkpointKindOf(source);
+    this.lastCheckpoint = options.after;
+    this.typeFilter = source.kind === 'eventType' ? new Set(source.types) : undefined;
   }
 
   /** Current lifecycle state. */
   get status(): ListenerStatus {
-    return this.#status;
+    return this.state;
   }
 
   /** True once the history that existed at start has been handled (stays true through later reconnects). */
   get isLive(): boolean {
-    return this.#wentLive && this.#status !== 'failed' && this.#status !== 'stopped';
+    return this.wentLive && this.state !== 'failed' && this.state !== 'stopped';
   }
 
   /** The last handled event's checkpoint (or the one passed as `after`); undefined when nothing was handled. */
   get checkpoint(): Checkpoint | undefined {
-    return this.#checkpoint;
+    return this.lastCheckpoint;
   }
 
   /** Events handled by this listener since it started. */
   get handledCount(): number {
-    return this.#handled;
+    return this.handled;
   }
 
   /** Why the listener failed, when `status` is `failed`. */
   get failure(): ReactiveDomainError | undefined {
-    return this.#failure;
+    return this.failedWith;
   }
 
   /** Subscribes (catch-up from the checkpoint, then live). Throws when called twice. */
   start(): this {
-    if (this.#status !== 'idle') throw new ListenerAlreadyStartedError(this.#description);
-    this.#subscribe();
+    if (this.state !== 'idle') throw new ListenerAlreadyStartedError(this.description);
+    this.subscribe();
     return this;
   }
 
@@ -183,126 +183,126 @@ export class StreamListener {
    * fails first, or with {@link ListenerStoppedError} when stopped first.
    */
   whenLive(): Promise<void> {
-    return this.#live.promise;
+    return this.live.promise;
   }
 
   /** Stops delivery and reconnection. Resolves when no handler runs any more. Idempotent. */
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
-    return this.#stopping;
+    this.stopping ??= this.halt();
+    return this.stopping;
   }
 
-  async #stop(): Promise<void> {
-    const wasFailed = this.#status === 'failed';
-    if (!wasFailed) this.#status = 'stopped';
-    this.#generation++; // late callbacks of the current subscription become stale
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const subscription = this.#subscription;
-    this.#subscription = undefined;
-    this.#live.reject(new ListenerStoppedError(this.#description));
+  private async halt(): Promise<void> {
+    const wasFailed = this.state === 'failed';
+    if (!wasFailed) this.state = 'stopped';
+    this.generation++; // late callbacks of the current subscription become stale
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    this.live.reject(new ListenerStoppedError(this.description));
     if (subscription) await subscription.close();
-    await this.#inFlight;
-    this.#errors.complete();
+    await this.inFlight;
+    this.errors.complete();
   }
 
-  #subscribe(): void {
-    const generation = ++this.#generation;
-    this.#status = 'catching-up';
+  private subscribe(): void {
+    const generation = ++this.generation;
+    this.state = 'catching-up';
     const handlers: SubscriptionHandlers = {
-      onEvent: (event) => this.#onEvent(generation, event),
-      onLive: () => this.#onLive(generation),
-      onDropped: (error) => this.#onDropped(generation, error),
+      onEvent: (event) => this.onEvent(generation, event),
+      onLive: () => this.onLive(generation),
+      onDropped: (error) => this.onDropped(generation, error),
     };
     const source = this.source;
-    const checkpoint = this.#checkpoint;
+    const checkpoint = this.lastCheckpoint;
     try {
       if (source.kind === 'stream') {
         const after = checkpoint?.kind === 'stream' ? checkpoint.revision : 'start';
-        this.#subscription = this.#store.subscribeToStream(source.streamName, { after }, handlers);
+        this.subscription = this.store.subscribeToStream(source.streamName, { after }, handlers);
       } else {
         const after = checkpoint?.kind === 'all' ? checkpoint.position : 'start';
         const filter = allFilterOf(source);
-        this.#subscription = this.#store.subscribeToAll(filter ? { after, filter } : { after }, handlers);
+        this.subscription = this.store.subscribeToAll(filter ? { after, filter } : { after }, handlers);
       }
     } catch (error) {
       // A store that throws on subscribe (e.g. connection refused) is treated like a drop: retried with backoff.
-      this.#onDropped(
+      this.onDropped(
         generation,
-        new SubscriptionDroppedError(this.#description, 'server_error', { cause: error }),
+        new SubscriptionDroppedError(this.description, 'server_error', { cause: error }),
       );
     }
   }
 
-  #onEvent(generation: number, event: RecordedEvent): Promise<void> | void {
-    if (generation !== this.#generation) return; // a stale or stopped subscription: never run the handler
-    if (!isAfterCheckpoint(event, this.#checkpoint)) return; // re-delivery after a reconnect: already handled
-    if (this.#typeFilter && !this.#typeFilter.has(event.type)) return; // type prefix matched, exact name did not
-    const checkpoint = checkpointOf(event, this.#kind);
-    const run = this.#run(event, checkpoint);
-    this.#inFlight = run.catch(() => undefined);
+  private onEvent(generation: number, event: RecordedEvent): Promise<void> | void {
+    if (generation !== this.generation) return; // a stale or stopped subscription: never run the handler
+    if (!isAfterCheckpoint(event, this.lastCheckpoint)) return; // re-delivery after a reconnect: already handled
+    if (this.typeFilter && !this.typeFilter.has(event.type)) return; // type prefix matched, exact name did not
+    const checkpoint = checkpointOf(event, this.kind);
+    const run = this.run(event, checkpoint);
+    this.inFlight = run.catch(() => undefined);
     return run;
   }
 
-  async #run(event: RecordedEvent, checkpoint: Checkpoint): Promise<void> {
+  private async run(event: RecordedEvent, checkpoint: Checkpoint): Promise<void> {
     try {
-      await this.#handler(event, checkpoint);
+      await this.handler(event, checkpoint);
     } catch (error) {
-      this.#fail(new ListenerHandlerError(this.#description, event, { cause: error }));
+      this.fail(new ListenerHandlerError(this.description, event, { cause: error }));
       throw error; // makes the store drop this subscription (reason handler_error), which is now stale
     }
-    this.#checkpoint = checkpoint;
-    this.#handled++;
-    this.#attempts = 0; // progress: the next drop starts a fresh backoff
+    this.lastCheckpoint = checkpoint;
+    this.handled++;
+    this.attempts = 0; // progress: the next drop starts a fresh backoff
   }
 
-  #onLive(generation: number): void {
-    if (generation !== this.#generation) return;
-    this.#status = 'live';
-    this.#wentLive = true;
-    this.#attempts = 0;
-    this.#live.resolve();
+  private onLive(generation: number): void {
+    if (generation !== this.generation) return;
+    this.state = 'live';
+    this.wentLive = true;
+    this.attempts = 0;
+    this.live.resolve();
   }
 
-  #onDropped(generation: number, error: SubscriptionDroppedError): void {
-    if (generation !== this.#generation) return;
-    this.#generation++;
-    this.#subscription = undefined;
-    this.#errors.report(error);
+  private onDropped(generation: number, error: SubscriptionDroppedError): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.subscription = undefined;
+    this.errors.report(error);
     if (error.reason === 'handler_error') {
-      // Our own handler failure was already reported by #run; anything else is unexpected but fails the same way.
-      if (this.#failure === undefined) this.#fail(error);
+      // Our own handler failure was already reported by run; anything else is unexpected but fails the same way.
+      if (this.failedWith === undefined) this.fail(error);
       return;
     }
-    this.#attempts++;
-    if (this.#attempts > this.#reconnect.maxAttempts) {
-      this.#fail(new ListenerFailedError(this.#description, this.#attempts - 1, { cause: error }));
+    this.attempts++;
+    if (this.attempts > this.reconnect.maxAttempts) {
+      this.fail(new ListenerFailedError(this.description, this.attempts - 1, { cause: error }));
       return;
     }
-    this.#status = 'reconnecting';
+    this.state = 'reconnecting';
     const delay = Math.min(
-      this.#reconnect.maxDelayMs,
-      this.#reconnect.initialDelayMs * this.#reconnect.factor ** (this.#attempts - 1),
+      this.reconnect.maxDelayMs,
+      this.reconnect.initialDelayMs * this.reconnect.factor ** (this.attempts - 1),
     );
-    const reconnectGeneration = this.#generation;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+    const reconnectGeneration = this.generation;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
       // Wait for a handler of the dropped subscription to finish, so two never overlap and the checkpoint is final.
-      void Promise.resolve(this.#inFlight).then(() => {
-        if (reconnectGeneration === this.#generation && this.#status === 'reconnecting') this.#subscribe();
+      void Promise.resolve(this.inFlight).then(() => {
+        if (reconnectGeneration === this.generation && this.state === 'reconnecting') this.subscribe();
       });
     }, delay);
   }
 
-  #fail(error: ReactiveDomainError): void {
-    if (this.#status === 'failed' || this.#status === 'stopped') return;
-    this.#status = 'failed';
-    this.#failure = error;
-    this.#generation++;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#errors.report(error);
-    this.#live.reject(error);
+  private fail(error: ReactiveDomainError): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.state = 'failed';
+    this.failedWith = error;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.errors.report(error);
+    this.live.reject(error);
   }
 }
 
