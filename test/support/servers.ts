@@ -71,8 +71,12 @@ function probe(server: ServerName): Promise<string | undefined> {
   });
 }
 
+/** Set by global setup once the probes ran (global setup belongs to the integration project only). */
+const PROBED_ENV = 'RD_SERVERS_PROBED';
+
 /** Global setup: probe every server once and record the outcome for the test workers. */
 export async function probeServers(): Promise<void> {
+  process.env[PROBED_ENV] = '1';
   await Promise.all(
     (Object.keys(SERVERS) as ServerName[]).map(async (server) => {
       const reason = await probe(server);
@@ -84,6 +88,9 @@ export async function probeServers(): Promise<void> {
 
 /** Why `server` is unavailable in this run, or undefined when it is reachable. */
 export function serverSkipReason(server: ServerName): string | undefined {
+  if (process.env[PROBED_ENV] !== '1') {
+    return 'not probed: a suite that needs a server is named *.int.test.ts (the integration project probes servers)';
+  }
   return process.env[skipEnv(server)];
 }
 

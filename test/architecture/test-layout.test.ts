@@ -1,0 +1,43 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { serverSkipReason } from '../support/servers';
+
+/**
+ * The test projects (jest.config.js): `*.test.ts` is a unit test (no server, no build), `*.int.test.ts` an
+ * integration test. A file that needs a server, the wire test server or the built package must be named as an
+ * integration test, or `npm run test:unit` would need them too.
+ */
+const ROOT = resolve(__dirname, '../..');
+
+/** What makes a test file an integration test. */
+const NEEDS = [
+  { what: 'a real server', pattern: /\bdescribeWith(Server|EventStore)\(/ },
+  { what: 'the EventStoreDB wire test server', pattern: /\bstartEsdbTestServer\(/ },
+  // A path that starts at the package's dist/ ('dist', 'dist/index.js', '../../dist/...'), not some package's own.
+  { what: 'the built package', pattern: /['"`](\.\.\/)*dist['"`/]/ },
+];
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+describe('test layout', () => {
+  it('every test file that needs a server, the wire test server or dist/ is named *.int.test.ts', () => {
+    const misnamed: string[] = [];
+    for (const file of [...testFiles(join(ROOT, 'test')), ...testFiles(join(ROOT, 'examples'))]) {
+      if (file.endsWith('.int.test.ts') || file === __filename) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const { what, pattern } of NEEDS)
+        if (pattern.test(text)) misnamed.push(`${relative(ROOT, file)} needs ${what}`);
+    }
+    expect(misnamed).toEqual([]);
+  });
+
+  it('in the unit project no server was probed, so a server suite skips (or fails under REQUIRE_*) with the reason', () => {
+    expect(serverSkipReason('postgres')).toMatch(/not probed: .*\*\.int\.test\.ts/);
+  });
+});
