@@ -5,27 +5,6 @@
  * position); the wire suite only checks them against the test server's model. Skips with one line when no server can
  * be reached (REQUIRE_EVENTSTORE=1 makes that a failure).
  */
-import { EventStoreDBStreamStore } from '../../src/adapters/eventstoredb/eventstoredb-stream-store';
-import { streamStoreContract } from '../../src/testing';
-import { describeWithEventStore, startEventStore } from '../adapters/eventstoredb/eventstoredb-target';
+import { realServerContract } from '../adapters/eventstoredb/eventstoredb-target';
 
-describeWithEventStore('EventStoreDB (real server) via @eventstore/db-client', (target) => {
-  streamStoreContract(
-    'EventStoreDBStreamStore over @eventstore/db-client (real server)',
-    async () => {
-      const server = await startEventStore(target);
-      const store = EventStoreDBStreamStore.fromConnectionString(`esdb://${server.endpoint}?tls=false`, {
-        clientPackage: '@eventstore/db-client',
-      });
-      return {
-        store,
-        dispose: async () => {
-          await store.close();
-          await server.stop();
-        },
-      };
-    },
-    // Starting a container can take minutes on a cold machine.
-    { setupTimeoutMs: 180_000 },
-  );
-});
+realServerContract('@eventstore/db-client');

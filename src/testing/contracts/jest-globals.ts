@@ -1,4 +1,5 @@
 import { TestRunnerMissingError } from '../testing.errors';
+import { uniquePrefix, type ContractOptions, type StoreFactory } from './contract-support';
 
 /**
  * The part of Jest's global API the contract suites use, typed here so that neither this library's build nor a
@@ -50,4 +51,42 @@ export function contractGlobals(suite: string): ContractGlobals {
   const missing = NAMES.filter((name) => typeof scope[name] !== 'function');
   if (missing.length > 0) throw new TestRunnerMissingError(suite, missing);
   return scope as unknown as ContractGlobals;
+}
+
+/** Where a contract body keeps what {@link describeContract} sets up: the store, and each test's name prefix. */
+export interface ContractFixture<TStore> {
+  /** Receives the store once the factory made it (before the first test). */
+  store(store: TStore): void;
+  /** Receives a fresh name prefix before each test. */
+  eachTest(prefix: string): void;
+}
+
+/**
+ * Registers `describe(title)` around `body` with the lifecycle every contract suite shares: the factory runs once
+ * before the tests and `dispose` once after them (both under `setupTimeoutMs`), each test gets a fresh name prefix,
+ * and the `it` handed to `body` applies `testTimeoutMs`.
+ */
+export function describeContract<TStore>(
+  title: string,
+  factory: StoreFactory<TStore>,
+  options: ContractOptions,
+  fixture: ContractFixture<TStore>,
+  body: (globals: ContractGlobals) => void,
+): void {
+  const globals = contractGlobals(title);
+  const it: ContractGlobals['it'] = (name, test, timeoutMs) =>
+    globals.it(name, test, timeoutMs ?? options.testTimeoutMs);
+  globals.describe(title, () => {
+    let dispose: (() => Promise<void> | void) | undefined;
+    globals.beforeAll(async () => {
+      const made = await factory();
+      dispose = made.dispose;
+      fixture.store(made.store);
+    }, options.setupTimeoutMs);
+    globals.afterAll(async () => {
+      await dispose?.();
+    }, options.setupTimeoutMs);
+    globals.beforeEach(() => fixture.eachTest(uniquePrefix()));
+    body({ ...globals, it });
+  });
 }

@@ -3,6 +3,8 @@
  * when global-setup found a container runtime. Without either, the suites skip with one printed line;
  * `REQUIRE_EVENTSTORE=1` turns the skip into a failure.
  */
+import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
+import { streamStoreContract } from '../../../src/testing';
 import { EVENTSTORE_RUNTIME_ENV, EVENTSTORE_SKIP_REASON_ENV } from '../../support/global-setup';
 
 export const EVENTSTORE_IMAGE = 'eventstore/eventstore:24.10';
@@ -83,5 +85,38 @@ export function describeWithEventStore(
   );
   describe.skip(label, () => {
     it('needs a real EventStoreDB', () => undefined);
+  });
+}
+
+/**
+ * Runs the StreamStore contract against a real server through one client package (one package per test file: the
+ * two must not share a process), or skips as {@link describeWithEventStore} says.
+ */
+export function realServerContract(
+  clientPackage: '@eventstore/db-client' | '@kurrent/kurrentdb-client',
+): void {
+  const scheme = clientPackage === '@eventstore/db-client' ? 'esdb' : 'kurrentdb';
+  describeWithEventStore(`EventStoreDB (real server) via ${clientPackage}`, (target) => {
+    streamStoreContract(
+      `EventStoreDBStreamStore over ${clientPackage} (real server)`,
+      async () => {
+        const server = await startEventStore(target);
+        const store = EventStoreDBStreamStore.fromConnectionString(
+          `${scheme}://${server.endpoint}?tls=false`,
+          {
+            clientPackage,
+          },
+        );
+        return {
+          store,
+          dispose: async () => {
+            await store.close();
+            await server.stop();
+          },
+        };
+      },
+      // Starting a container can take minutes on a cold machine.
+      { setupTimeoutMs: 180_000 },
+    );
   });
 }
