@@ -71,6 +71,19 @@ describe('built package: what each entry loads', () => {
     });
   });
 
+  it('reactive-domain/testing imports outside Jest; registering a contract suite there fails with TEST_RUNNER_MISSING', () => {
+    const script = `
+      const testing = require(${JSON.stringify(join(DIST, 'testing/index.js'))});
+      let failure;
+      try { testing.checkpointStoreContract('Outside', () => ({ store: {} })); } catch (error) { failure = error; }
+      console.log(JSON.stringify({ code: failure && failure.code, missing: failure && failure.missing }));`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({
+      code: 'TEST_RUNNER_MISSING',
+      missing: ['describe', 'it', 'beforeAll', 'afterAll', 'beforeEach', 'afterEach', 'expect'],
+    });
+  });
+
   it('every source map in dist/ resolves its sources to files that exist (src/ ships beside dist/)', () => {
     const maps: string[] = [];
     const walk = (dir: string): void => {
