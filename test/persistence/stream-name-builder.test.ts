@@ -8,7 +8,7 @@ import {
   parseStreamName,
   ExpectedVersion,
 } from '../../src/persistence';
-import { anEvent } from '../contract/stream-store.contract';
+import { sampleEvent as anEvent } from '../../src/testing';
 
 const id = '0190d1c2-8a4e-7f00-b000-000000000001';
 

@@ -8,7 +8,7 @@ import {
   readStreamEvents,
   type StreamStore,
 } from '../../src/persistence';
-import { events } from '../contract/stream-store.contract';
+import { sampleEvents as events } from '../../src/testing';
 
 /** Wraps a store to count reads and the largest page returned. */
 function counting(store: StreamStore) {
