@@ -37,7 +37,13 @@ describe('test layout', () => {
     expect(misnamed).toEqual([]);
   });
 
-  it('in the unit project no server was probed, so a server suite skips (or fails under REQUIRE_*) with the reason', () => {
-    expect(serverSkipReason('postgres')).toMatch(/not probed: .*\*\.int\.test\.ts/);
+  it('where global setup did not probe (npm run test:unit), a server counts as unavailable, never as reachable', () => {
+    const probed = process.env.RD_SERVERS_PROBED;
+    delete process.env.RD_SERVERS_PROBED; // as in a unit-only run (a full run probes for every worker)
+    try {
+      expect(serverSkipReason('postgres')).toMatch(/not probed: .*\*\.int\.test\.ts/);
+    } finally {
+      if (probed !== undefined) process.env.RD_SERVERS_PROBED = probed;
+    }
   });
 });
