@@ -13,6 +13,7 @@ const ROOT = resolve(__dirname, '../..');
 const NEEDS = [
   { what: 'a real server', pattern: /\bdescribeWith(Server|EventStore)\(/ },
   { what: 'the EventStoreDB wire test server', pattern: /\bstartEsdbTestServer\(/ },
+  { what: 'a loopback server over real gRPC', pattern: /\bstartBlackHoleServer\(/ },
   // A path that starts at the package's dist/ ('dist', 'dist/index.js', '../../dist/...'), not some package's own.
   { what: 'the built package', pattern: /['"`](\.\.\/)*dist['"`/]/ },
 ];
