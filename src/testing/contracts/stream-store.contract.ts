@@ -724,6 +724,14 @@ export function streamStoreContract(
           });
         }
 
+        it('null options count as absent', async () => {
+          await store.appendToStream(stream(), ExpectedVersion.NoStream, sampleEvents(2));
+          const read = slice(await store.readStream(stream(), null as never));
+          expect(read.events.map((e) => e.revision)).toEqual([0, 1]);
+          const all = await store.readAll(null as never);
+          expect(all.events.length > 0).toBe(true);
+        });
+
         it('an invalid event in a batch writes none of the batch', async () => {
           const error = await rejectionOf(
             store.appendToStream(stream(), ExpectedVersion.Any, [valid(), { ...valid(), eventId: 'nope' }]),
