@@ -108,9 +108,10 @@ export class InsufficientFundsError extends ReactiveDomainError {
 }
 
 export class Account extends AggregateRoot<AccountId> {
-  static readonly typeName = 'Account';
+  static readonly typeName: string = 'Account';
   static override eventTypes = bankEvents;
   balance = 0;
+  deposits = 0;
   frozen = false;
 
   /** Opens an account (an instance of the class it is called on, so subclasses open their own kind). */
@@ -131,6 +132,7 @@ export class Account extends AggregateRoot<AccountId> {
   }
   protected applyDeposited(e: Deposited): void {
     this.balance += e.amount;
+    this.deposits++;
   }
   protected applyWithdrawn(e: Withdrawn): void {
     this.balance -= e.amount;

@@ -21,7 +21,7 @@ async function deposit(repository: StreamStoreRepository, id: AccountId, amount:
 
 async function opened(repository: StreamStoreRepository, deposits: number): Promise<AccountId> {
   const id = AccountId.create();
-  const account = Account.open(id, new OpenAccount(id));
+  const account = Account.open(id, 'Ada', new OpenAccount(id, 'Ada'));
   for (let i = 0; i < deposits; i++) account.deposit(1);
   await repository.save(account);
   return id;
@@ -74,7 +74,7 @@ describe('StreamStoreRepository with an aggregate cache', () => {
     const id = await opened(cached, 2);
     const victim = await other.getById(Account, id);
     await other.delete(victim);
-    const recreated = Account.open(id, new OpenAccount(id));
+    const recreated = Account.open(id, 'Ada', new OpenAccount(id, 'Ada'));
     recreated.deposit(7);
     await other.save(recreated);
     const account = await cached.getById(Account, id);

@@ -26,7 +26,7 @@ function setup(options: Partial<StreamStoreRepositoryOptions> = {}) {
 
 async function openAccount(repository: StreamStoreRepository): Promise<AccountId> {
   const id = AccountId.create();
-  await repository.save(Account.open(id, new OpenAccount(id)));
+  await repository.save(Account.open(id, 'Ada', new OpenAccount(id, 'Ada')));
   return id;
 }
 
@@ -133,7 +133,7 @@ describe('headers callback', () => {
   ])('returning %s fails the save with a typed error and writes nothing', async (_label, value) => {
     const { repository, memory } = setup({ headers: () => value as never });
     const id = AccountId.create();
-    const account = Account.open(id, new OpenAccount(id));
+    const account = Account.open(id, 'Ada', new OpenAccount(id, 'Ada'));
     const error = await repository.save(account).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidHeadersError);
     expect((error as InvalidHeadersError).code).toBe('INVALID_HEADERS');

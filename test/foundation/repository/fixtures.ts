@@ -1,67 +1,12 @@
+/**
+ * The repository tests use the shared bank domain (test/support/bank.ts), plus a snapshot-capable account and a
+ * store that counts what the repository reads.
+ */
+import type { CorrelatedMessage, SnapshotSource } from '../../../src/core';
 import type { StreamStore } from '../../../src/persistence';
-import {
-  AggregateRoot,
-  Command,
-  Event,
-  EventTypeRegistry,
-  type Id,
-  type SnapshotSource,
-  defineId,
-} from '../../../src/core';
+import { Account, type AccountId } from '../../support/bank';
 
-export const AccountId = defineId('AccountId');
-export type AccountId = Id<'AccountId'>;
-
-export class OpenAccount extends Command {
-  constructor(readonly accountId: AccountId) {
-    super();
-  }
-}
-export class Deposit extends Command {
-  constructor(
-    readonly accountId: AccountId,
-    readonly amount: number,
-  ) {
-    super();
-  }
-}
-export class AccountOpened extends Event {
-  constructor(readonly accountId: AccountId) {
-    super();
-  }
-}
-export class Deposited extends Event {
-  constructor(
-    readonly accountId: AccountId,
-    readonly amount: number,
-  ) {
-    super();
-  }
-}
-
-export const registry = new EventTypeRegistry()
-  .register(AccountOpened, 'AccountOpened')
-  .register(Deposited, 'Deposited');
-
-export class Account extends AggregateRoot<AccountId> {
-  static readonly typeName: string = 'Account';
-  static override eventTypes = registry;
-  balance = 0;
-  deposits = 0;
-
-  static open(id: AccountId, source: Command): Account {
-    const account = new Account(id, source);
-    account.raise(new AccountOpened(id));
-    return account;
-  }
-  deposit(amount: number): void {
-    this.raise(new Deposited(this.id, amount));
-  }
-  protected applyDeposited(e: Deposited): void {
-    this.balance += e.amount;
-    this.deposits++;
-  }
-}
+export { Account, AccountId, Deposit, OpenAccount, bankEvents as registry } from '../../support/bank';
 
 /** The same aggregate, snapshot-capable. */
 export class SnapshotAccount
@@ -79,10 +24,8 @@ export class SnapshotAccount
     this.deposits = s.deposits;
     this.restoredFromSnapshot = true;
   }
-  static override open(id: AccountId, source: Command): SnapshotAccount {
-    const account = new SnapshotAccount(id, source);
-    account.raise(new AccountOpened(id));
-    return account;
+  static override open(id: AccountId, owner: string, source: CorrelatedMessage): SnapshotAccount {
+    return super.open(id, owner, source) as SnapshotAccount;
   }
 }
 

@@ -25,12 +25,12 @@ function setup(snapshotStore?: (store: InMemoryStreamStore) => SnapshotStore) {
 
 async function accountWith(repository: StreamStoreRepository, events: number): Promise<SnapshotAccount> {
   const id = AccountId.create();
-  const account = SnapshotAccount.open(id, new OpenAccount(id));
+  const account = SnapshotAccount.open(id, 'Ada', new OpenAccount(id, 'Ada'));
   await repository.save(account);
   // Save in chunks of 30 so the policy sees several saves crossing multiples of 100.
   for (let saved = 1; saved < events;) {
     const loaded = await repository.getById(SnapshotAccount, id);
-    loaded.source = new OpenAccount(id);
+    loaded.source = new OpenAccount(id, 'Ada');
     const chunk = Math.min(30, events - saved);
     for (let i = 0; i < chunk; i++) loaded.deposit(1);
     await repository.save(loaded);
@@ -103,7 +103,7 @@ describe('snapshots', () => {
     const account = await accountWith(repository, 120); // snapshot at version 119
     const old = await repository.getById(SnapshotAccount, account.id);
     await repository.delete(old);
-    const recreated = SnapshotAccount.open(account.id, new OpenAccount(account.id));
+    const recreated = SnapshotAccount.open(account.id, 'Ada', new OpenAccount(account.id, 'Ada'));
     recreated.deposit(7);
     await repository.save(recreated); // revisions 120 and 121; no snapshot (120 events would be needed)
     const loaded = await repository.getById(SnapshotAccount, account.id);

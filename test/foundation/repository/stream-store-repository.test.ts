@@ -24,7 +24,7 @@ function setup(options: Partial<StreamStoreRepositoryOptions> = {}) {
 
 async function savedAccount(repository: StreamStoreRepository, deposits = 0): Promise<Account> {
   const id = AccountId.create();
-  const account = Account.open(id, new OpenAccount(id));
+  const account = Account.open(id, 'Ada', new OpenAccount(id, 'Ada'));
   for (let i = 1; i <= deposits; i++) account.deposit(i);
   await repository.save(account);
   return account;
@@ -86,7 +86,7 @@ describe('StreamStoreRepository', () => {
     const { repository } = setup();
     const deleted = await savedAccount(repository, 2); // revisions 0..2
     await repository.delete(deleted);
-    const recreated = Account.open(deleted.id, new OpenAccount(deleted.id));
+    const recreated = Account.open(deleted.id, 'Ada', new OpenAccount(deleted.id, 'Ada'));
     const result = await repository.save(recreated);
     expect(result).toMatchObject({ firstRevision: 3, lastRevision: 3 });
     expect(recreated.expectedVersion).toBe(3);
@@ -160,7 +160,7 @@ describe('StreamStoreRepository', () => {
   it('creating an aggregate whose stream already exists is a conflict', async () => {
     const { repository } = setup();
     const account = await savedAccount(repository);
-    const duplicate = Account.open(account.id, new OpenAccount(account.id));
+    const duplicate = Account.open(account.id, 'Ada', new OpenAccount(account.id, 'Ada'));
     await expect(repository.save(duplicate)).rejects.toThrow(WrongExpectedVersionError);
   });
 
@@ -207,7 +207,9 @@ describe('StreamStoreRepository', () => {
   it('writes repository and per-save headers into metadata', async () => {
     const { repository, memory } = setup({ headers: () => ({ userId: 'u-1' }) });
     const id = AccountId.create();
-    await repository.save(Account.open(id, new OpenAccount(id)), { headers: { tenant: 't-9' } });
+    await repository.save(Account.open(id, 'Ada', new OpenAccount(id, 'Ada')), {
+      headers: { tenant: 't-9' },
+    });
     const slice = await memory.readStream(`account-${id}`);
     if (slice.status !== 'ok') throw new Error('expected the stream');
     const metadata = JSON.parse(slice.events[0]!.metadata) as Record<string, unknown>;
