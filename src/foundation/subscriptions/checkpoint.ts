@@ -93,8 +93,12 @@ export function isAfterCheckpoint(event: RecordedEvent, checkpoint: Checkpoint |
     : event.position > checkpoint.position;
 }
 
-/** Converts a checkpoint to its JSON-safe form. */
-export function toStoredCheckpoint(checkpoint: Checkpoint): StoredCheckpoint {
+/**
+ * Converts a checkpoint to its JSON-safe form, checking it first ({@link InvalidArgumentError} naming `where` for a
+ * malformed one), so a store that writes this form never stores what it could not read back.
+ */
+export function toStoredCheckpoint(checkpoint: Checkpoint, where = 'checkpoint'): StoredCheckpoint {
+  assertCheckpoint(checkpoint, where);
   return checkpoint.kind === 'stream'
     ? { kind: 'stream', revision: checkpoint.revision }
     : { kind: 'all', position: checkpoint.position.toString() };
