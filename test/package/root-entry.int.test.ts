@@ -71,6 +71,34 @@ describe('built package: what each entry loads', () => {
     });
   });
 
+  it.each(['@eventstore/db-client', '@kurrent/kurrentdb-client'])(
+    'without %s installed: reactive-domain/eventstoredb loads; creating a store fails with CLIENT_PACKAGE_MISSING',
+    (clientPackage) => {
+      const script = `
+        const Module = require('node:module');
+        const resolveFilename = Module._resolveFilename;
+        Module._resolveFilename = function (request, ...rest) {
+          if (request === ${JSON.stringify(clientPackage)} || request.startsWith(${JSON.stringify(clientPackage + '/')}))
+            throw Object.assign(new Error('Cannot find module ' + request), { code: 'MODULE_NOT_FOUND' });
+          return resolveFilename.call(this, request, ...rest);
+        };
+        const { EventStoreDBStreamStore } = require(${JSON.stringify(join(DIST, 'adapters/eventstoredb/index.js'))});
+        const { OptionalPackageMissingError } = require(${JSON.stringify(join(DIST, 'index.js'))});
+        let failure;
+        try {
+          EventStoreDBStreamStore.fromConnectionString('esdb://127.0.0.1:2113?tls=false', { clientPackage: ${JSON.stringify(clientPackage)} });
+        } catch (error) { failure = error; }
+        console.log(JSON.stringify({ code: failure && failure.code, packageName: failure && failure.packageName,
+          optional: failure instanceof OptionalPackageMissingError }));`;
+      const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+      expect(JSON.parse(out)).toEqual({
+        code: 'CLIENT_PACKAGE_MISSING',
+        packageName: clientPackage,
+        optional: true,
+      });
+    },
+  );
+
   it('reactive-domain/testing imports outside Jest; registering a contract suite there fails with TEST_RUNNER_MISSING', () => {
     const script = `
       const testing = require(${JSON.stringify(join(DIST, 'testing/index.js'))});

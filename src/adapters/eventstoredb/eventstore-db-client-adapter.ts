@@ -29,6 +29,7 @@ import {
   type ClientSubscriptionShape,
 } from './client-event-conversion';
 import { checkConnectionString, openWithConnectionString } from './esdb-connection-string';
+import { ClientPackageMissingError } from './eventstoredb.errors';
 
 type EventStoreDBModule = typeof EventStoreDBPackage;
 let eventStoreDBModule: EventStoreDBModule | undefined;
@@ -38,11 +39,17 @@ let eventStoreDBModule: EventStoreDBModule | undefined;
  * it out of processes that use the Kurrent client: the two packages' generated protobuf code registers classes in
  * one global `proto.event_store.client` namespace, and the package loaded last rewires the other's nested-message
  * serializers (measured: after loading `@kurrent/kurrentdb-client`, serializing an `@eventstore/db-client`
- * `ReadResp` with `caught_up` throws). Avoid loading both client packages in one process.
+ * `ReadResp` with `caught_up` throws). Avoid loading both client packages in one process. Absent:
+ * {@link ClientPackageMissingError}.
  */
 function loadEventStoreDBClientModule(): EventStoreDBModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  eventStoreDBModule ??= require('@eventstore/db-client') as EventStoreDBModule;
+  if (eventStoreDBModule) return eventStoreDBModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    eventStoreDBModule = require('@eventstore/db-client') as EventStoreDBModule;
+  } catch (error) {
+    throw new ClientPackageMissingError('@eventstore/db-client', { cause: error });
+  }
   return eventStoreDBModule;
 }
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ReactiveDomainError } from '../../core/reactive-domain.error';
+import { OptionalPackageMissingError } from '../../persistence/optional-package.errors';
 import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 
 /**
@@ -26,18 +27,15 @@ export class UnexpectedServerResponseError extends ReactiveDomainError {
   readonly code = 'UNEXPECTED_SERVER_RESPONSE';
 }
 
-/** The optional client package needed by an adapter is not installed. */
-export class ClientPackageMissingError extends ReactiveDomainError {
-  readonly code = 'CLIENT_PACKAGE_MISSING';
+/** The optional client package needed by an adapter is not installed (an {@link OptionalPackageMissingError}). */
+export class ClientPackageMissingError extends OptionalPackageMissingError {
+  override readonly code = 'CLIENT_PACKAGE_MISSING';
   constructor(
     /** The npm package to install, e.g. `@kurrent/kurrentdb-client`. */
-    readonly packageName: string,
+    packageName: string,
     options?: { cause?: unknown },
   ) {
-    super(
-      `The optional peer dependency ${packageName} is not installed: add it to your dependencies to use this adapter`,
-      options,
-    );
+    super(packageName, 'the EventStoreDB adapter', options);
   }
 }
 
