@@ -11,6 +11,7 @@ import {
   deadLetterTopic,
   type TransportMessage,
 } from '../../transport/transport-message';
+import { eventually } from './contract-support';
 
 /** How {@link transportContract} gets transports to test. */
 export interface TransportContractTarget {
@@ -51,13 +52,9 @@ function testApi(): TestApi {
   return { describe, it, afterAll };
 }
 
-/** Polls `condition` every 10 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls `condition` until it holds; fails naming `what` after `timeoutMs` ({@link eventually}, arguments reordered). */
+export function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return eventually(condition, what, timeoutMs);
 }
 
 function message(overrides: Partial<TransportMessage> = {}): TransportMessage {
