@@ -1,7 +1,8 @@
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import type { SnapshotStore, StoredSnapshot } from '../../foundation/snapshots/snapshot-store';
-import { CorruptSnapshotError } from '../../foundation/snapshots/stream-snapshot-store';
+import { encodeSnapshot } from '../../foundation/snapshots/snapshot-codec';
+import { CorruptSnapshotError } from '../../foundation/snapshots/snapshot.errors';
 import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
@@ -60,25 +61,9 @@ export class PostgresSnapshotStore implements SnapshotStore {
   }
 
   async save(streamName: string, snapshot: StoredSnapshot): Promise<void> {
-    assertStream(streamName);
-    const state = JSON.stringify(snapshot?.state);
-    if (
-      typeof snapshot !== 'object' ||
-      snapshot === null ||
-      typeof snapshot.aggregateType !== 'string' ||
-      typeof snapshot.aggregateId !== 'string' ||
-      !Number.isSafeInteger(snapshot.version) ||
-      snapshot.version < 0 ||
-      !Number.isSafeInteger(snapshot.schemaVersion) ||
-      !(snapshot.takenAt instanceof Date) ||
-      Number.isNaN(snapshot.takenAt.getTime()) ||
-      state === undefined
-    ) {
-      throw new InvalidArgumentError(
-        `Snapshot of ${JSON.stringify(streamName)}: needs aggregateType, aggregateId, version (revision), ` +
-          `schemaVersion (integer), takenAt (Date) and a JSON-safe state, got ${describeValue(snapshot)}`,
-      );
-    }
+    // The shared checks (same typed errors as every snapshot store); the state column takes the state alone.
+    encodeSnapshot(streamName, snapshot);
+    const state = JSON.stringify(snapshot.state);
     await this.ensureReady();
     await this.db.query(
       { what: `save the snapshot of ${JSON.stringify(streamName)}`, write: true },

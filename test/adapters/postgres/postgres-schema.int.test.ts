@@ -12,7 +12,7 @@ import {
 } from '../../../src/adapters/postgres';
 import { newId } from '../../../src/core/id';
 import { allCheckpoint, streamCheckpoint } from '../../../src/foundation/subscriptions/checkpoint';
-import { CorruptSnapshotError } from '../../../src/foundation/snapshots/stream-snapshot-store';
+import { CorruptSnapshotError } from '../../../src/foundation/snapshots/snapshot.errors';
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
 import { describeWithServer, serverUrl } from '../../support/servers';
 import { freshSchema, testPool, uniqueSchema } from './pg-test-support';
