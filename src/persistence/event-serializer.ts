@@ -185,14 +185,16 @@ export class EventSerializer {
     }
 
     // Key order matters: it is the canonical form the read path recognises without JSON.parse (CANONICAL_METADATA).
-    const metadata: Record<string, unknown> = {};
-    if (correlationId !== undefined) metadata.$correlationId = correlationId;
-    if (causationId !== undefined) metadata.$causationId = causationId;
-    metadata.schemaVersion = entry.version;
+    // Built as text, not as an object for JSON.stringify (about 3x cheaper), and exactly what JSON.stringify of that
+    // object would give: every string goes through jsonString, which escapes as JSON.stringify does.
+    let metadata = '{';
+    if (correlationId !== undefined) metadata += `"$correlationId":${jsonString(correlationId)},`;
+    if (causationId !== undefined) metadata += `"$causationId":${jsonString(causationId)},`;
+    metadata += `"schemaVersion":${entry.version},`;
     if (context.aggregateType !== undefined)
-      metadata.aggregateType = contextString(context.aggregateType, entry.name, 'aggregateType');
+      metadata += `"aggregateType":${jsonString(contextString(context.aggregateType, entry.name, 'aggregateType'))},`;
     if (context.commitId !== undefined)
-      metadata.commitId = contextString(context.commitId, entry.name, 'commitId');
+      metadata += `"commitId":${jsonString(contextString(context.commitId, entry.name, 'commitId'))},`;
     if (context.headers !== undefined) {
       if (typeof context.headers !== 'object' || context.headers === null || Array.isArray(context.headers)) {
         throw new EventSerializationError(
@@ -211,10 +213,10 @@ export class EventSerializer {
           `header ${failure.field ?? ''}: ${failure.reason}`,
         );
       }
-      metadata.headers = context.headers;
+      metadata += `"headers":${JSON.stringify(context.headers)},`;
     }
-    metadata.rdMetaVersion = EVENT_METADATA_VERSION;
-    return { eventId: source.msgId, type: entry.name, data, metadata: JSON.stringify(metadata) };
+    metadata += `"rdMetaVersion":${EVENT_METADATA_VERSION}}`;
+    return { eventId: source.msgId, type: entry.name, data, metadata };
   }
 
   /**
@@ -226,6 +228,17 @@ export class EventSerializer {
     const entry = this.registry.entryOfName(recorded.type);
     if (!entry) throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
     return this.restore(entry, recorded) as DeserializedEvent<T>;
+  }
+
+  /**
+   * As {@link deserialize}, returning the event alone: what a repository load needs, without a result object per
+   * event. A subclass that overrides `deserialize` (and not this method) is honoured: its `deserialize` is used.
+   */
+  deserializeEvent<T extends object = object>(recorded: RecordedEvent): T {
+    if (this.deserialize !== EventSerializer.prototype.deserialize) return this.deserialize<T>(recorded).event;
+    const entry = this.registry.entryOfName(recorded.type);
+    if (!entry) throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
+    return this.restoreEvent(entry, recorded, this.readMetadata(recorded)) as T;
   }
 
   /**
@@ -291,6 +304,10 @@ export class EventSerializer {
 
   private restore(entry: EventTypeEntry, recorded: RecordedEvent): DeserializedEvent {
     const metadata = this.readMetadata(recorded);
+    return { event: this.restoreEvent(entry, recorded, metadata), metadata, recorded };
+  }
+
+  private restoreEvent(entry: EventTypeEntry, recorded: RecordedEvent, metadata: EventMetadata): object {
     let payload = parseObject(recorded, recorded.data, 'payload');
     const stored = (metadata.schemaVersion as number | undefined) ?? 1;
     if (stored > entry.version) {
@@ -366,7 +383,7 @@ export class EventSerializer {
         );
       }
     }
-    return { event, metadata, recorded };
+    return event;
   }
 
   private compile(entry: EventTypeEntry): CompiledEntry {
@@ -397,6 +414,14 @@ function optionalString(value: unknown, typeName: string, field: string): string
   if (typeof value !== 'string')
     throw new EventSerializationError(typeName, field, `expected a string, got ${describeValue(value)}`);
   return value;
+}
+
+/** Characters `JSON.stringify` escapes in a string: quote, backslash, control characters, (lone) surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `value` as a JSON string, exactly as `JSON.stringify(value)` writes it (ids are almost never escaped: fast path). */
+function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
 function contextString(value: unknown, typeName: string, key: string): string {

@@ -168,9 +168,15 @@ export abstract class StreamStoreBase implements StreamStore {
     return result;
   }
 
-  async readStream(streamName: string, options?: ReadStreamOptions | null): Promise<ReadStreamResult> {
-    this.assertOpen();
-    return this.readStreamPage(streamName, this.streamPageRequest(streamName, options ?? {}));
+  readStream(streamName: string, options?: ReadStreamOptions | null): Promise<ReadStreamResult> {
+    // Not `async`: returning the page's promise from an async function costs extra promise turns on every read (a
+    // repository load is one read); a bad argument still rejects rather than throws.
+    try {
+      this.assertOpen();
+      return this.readStreamPage(streamName, this.streamPageRequest(streamName, options ?? {}));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   async readAll(options?: ReadAllOptions | null): Promise<AllSlice> {

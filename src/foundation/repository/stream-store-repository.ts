@@ -132,22 +132,18 @@ export class StreamStoreRepository implements Repository {
     return this.streamNames.forAggregate(type.typeName, id);
   }
 
-  async getById<T extends AggregateRoot>(
-    type: AggregateType<T>,
-    id: T['id'],
-    options: LoadOptions = {},
-  ): Promise<T> {
-    const aggregate = await this.load(type, id, options);
-    if (!aggregate) throw new AggregateNotFoundError(this.ref(type, id));
-    return aggregate;
+  getById<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], options: LoadOptions = {}): Promise<T> {
+    // Not `async`: each async layer over the load costs promise turns on every command (`load` is async, so a bad
+    // argument still rejects).
+    return this.load(type, id, options, true) as Promise<T>;
   }
 
-  async tryGetById<T extends AggregateRoot>(
+  tryGetById<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],
     options: LoadOptions = {},
   ): Promise<T | undefined> {
-    return this.load(type, id, options);
+    return this.load(type, id, options, false);
   }
 
   async save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<SaveResult | undefined> {
@@ -246,10 +242,12 @@ export class StreamStoreRepository implements Repository {
     };
   }
 
+  /** Loads the aggregate; when it does not exist: undefined, or an AggregateNotFoundError when `required`. */
   private async load<T extends AggregateRoot>(
     type: AggregateType<T>,
     id: T['id'],
     options: LoadOptions,
+    required: boolean,
   ): Promise<T | undefined> {
     const target = options.version;
     if (target !== undefined && (!Number.isSafeInteger(target) || target < 0)) {
@@ -262,18 +260,29 @@ export class StreamStoreRepository implements Repository {
     if (cached) {
       // Catches up with whatever was appended since; STALE when the stream was deleted or recreated meanwhile.
       const loaded = await this.replay(type, id, streamName, undefined, cached);
-      if (loaded !== STALE) return loaded;
+      if (loaded !== STALE) return this.found(loaded, type, id, required);
     }
     // Checked here, not only inside: an awaited call costs a promise turn on every load.
     const snapshot = this.snapshots ? await this.fromSnapshot(type, id, streamName, target) : undefined;
     if (snapshot) {
       const loaded = await this.replay(type, id, streamName, target, snapshot);
-      if (loaded !== STALE) return loaded;
+      if (loaded !== STALE) return this.found(loaded, type, id, required);
     }
     for (;;) {
       const loaded = await this.replay(type, id, streamName, target, new type(id));
-      if (loaded !== STALE) return loaded;
+      if (loaded !== STALE) return this.found(loaded, type, id, required);
     }
+  }
+
+  /** `loaded`, unless it is missing and `required`. @throws AggregateNotFoundError */
+  private found<T extends AggregateRoot>(
+    loaded: T | undefined,
+    type: AggregateType<T>,
+    id: T['id'],
+    required: boolean,
+  ): T | undefined {
+    if (loaded === undefined && required) throw new AggregateNotFoundError(this.ref(type, id));
+    return loaded;
   }
 
   /**
@@ -318,7 +327,10 @@ export class StreamStoreRepository implements Repository {
       const start = rereading ? 1 : 0;
       if (end > start) {
         const applied = start === 0 && end === events.length ? events : events.slice(start, end);
-        instance.restoreFromEvents(applied.map((recorded) => this.serializer.deserialize(recorded).event));
+        // A plain loop and the event alone (no closure, no result wrapper per event): this runs for every event loaded.
+        const restored: object[] = [];
+        for (let i = 0; i < applied.length; i++) restored.push(this.serializer.deserializeEvent(applied[i]!));
+        instance.restoreFromEvents(restored);
       }
       from = events[events.length - 1]!.revision + 1;
       if (result.isEndOfStream || end < events.length) break;
