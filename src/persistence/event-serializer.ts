@@ -235,7 +235,8 @@ export class EventSerializer {
    * event. A subclass that overrides `deserialize` (and not this method) is honoured: its `deserialize` is used.
    */
   deserializeEvent<T extends object = object>(recorded: RecordedEvent): T {
-    if (this.deserialize !== EventSerializer.prototype.deserialize) return this.deserialize<T>(recorded).event;
+    if (this.deserialize !== EventSerializer.prototype.deserialize)
+      return this.deserialize<T>(recorded).event;
     const entry = this.registry.entryOfName(recorded.type);
     if (!entry) throw new UnknownEventTypeError(recorded.type, recorded.streamName, recorded.revision);
     return this.restoreEvent(entry, recorded, this.readMetadata(recorded)) as T;

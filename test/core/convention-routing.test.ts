@@ -144,3 +144,52 @@ describe('convention routing is never silent', () => {
     expect(late.seen).toBe(1);
   });
 });
+
+describe('the route lookup cache', () => {
+  it('routes every event to its own method when types alternate, unrouted types included, across classes', () => {
+    class Unrouted extends Event {}
+    const registry = new EventTypeRegistry({ name: 'cache' })
+      .register(Deposited, 'Deposited')
+      .register(NoteAdded, 'NoteAdded')
+      .register(Unrouted, 'Unrouted');
+    const seen: string[] = [];
+    class Ledger extends EventDrivenStateMachine {
+      static override eventTypes = registry;
+      protected applyDeposited(e: Deposited): void {
+        seen.push(`ledger deposit ${e.amount}`);
+      }
+      protected applyNoteAdded(e: NoteAdded): void {
+        seen.push(`ledger note ${e.text}`);
+      }
+    }
+    class Journal extends EventDrivenStateMachine {
+      static override eventTypes = registry;
+      protected applyNoteAdded(e: NoteAdded): void {
+        seen.push(`journal note ${e.text}`);
+      }
+    }
+    const ledger = new (class extends Ledger {})();
+    const journal = new Journal();
+    ledger.restoreFromEvents([
+      new Deposited(1),
+      new Deposited(2),
+      new NoteAdded('a'),
+      new Unrouted(),
+      new Deposited(3),
+    ]);
+    journal.restoreFromEvents([new NoteAdded('b'), new Deposited(4), new NoteAdded('c')]);
+    ledger.restoreFromEvents([new NoteAdded('d'), new Unrouted(), new NoteAdded('e')]);
+    expect(seen).toEqual([
+      'ledger deposit 1',
+      'ledger deposit 2',
+      'ledger note a',
+      'ledger deposit 3',
+      'journal note b',
+      'journal note c',
+      'ledger note d',
+      'ledger note e',
+    ]);
+    expect(ledger.expectedVersion).toBe(7);
+    expect(journal.expectedVersion).toBe(2);
+  });
+});

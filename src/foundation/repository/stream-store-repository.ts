@@ -132,7 +132,11 @@ export class StreamStoreRepository implements Repository {
     return this.streamNames.forAggregate(type.typeName, id);
   }
 
-  getById<T extends AggregateRoot>(type: AggregateType<T>, id: T['id'], options: LoadOptions = {}): Promise<T> {
+  getById<T extends AggregateRoot>(
+    type: AggregateType<T>,
+    id: T['id'],
+    options: LoadOptions = {},
+  ): Promise<T> {
     // Not `async`: each async layer over the load costs promise turns on every command (`load` is async, so a bad
     // argument still rejects).
     return this.load(type, id, options, true) as Promise<T>;
