@@ -1,3 +1,4 @@
+// @ts-nocheck -- loads two compiled copies of the library dynamically; their types are not in scope.
 /**
  * Before/after of the library's hot paths in ONE process, interleaved: the same scenarios run against two compiled
  * copies of the library (`BEFORE_DIST`, default ../.before/dist, a build of the code before the change, and this checkout's `dist/`), alternating

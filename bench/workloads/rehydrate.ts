@@ -15,7 +15,7 @@ import {
   seedAccount,
   AccountOpened,
 } from '../lib/ours';
-import { evolve, getInMemoryEventStore, initialState, seedEmmett, type EmmettAccountEvent } from '../lib/emmett';
+import { emmettDepositEvents, evolve, getInMemoryEventStore, initialState, seedEmmett, type EmmettAccountEvent } from '../lib/emmett';
 import { NestAccount, NestAccountOpened, NestDeposited, NestEventStore } from '../lib/nest';
 
 async function rehydrateCase(deposits: number): Promise<CaseResult> {
@@ -42,6 +42,10 @@ async function rehydrateCase(deposits: number): Promise<CaseResult> {
   // Emmett in-memory store (holds objects; no serialisation).
   const emmett = getInMemoryEventStore();
   await seedEmmett(emmett, id, deposits);
+
+  // Emmett without its store: the same event objects folded with reduce(evolve) (what restoreFromEvents is to ours).
+  const emmettEvents = new Map<string, EmmettAccountEvent[]>([[id, [{ type: 'AccountOpened', data: { accountId: id } }, ...emmettDepositEvents(id, deposits)]]]);
+  const readEmmett = async (key: string) => emmettEvents.get(key)!;
 
   // @nestjs/cqrs: no store; history from an async in-memory map.
   const nestStore = new NestEventStore();
@@ -101,6 +105,16 @@ async function rehydrateCase(deposits: number): Promise<CaseResult> {
       check: check('emmett'),
     },
     {
+      name: 'Emmett reduce(evolve), no store',
+      role: 'peer',
+      note: 'events.reduce(evolve, initialState()) over event objects from an async map (no store: like restoreFromEvents)',
+      fn: async () => {
+        const state = (await readEmmett(id)).reduce(evolve, initialState());
+        last(state.balance, state.deposits);
+      },
+      check: check('emmett reduce'),
+    },
+    {
       name: '@nestjs/cqrs loadFromHistory',
       role: 'peer',
       note: 'new AggregateRoot + loadFromHistory over event objects from an async map (Nest has no store)',
@@ -147,7 +161,10 @@ async function rehydrateCase(deposits: number): Promise<CaseResult> {
       check: check('floor json'),
     },
   ];
+  // Like with like: a load through a store against the peers' store-backed load (Nest has no store: its row is the
+  // same fold from an async map), and restoreFromEvents (no store) against the peers' folds with no store.
   const peers = ['Emmett aggregateStream', '@nestjs/cqrs loadFromHistory'];
+  const noStorePeers = ['Emmett reduce(evolve), no store', '@nestjs/cqrs loadFromHistory'];
   return runCase({
     id: `rehydrate-${events}`,
     title: `Rehydrate one aggregate from ${events.toLocaleString('en')} events`,
@@ -156,15 +173,16 @@ async function rehydrateCase(deposits: number): Promise<CaseResult> {
     contenders,
     comparisons: [
       { us: 'reactive-domain, non-serialising', peers, floor: 'floor: loop over objects' },
-      { us: 'reactive-domain, restoreFromEvents', peers, floor: 'floor: loop over objects' },
+      { us: 'reactive-domain, restoreFromEvents', peers: noStorePeers, floor: 'floor: loop over objects' },
       { us: 'reactive-domain, serialising store', peers, floor: 'floor: loop with JSON.parse', notLikeForLike: 'ours parses JSON, the peers hold objects' },
     ],
-    iterations: deposits >= 10_000 ? 20 : 50,
-    rounds: 4,
+    iterations: deposits >= 10_000 ? 24 : 60,
+    rounds: 6,
     timeMs: deposits >= 10_000 ? 1000 : 400,
     warmupIterations: deposits >= 10_000 ? 5 : 20,
     notes: [
       'The peers hold event objects and do no JSON work; the serialising row is therefore not like for like with them (it is compared with the JSON floor).',
+      "restoreFromEvents (no store) is compared with the peers' folds that use no store either: Emmett's reduce(evolve) and Nest's loadFromHistory; the repository rows with Emmett's aggregateStream (a store read) and Nest.",
     ],
   });
 }

@@ -53,6 +53,23 @@ const emmettRestore = (parsed: unknown): EmmettTransferred => {
   return { type: e.type, data: { accountId: d.accountId, money: new Money(d.money.amount, d.money.currency), at: new Date(d.at), sequence: BigInt(d.sequence), memo: d.memo } };
 };
 
+// Emmett with the same metadata ours writes (correlation, causation, schema version, aggregate type, commit id), in
+// its event's `metadata` field, written and read back with the payload.
+type EmmettMeta = { correlationId: string; causationId: string; schemaVersion: number; aggregateType: string; commitId: string };
+type EmmettTransferredWithMeta = EmmettTransferred & { metadata: EmmettMeta };
+const metaOf = (e: Transferred): EmmettMeta => ({
+  correlationId: e.correlationId!,
+  causationId: e.causationId!,
+  schemaVersion: 1,
+  aggregateType: context.aggregateType,
+  commitId: context.commitId,
+});
+const emmettWithMeta: EmmettTransferredWithMeta[] = ours.map((e, i) => ({ ...emmettEvents[i]!, metadata: metaOf(e) }));
+const emmettRestoreWithMeta = (parsed: unknown): EmmettTransferredWithMeta => {
+  const e = parsed as StoredEmmett & { metadata: EmmettMeta };
+  return { ...emmettRestore(e), metadata: e.metadata };
+};
+
 // ---- class-transformer (what Nest users reach for; @nestjs/cqrs has no event serializer) ----
 class CtMoney {
   amount!: number;
@@ -72,6 +89,7 @@ class CtTransferred {
 const ctEvents = ours.map((e) => plainToInstance(CtTransferred, { accountId: e.accountId, money: { ...e.money }, at: e.at, sequence: e.sequence.toString(), memo: e.memo }));
 
 // ---- floors ----
+const floorMeta = ours.map((e) => metaOf(e));
 const plainForJson = ours.map((e) => ({ accountId: e.accountId, money: { amount: e.money.amount, currency: e.money.currency }, at: e.at, sequence: e.sequence.toString(), memo: e.memo }));
 
 let restored = 0;
@@ -128,6 +146,22 @@ const contenders: Contender[] = [
     check: check('emmett'),
   },
   {
+    name: 'Emmett JSONParser, same metadata',
+    role: 'peer',
+    note: 'as above, with the metadata ours writes (correlation and causation ids, schema version, aggregate type, commit id) in the event, written and read back',
+    beforeEach: reset,
+    fn: () => {
+      for (let i = 0; i < EVENTS; i++) {
+        const text = JSONParser.stringify(emmettWithMeta[i % DISTINCT]!);
+        const event = JSONParser.parse(text, { map: emmettRestoreWithMeta }) as EmmettTransferredWithMeta;
+        if (!(event.data.at instanceof Date) || typeof event.metadata.correlationId !== 'string') throw new Error('not restored');
+        checksum += event.data.sequence;
+        restored++;
+      }
+    },
+    check: check('emmett with metadata'),
+  },
+  {
     name: 'class-transformer',
     role: 'peer',
     note: "instanceToPlain + JSON.stringify, JSON.parse + plainToInstance with @Type/@Transform (Nest users' usual tool; @nestjs/cqrs has no serializer)",
@@ -146,12 +180,13 @@ const contenders: Contender[] = [
   {
     name: 'floor: JSON.stringify + JSON.parse',
     role: 'floor',
-    note: 'the payload only (bigint pre-converted to a string), nothing restored',
+    note: 'JSON.stringify + JSON.parse of the payload (bigint pre-converted to a string) and of the same metadata object ours writes; nothing restored',
     beforeEach: reset,
     fn: () => {
       for (let i = 0; i < EVENTS; i++) {
         const parsed = JSON.parse(JSON.stringify(plainForJson[i % DISTINCT]!)) as { sequence: string };
-        if (typeof parsed.sequence !== 'string') throw new Error('bad');
+        const meta = JSON.parse(JSON.stringify(floorMeta[i % DISTINCT]!)) as EmmettMeta;
+        if (typeof parsed.sequence !== 'string' || typeof meta.commitId !== 'string') throw new Error('bad');
         restored++;
       }
     },
@@ -160,11 +195,14 @@ const contenders: Contender[] = [
   {
     name: 'floor: hand-written codec',
     role: 'floor',
-    note: 'hand-written toJSON/fromJSON for this one type: stringify with the bigint as a string, parse and restore Date, bigint and Money',
+    note: 'hand-written toJSON/fromJSON for this one type: stringify with the bigint as a string, parse and restore Date, bigint and Money; the metadata object written and parsed too',
     beforeEach: reset,
     fn: () => {
       for (let i = 0; i < EVENTS; i++) {
         const e = ours[i % DISTINCT]!;
+        const metaText = JSON.stringify(floorMeta[i % DISTINCT]!);
+        const meta = JSON.parse(metaText) as EmmettMeta;
+        if (typeof meta.correlationId !== 'string') throw new Error('bad');
         const text = JSON.stringify({ accountId: e.accountId, money: e.money, at: e.at, sequence: e.sequence.toString(), memo: e.memo });
         const p = JSON.parse(text) as { accountId: string; money: { amount: number; currency: string }; at: string; sequence: string; memo: string };
         const event = { accountId: p.accountId, money: new Money(p.money.amount, p.money.currency), at: new Date(p.at), sequence: BigInt(p.sequence), memo: p.memo };
@@ -177,7 +215,9 @@ const contenders: Contender[] = [
 ];
 
 async function main(): Promise<void> {
-  const peers = ['Emmett JSONParser', 'class-transformer'];
+  // Ours writes and reads metadata: its like-for-like peer is the Emmett row that does too (the rows without
+  // metadata are shown for information).
+  const peers = ['Emmett JSONParser, same metadata', 'class-transformer'];
   const result = await runCase({
     id: 'serializer',
     title: `Serializer: serialise + deserialise ${EVENTS.toLocaleString('en')} events (Date, bigint, value object)`,
@@ -193,7 +233,7 @@ async function main(): Promise<void> {
     timeMs: 0,
     warmupIterations: 2,
     notes: [
-      'Ours also writes and reads the metadata (correlation and causation ids, schema version, aggregate type, commit id) and checks the stored text for prototype-polluting keys; the peers do neither.',
+      'Ours writes and reads the metadata (correlation and causation ids, schema version, aggregate type, commit id) and checks the stored text for prototype-polluting keys. It is compared with the Emmett row that writes and reads the same metadata, and with floors that stringify and parse the metadata as well; the Emmett row without metadata is for information.',
     ],
   });
   emit('serializer', [result]);
