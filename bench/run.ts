@@ -29,6 +29,8 @@ const WORKLOADS: ReadonlyArray<{ name: string; flags: string[] }> = [
   { name: 'pg-read-model-catch-up', flags: [] },
   // A 1 MB young generation: short-lived garbage is collected quickly, so the peak heap shows what a load keeps alive.
   { name: 'memory', flags: ['--max-semi-space-size=1'] },
+  { name: 'concurrent-commands', flags: [] },
+  { name: 'cache-memory', flags: [] },
 ];
 
 function buildLibrary(): void {
@@ -90,7 +92,7 @@ const fmtRatio = (r: number | undefined) => (r === undefined ? '—' : `${r >= 1
 const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? ' ✓' : ' ✗');
 
 function figure(c: CaseResult, r: ContenderResult): string {
-  if (c.valueUnit !== undefined) return `${String(r.extra?.value)} MB`;
+  if (c.valueUnit !== undefined) return `${String(r.extra?.value)} ${c.valueUnit.startsWith('bytes') ? 'bytes' : 'MB'}`;
   return `${fmtRate(r.perSecond)} ${c.unit}/s`;
 }
 
@@ -101,6 +103,8 @@ function extraText(c: CaseResult, r: ContenderResult): string {
   if (typeof extra.p50LatencyUs === 'number') parts.push(`p50 ${extra.p50LatencyUs} µs`);
   if (typeof extra.p99LatencyUs === 'number') parts.push(`p99 ${extra.p99LatencyUs} µs`);
   if (typeof extra.maxMB === 'number') parts.push(`max ${extra.maxMB} MB`);
+  if (typeof extra.maxBytes === 'number') parts.push(`max ${extra.maxBytes} bytes`);
+  if (typeof extra.retries === 'number') parts.push(`${extra.retries} retries (${String(extra.retriesPer1000)} per 1,000)`);
   return parts.join(', ');
 }
 
@@ -161,7 +165,7 @@ function markdown(report: Report, previous: Report | undefined): string {
   for (const c of report.cases) {
     lines.push('', `### ${c.title}`, '');
     const prev = previous?.cases.find((p) => p.id === c.id);
-    lines.push(`| | Contender | ${c.valueUnit ? 'Peak heap' : 'Throughput'} | Spread (MAD) | Samples | Other | What is measured |`, '|---|---|---|---|---|---|---|');
+    lines.push(`| | Contender | ${c.valueUnit ? (c.valueUnit.startsWith('bytes') ? 'Retained heap' : 'Peak heap') : 'Throughput'} | Spread (MAD) | Samples | Other | What is measured |`, '|---|---|---|---|---|---|---|');
     for (const r of c.contenders) {
       const before = prev?.contenders.find((p) => p.name === r.name);
       const change =
