@@ -234,7 +234,8 @@ export class StreamStoreRepository implements Repository {
     // A new aggregate written to a soft-deleted stream continues its numbering: the store's revision is the truth.
     if (aggregate.expectedVersion !== result.nextExpectedVersion)
       aggregate.skipToVersion(result.nextExpectedVersion);
-    await this.maybeSnapshot(aggregate, type, streamName, firstRevision - 1);
+    // Checked here, not only inside: an awaited call costs a promise turn on every save.
+    if (this.snapshots) await this.maybeSnapshot(aggregate, type, streamName, firstRevision - 1);
     // saveAndContinue keeps the unit of work open on this instance: it must not be handed to another load.
     if (this.cache && !keepSource) this.cache.put(streamName, aggregate);
     return {
