@@ -170,6 +170,8 @@ export interface RepositoryChoice {
   serializer?: EventSerializer;
   pageSize?: number;
   cache?: boolean;
+  /** Most aggregates the cache keeps (default 10,000). */
+  cacheSize?: number;
 }
 
 export function newRepository(store: StreamStore, options: RepositoryChoice = {}): StreamStoreRepository {
@@ -177,7 +179,7 @@ export function newRepository(store: StreamStore, options: RepositoryChoice = {}
     store,
     serializer: options.serializer ?? serializer,
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-    ...(options.cache ? { cache: { maxAggregates: 10_000 } } : {}),
+    ...(options.cache ? { cache: { maxAggregates: options.cacheSize ?? 10_000 } } : {}),
   });
 }
 

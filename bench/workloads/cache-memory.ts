@@ -34,7 +34,7 @@ async function cacheCase(aggregates: number): Promise<CaseResult> {
         opened.causationId = source.msgId;
         await store.appendToStream(`account-${id}`, 'no_stream', [pass.serialize(opened)]);
       }
-      const repository = newCorrelatedRepository(store, { serializer: pass, cache });
+      const repository = newCorrelatedRepository(store, { serializer: pass, cache, cacheSize: aggregates });
       const before = heap();
       for (const id of ids) {
         const command = new Deposit(id, 1);
