@@ -198,6 +198,21 @@ const scenarios: Scenario[] = [
   { name: 'commands dispatcher serialising', unit: 'commands', prepare: (d) => commands(d, 'dispatcher', false, false, 1000) },
   { name: 'commands dispatcher serialising cache', unit: 'commands', prepare: (d) => commands(d, 'dispatcher', false, true, 3000) },
   {
+    name: 'serialize only (Deposited)',
+    unit: 'events',
+    prepare: async (d) => {
+      const src = new d.Seed();
+      const evs = Array.from({ length: 1000 }, (_, i) => d.correlated(new d.Deposited(`acc-${i}`, i), src));
+      const ctx = { aggregateType: 'Account', commitId: src.msgId };
+      return () => {
+        let n = 0;
+        for (let i = 0; i < 20_000; i++) n += d.serializer.serialize(evs[i % 1000], ctx).metadata.length;
+        if (n === 0) throw new Error('bad');
+        return 20_000;
+      };
+    },
+  },
+  {
     name: 'serializer round trip',
     unit: 'events',
     prepare: async (d) => {
