@@ -1,12 +1,15 @@
 // @ts-nocheck -- loads two compiled copies of the library dynamically; their types are not in scope.
 /**
  * Before/after of the library's hot paths in ONE process, interleaved: the same scenarios run against two compiled
- * copies of the library (`BEFORE_DIST`, default ../.before/dist, a build of the code before the change, and this checkout's `dist/`), alternating
- * in rounds, so a change in machine load hits both alike. Prints the median of each side and the after/before ratio
- * with the spread of the per-round ratios. Timed in process CPU time (`process.cpuUsage`, GC threads included), not
- * wall time: on a machine shared by many processes, wall time is mostly waiting for a core.
+ * copies of the library (`BEFORE_DIST`, default `../.before/dist`, and this checkout's `dist/`), alternating in
+ * rounds, so a change in machine load hits both alike. Prints the median of each side and the after/before ratio with
+ * the spread of the per-round ratios. Timed in process CPU time (`process.cpuUsage`, GC threads included), not wall
+ * time: on a machine shared by many processes, wall time is mostly waiting for a core.
  *
- * Run from bench/: `node --expose-gc --import tsx experiments/ab-dist.ts [scenario ...]`.
+ * Make the "before" build inside the repository (so it resolves the same node_modules), e.g. from a clean checkout of
+ * the old commit: `npx tsc -p tsconfig.build.json --outDir .before/dist`, then copy `.before/` here (it is not
+ * committed). Run from bench/: `ROUNDS=15 node --expose-gc --import tsx experiments/ab-dist.ts [scenario ...]`. Check
+ * the noise first with an A/A run (BEFORE_DIST pointing at a copy of the current dist/).
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
