@@ -15,6 +15,12 @@ import { InvalidArgumentError, describeValue } from './reactive-domain.error';
 type Route = (event: object) => void;
 
 /**
+ * The pending events of an instance that has none: one shared, frozen empty array instead of an array per instance
+ * (and per save), which is most of what a cached or freshly loaded aggregate would otherwise carry for nothing.
+ */
+const NO_EVENTS: object[] = Object.freeze([]) as unknown as object[];
+
+/**
  * State that changes only by applying events (Reactive Domain's EventDrivenStateMachine).
  *
  * Events reach state by one of two routes:
@@ -40,7 +46,7 @@ export abstract class EventDrivenStateMachine {
   static strictRouting?: boolean;
 
   #version = -1;
-  #recorded: object[] = [];
+  #recorded: object[] = NO_EVENTS;
   #explicitRoutes: Map<Function, Route> | undefined;
   #childRoutes: Map<Function, Route[]> | undefined;
   #classRoutes: ClassRoutes;
@@ -100,8 +106,8 @@ export abstract class EventDrivenStateMachine {
 
   /** Returns and clears the raised events, advancing the version by their count. */
   takeEvents(): object[] {
-    const taken = this.#recorded;
-    this.#recorded = [];
+    const taken = this.#recorded === NO_EVENTS ? [] : this.#recorded;
+    this.#recorded = NO_EVENTS;
     this.#version += taken.length;
     return taken;
   }
@@ -175,7 +181,8 @@ export abstract class EventDrivenStateMachine {
       this.onRaiseFailed(event);
       throw error;
     }
-    this.#recorded.push(event);
+    if (this.#recorded === NO_EVENTS) this.#recorded = [event];
+    else this.#recorded.push(event);
   }
 
   /** Hook run before a raised event is routed (correlated aggregates stamp ids here). */

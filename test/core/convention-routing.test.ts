@@ -193,3 +193,35 @@ describe('the route lookup cache', () => {
     expect(journal.expectedVersion).toBe(2);
   });
 });
+
+describe('pending events of an instance with none', () => {
+  it('takeEvents hands back a fresh array, and raising after a take starts a new list', () => {
+    const registry = new EventTypeRegistry({ name: 'pending' }).register(NoteAdded, 'NoteAdded');
+    class Notes extends EventDrivenStateMachine {
+      static override eventTypes = registry;
+      texts: string[] = [];
+      add(text: string): void {
+        this.raise(new NoteAdded(text));
+      }
+      protected applyNoteAdded(e: NoteAdded): void {
+        this.texts.push(e.text);
+      }
+    }
+    const a = new Notes();
+    const b = new Notes();
+    const none = a.takeEvents();
+    none.push(new NoteAdded('not mine')); // the caller owns what it was given
+    expect(a.pendingEvents).toEqual([]);
+    expect(b.pendingEvents).toEqual([]);
+    a.add('one');
+    a.add('two');
+    expect(b.pendingEvents).toEqual([]);
+    const taken = a.takeEvents();
+    expect(taken.map((e) => (e as NoteAdded).text)).toEqual(['one', 'two']);
+    expect(a.pendingEvents).toEqual([]);
+    expect(a.expectedVersion).toBe(1);
+    a.add('three');
+    expect(a.pendingEvents.map((e) => (e as NoteAdded).text)).toEqual(['three']);
+    expect(taken).toHaveLength(2);
+  });
+});
