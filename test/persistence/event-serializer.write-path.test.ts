@@ -116,3 +116,51 @@ describe('EventSerializer write path', () => {
     expect(custom.deserializeEvent(recordOf(custom.serialize(event)))).toBe(substitute);
   });
 });
+
+describe('EventSerializer payload encoding across shapes of one type', () => {
+  class Shaped extends Event {
+    constructor(
+      readonly a: string,
+      readonly at?: Date,
+    ) {
+      super();
+    }
+  }
+  const shapes = new EventTypeRegistry().register(Shaped, 'Shaped', { fields: { at: Date } });
+  const shapedSerializer = new EventSerializer({ registry: shapes });
+
+  it('encodes each key list with its own fields, whatever shape came before', () => {
+    const withDate = new Shaped('x', new Date(Date.UTC(2026, 0, 2)));
+    const without = new Shaped('y');
+    delete (without as { at?: Date }).at;
+    const extra = Object.assign(new Shaped('z', new Date(0)), { note: 'n' });
+    const reordered = Object.assign(Object.create(Shaped.prototype) as Shaped, {
+      msgId: newId(),
+      at: new Date(5),
+      a: 'r',
+    });
+    for (let round = 0; round < 2; round++) {
+      expect(JSON.parse(shapedSerializer.serialize(withDate).data)).toEqual({
+        a: 'x',
+        at: '2026-01-02T00:00:00.000Z',
+      });
+      expect(JSON.parse(shapedSerializer.serialize(without).data)).toEqual({ a: 'y' });
+      expect(JSON.parse(shapedSerializer.serialize(extra).data)).toEqual({
+        a: 'z',
+        at: '1970-01-01T00:00:00.000Z',
+        note: 'n',
+      });
+      expect(shapedSerializer.serialize(reordered).data).toBe('{"at":"1970-01-01T00:00:00.005Z","a":"r"}');
+    }
+  });
+
+  it('still refuses a forbidden key, and a value without schema that JSON cannot carry, after a shape was seen', () => {
+    shapedSerializer.serialize(new Shaped('ok', new Date(0)));
+    const hostile = new Shaped('h', new Date(0));
+    Object.defineProperty(hostile, 'prototype', { value: 'x', enumerable: true });
+    expect(() => shapedSerializer.serialize(hostile)).toThrow(/prototype/);
+    const unschemed = Object.assign(new Shaped('u', new Date(0)), { other: new Date(0) });
+    expect(() => shapedSerializer.serialize(unschemed)).toThrow(/other/);
+    expect(() => shapedSerializer.serialize(unschemed)).toThrow(/other/);
+  });
+});
