@@ -6,9 +6,9 @@
  * the spread of the per-round ratios. Timed in process CPU time (`process.cpuUsage`, GC threads included), not wall
  * time: on a machine shared by many processes, wall time is mostly waiting for a core.
  *
- * Make the "before" build inside the repository (so it resolves the same node_modules), e.g. from a clean checkout of
+ * Not part of `npm run bench` (it needs a build of the old code). Make the "before" build inside the repository (so it resolves the same node_modules), e.g. from a clean checkout of
  * the old commit: `npx tsc -p tsconfig.build.json --outDir .before/dist`, then copy `.before/` here (it is not
- * committed). Run from bench/: `ROUNDS=15 node --expose-gc --import tsx experiments/ab-dist.ts [scenario ...]`. Check
+ * committed). Run from bench/: `ROUNDS=15 node --expose-gc --import tsx tools/ab-dist.ts [scenario ...]`. Check
  * the noise first with an A/A run (BEFORE_DIST pointing at a copy of the current dist/).
  */
 import { randomUUID } from 'node:crypto';
