@@ -1,0 +1,72 @@
+/**
+ * The SQLite schema of reactive-domain, as an ordered list of migrations. Each migration runs once, in its own
+ * `BEGIN IMMEDIATE` transaction together with the row that records it in `rd_schema_migrations`, so a crash leaves
+ * either the whole migration or none of it, and two processes opening a new file at once apply it once.
+ * Never edit a released migration: append a new one.
+ * @internal
+ */
+export interface SqliteMigration {
+  /** Schema version after this migration (1, 2, ...). */
+  readonly version: number;
+  /** What it does, stored beside the version. */
+  readonly description: string;
+  /** The DDL, run with `exec`. */
+  readonly sql: string;
+}
+
+/** Name of the table that records applied migrations. @internal */
+export const MIGRATIONS_TABLE = 'rd_schema_migrations';
+
+/** Every table this library creates: one of them without {@link MIGRATIONS_TABLE} means a foreign schema. @internal */
+export const LIBRARY_TABLES = ['rd_streams', 'rd_events', 'rd_checkpoints', 'rd_snapshots'] as const;
+
+/** @internal */
+export const MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'streams, events ($all), checkpoints, snapshots',
+    sql: `
+      -- One row per stream ever written, soft-deleted or tombstoned. last_revision counts every event ever
+      -- appended (soft-deleted ones included), so numbering continues after a soft delete; truncate_before is the
+      -- first visible revision (EventStoreDB's $tb).
+      CREATE TABLE rd_streams (
+        stream_name     TEXT    NOT NULL PRIMARY KEY,
+        last_revision   INTEGER NOT NULL,
+        truncate_before INTEGER NOT NULL,
+        tombstoned      INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- $all. position is the rowid: assigned inside the single writer's transaction, so positions are
+      -- commit-ordered and a reader can never see a later position before an earlier one commits. Events are never
+      -- deleted (soft-deleted and tombstoned streams keep theirs, as on EventStoreDB), so a position is never reused.
+      CREATE TABLE rd_events (
+        position    INTEGER PRIMARY KEY,
+        stream_name TEXT    NOT NULL,
+        revision    INTEGER NOT NULL,
+        event_id    TEXT    NOT NULL,
+        type        TEXT    NOT NULL,
+        data        TEXT    NOT NULL,
+        metadata    TEXT    NOT NULL,
+        created     INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX rd_events_stream_revision ON rd_events (stream_name, revision);
+
+      CREATE TABLE rd_checkpoints (
+        model      TEXT    NOT NULL,
+        source_key TEXT    NOT NULL,
+        checkpoint TEXT    NOT NULL,
+        updated    INTEGER NOT NULL,
+        PRIMARY KEY (model, source_key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE rd_snapshots (
+        stream_name TEXT    NOT NULL PRIMARY KEY,
+        snapshot    TEXT    NOT NULL,
+        updated     INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The newest schema version this library knows. @internal */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
