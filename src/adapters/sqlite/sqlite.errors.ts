@@ -120,6 +120,8 @@ export class SqliteDatabaseClosedError extends ReactiveDomainError {
 
 /** The driver error's (extended) result code, e.g. `SQLITE_BUSY_SNAPSHOT`; undefined for other errors. */
 export function sqliteCodeOf(error: unknown): string | undefined {
+  // This library's own codes also start with SQLITE_: an error already typed is not a driver error.
+  if (error instanceof ReactiveDomainError) return undefined;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
