@@ -60,6 +60,7 @@ describe('built package', () => {
       '/rabbitmq',
       '/nats',
       '/postgres',
+      '/sqlite',
     ]);
   });
 

@@ -92,5 +92,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
 function assertName(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(`checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`);
+    throw new InvalidArgumentError(
+      `checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`,
+    );
 }

@@ -119,7 +119,8 @@ export class SqliteDatabase {
     try {
       // Read-only checks first: nothing may be written to a foreign file or a newer schema.
       const found = readSchemaVersion(connection, path);
-      if (found > LATEST_SCHEMA_VERSION) throw new SqliteSchemaTooNewError(path, found, LATEST_SCHEMA_VERSION);
+      if (found > LATEST_SCHEMA_VERSION)
+        throw new SqliteSchemaTooNewError(path, found, LATEST_SCHEMA_VERSION);
       let version = found;
       if (!readonly) {
         if (!connection.memory) {
@@ -206,7 +207,10 @@ function readSchemaVersion(connection: BetterSqlite3.Database, path: string): nu
   if (!tables.has(MIGRATIONS_TABLE)) {
     const ours = LIBRARY_TABLES.filter((name) => tables.has(name));
     if (ours.length > 0)
-      throw new SqliteForeignSchemaError(path, `it has table(s) ${ours.join(', ')} but no ${MIGRATIONS_TABLE}`);
+      throw new SqliteForeignSchemaError(
+        path,
+        `it has table(s) ${ours.join(', ')} but no ${MIGRATIONS_TABLE}`,
+      );
     return 0;
   }
   let row: { version: unknown } | undefined;
@@ -219,7 +223,10 @@ function readSchemaVersion(connection: BetterSqlite3.Database, path: string): nu
   }
   const version = row?.version ?? 0;
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)
-    throw new SqliteForeignSchemaError(path, `its ${MIGRATIONS_TABLE} holds version ${describeValue(version)}`);
+    throw new SqliteForeignSchemaError(
+      path,
+      `its ${MIGRATIONS_TABLE} holds version ${describeValue(version)}`,
+    );
   return version;
 }
 

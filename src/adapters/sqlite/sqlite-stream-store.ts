@@ -1,5 +1,4 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { ExpectedVersion } from '../../persistence/expected-version';
 import type {
   AllFilter,
@@ -55,8 +54,8 @@ interface EventRow {
 const EVENT_COLUMNS = 'position, stream_name, revision, event_id, type, data, metadata, created';
 
 /**
- * The {@link StreamStore} on SQLite (better-sqlite3 12, an optional peer): one file (or `:memory:`), WAL mode,
- * durable by default (`synchronous=FULL`: see {@link SqliteSynchronous} for the `NORMAL` trade-off), with
+ * The `StreamStore` on SQLite (better-sqlite3 12, an optional peer): one file (or `:memory:`), WAL mode,
+ * durable by default (`synchronous=FULL`: see {@link SqliteDatabaseOptions.synchronous} for the `NORMAL` trade-off), with
  * EventStoreDB's semantics (expected versions, soft delete continuing the numbering, tombstones, `$all` with
  * prefix filters, system `$` types excluded, backward reads), as checked by the shared contract suite.
  *
@@ -93,13 +92,8 @@ export class SqliteStreamStore extends StreamStoreBase {
   ) => void;
 
   constructor(options: SqliteStreamStoreOptions) {
-    const pollIntervalMs = options?.pollIntervalMs ?? 250;
-    if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
-      throw new InvalidArgumentError(
-        `SqliteStreamStore: pollIntervalMs must be a positive number, got ${describeValue(pollIntervalMs)}`,
-      );
-    }
-    super({ name: 'SqliteStreamStore', pollIntervalMs });
+    // The base validates the interval.
+    super({ name: 'SqliteStreamStore', pollIntervalMs: options?.pollIntervalMs ?? 250 });
     const database = options?.database;
     if (database instanceof SqliteDatabase) {
       this.database = database;
@@ -140,21 +134,20 @@ export class SqliteStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    let result: AppendResult;
+    // The base wakes the subscriptions after this resolves.
     try {
-      result = this.appendTransaction(streamName, expectedVersion, events);
+      return this.appendTransaction(streamName, expectedVersion, events);
     } catch (error) {
       throw this.mapError(error, `append to ${JSON.stringify(streamName)}`);
     }
-    if (events.length > 0) this.changes.notify();
-    return result;
   }
 
   protected async readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
     return this.database.read(`read ${JSON.stringify(streamName)}`, () => {
       const stream = this.statements.stream.get(streamName);
       if (stream?.tombstoned) return { status: 'deleted', streamName };
-      if (!stream || stream.last_revision < stream.truncate_before) return { status: 'not_found', streamName };
+      if (!stream || stream.last_revision < stream.truncate_before)
+        return { status: 'not_found', streamName };
       const first = stream.truncate_before;
       const last = stream.last_revision;
       const { fromRevision, maxCount } = request;
@@ -162,7 +155,11 @@ export class SqliteStreamStore extends StreamStoreBase {
       let isEndOfStream: boolean;
       if (request.direction === 'forwards') {
         const start =
-          fromRevision === 'start' ? first : fromRevision === 'end' ? last + 1 : Math.max(fromRevision, first);
+          fromRevision === 'start'
+            ? first
+            : fromRevision === 'end'
+              ? last + 1
+              : Math.max(fromRevision, first);
         rows = start > last ? [] : this.statements.streamForwards.all(streamName, start, maxCount);
         isEndOfStream = start + maxCount > last;
       } else {
@@ -171,7 +168,13 @@ export class SqliteStreamStore extends StreamStoreBase {
         rows = this.statements.streamBackwards.all(streamName, start, first, maxCount);
         isEndOfStream = start - maxCount < first;
       }
-      return { status: 'ok', streamName, events: rows.map(toRecordedEvent), lastRevision: last, isEndOfStream };
+      return {
+        status: 'ok',
+        streamName,
+        events: rows.map(toRecordedEvent),
+        lastRevision: last,
+        isEndOfStream,
+      };
     });
   }
 
@@ -207,7 +210,6 @@ export class SqliteStreamStore extends StreamStoreBase {
     } catch (error) {
       throw this.mapError(error, `${mode === 'soft' ? 'delete' : 'tombstone'} ${JSON.stringify(streamName)}`);
     }
-    this.changes.notify();
   }
 
   protected async closeStorage(): Promise<void> {

@@ -78,7 +78,7 @@ describe('SqliteCheckpointStore and SqliteSnapshotStore', () => {
     await store.save('order-1', snapshot);
     await store.save('order-1', { ...snapshot, version: 19 });
     expect(await store.load('order-1')).toEqual({ ...snapshot, version: 19 });
-    database.connection.prepare("UPDATE rd_snapshots SET snapshot = '{\"version\":1}'").run();
+    database.connection.prepare('UPDATE rd_snapshots SET snapshot = \'{"version":1}\'').run();
     await expect(store.load('order-1')).rejects.toBeInstanceOf(SqliteSnapshotCorruptError);
     database.close();
   });

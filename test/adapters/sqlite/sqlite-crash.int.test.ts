@@ -75,7 +75,8 @@ describe('SqliteStreamStore survives SIGKILL', () => {
           }
         }
         // No partial append: every batch found has all its events.
-        for (const [batch, entry] of batches) expect({ batch, seen: entry.seen }).toEqual({ batch, seen: entry.size });
+        for (const [batch, entry] of batches)
+          expect({ batch, seen: entry.seen }).toEqual({ batch, seen: entry.size });
         // Every acknowledged append is there, at the acknowledged revisions.
         for (const ack of acks) {
           const events = await readWholeStream(store, ack.stream);

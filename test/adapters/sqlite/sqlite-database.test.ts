@@ -3,7 +3,16 @@
  * typed error with a stable code, and nothing is half-written.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -47,14 +56,18 @@ describe('SqliteDatabase', () => {
     first.close();
     const second = SqliteDatabase.open({ path: file, synchronous: 'NORMAL' });
     expect(second.connection.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    expect(second.connection.prepare('SELECT version FROM rd_schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(second.connection.prepare('SELECT version FROM rd_schema_migrations').all()).toEqual([
+      { version: 1 },
+    ]);
     second.close();
     second.close(); // idempotent
   });
 
   it('refuses bad options with InvalidArgumentError', () => {
     expect(() => SqliteDatabase.open({ path: '' })).toThrow(InvalidArgumentError);
-    expect(() => SqliteDatabase.open({ path: ':memory:', synchronous: 'OFF' as 'FULL' })).toThrow(/synchronous/);
+    expect(() => SqliteDatabase.open({ path: ':memory:', synchronous: 'OFF' as 'FULL' })).toThrow(
+      /synchronous/,
+    );
     expect(() => SqliteDatabase.open({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs/);
   });
 
@@ -95,11 +108,9 @@ describe('SqliteDatabase', () => {
     const file = fileNamed('newer');
     SqliteDatabase.open(file).close();
     const raw = new Database(file);
-    raw.prepare('INSERT INTO rd_schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(
-      99,
-      'from the future',
-      Date.now(),
-    );
+    raw
+      .prepare('INSERT INTO rd_schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
+      .run(99, 'from the future', Date.now());
     raw.pragma('journal_mode = DELETE'); // so the file's bytes are the whole database
     raw.close();
     const before = hashOf(file);
@@ -112,7 +123,8 @@ describe('SqliteDatabase', () => {
   it('a corrupt file: SqliteCorruptError (typed, never a raw driver error)', async () => {
     const file = fileNamed('corrupt');
     const store = SqliteStreamStore.open(file);
-    for (let i = 0; i < 200; i++) await store.appendToStream(`c-${i}`, 'no_stream', [anEvent('{"x":"' + 'y'.repeat(500) + '"}')]);
+    for (let i = 0; i < 200; i++)
+      await store.appendToStream(`c-${i}`, 'no_stream', [anEvent('{"x":"' + 'y'.repeat(500) + '"}')]);
     await store.close();
     // Overwrite pages in the middle of the file (the event table's b-tree) with garbage.
     const size = statSync(file).size;
