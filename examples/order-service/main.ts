@@ -1,17 +1,23 @@
 /**
  * The order service, end to end: `npm run demo`.
  *
- * Runs on the in-memory store; on PostgreSQL with `npm run demo -- --store postgres` (or when `PG_URL` is set;
+ * Runs on SQLite in `.data/order-service.sqlite` (git-ignored) by default, so a second run resumes where the first
+ * stopped: the saga continues from its stored checkpoint and the read model shows the earlier orders beside the new
+ * ones (`--reset` starts from an empty file, `--file <path>` uses another one; `--in-memory` or `--store memory`
+ * keeps nothing). On PostgreSQL with `npm run demo -- --store postgres` (or when `PG_URL` is set;
  * default URL the local server, schema `order_service_demo` or `PG_SCHEMA`, migrated on start); on
  * EventStoreDB/KurrentDB when `EVENTSTORE_URL` is set (e.g. `EVENTSTORE_URL=esdb://localhost:2113?tls=false npm run demo`). Prints what happens: the commands sent,
  * the events appended (stream@revision), the read model's answers and the correlation chain of one order.
  * Exits 0 when every expected outcome was observed, 1 otherwise.
  */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import {
   Fail,
   InMemoryStreamStore,
   MessageBuilder,
   PROCESS_INPUT_RECEIVED,
+  type CheckpointStore,
   type Command,
   type RecordedEvent,
   type StreamStore,
@@ -37,26 +43,77 @@ const log = (line = ''): void => void process.stdout.write(`${humanize(line)}\n`
 /** The fulfillment process manager's own bookkeeping (which inputs it handled): not part of the story. */
 const isBookkeeping = (event: RecordedEvent): boolean => event.type === PROCESS_INPUT_RECEIVED;
 
-/** `--store <name>` from the command line (`npm run demo -- --store postgres`), if given. */
+const DEFAULT_SQLITE_FILE = resolve(__dirname, '../../.data/order-service.sqlite');
+
+/** `--store <name>` from the command line (`npm run demo -- --store postgres`), if given; `--in-memory` = memory. */
 function storeFlag(): string | undefined {
   const args = process.argv.slice(2);
+  if (args.includes('--in-memory')) return 'memory';
   const at = args.findIndex((arg) => arg === '--store' || arg.startsWith('--store='));
   if (at < 0) return undefined;
   const value = args[at]!.includes('=') ? args[at]!.slice('--store='.length) : args[at + 1];
-  if (value !== 'memory' && value !== 'postgres' && value !== 'eventstoredb') {
-    throw new Error(`--store must be memory, postgres or eventstoredb, got ${JSON.stringify(value)}`);
+  if (value !== 'sqlite' && value !== 'memory' && value !== 'postgres' && value !== 'eventstoredb') {
+    throw new Error(`--store must be sqlite, memory, postgres or eventstoredb, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
+/** The SQLite file: `--file <path>`, else `.data/order-service.sqlite`. */
+function sqliteFile(): string {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--file');
+  return at >= 0 && args[at + 1] ? resolve(args[at + 1]!) : DEFAULT_SQLITE_FILE;
+}
+
+/** An open store, what to call it on the first line, and what closes it. */
+interface OpenedStore {
+  readonly store: StreamStore;
+  /** First line of the output: `store: <where> (<what it held>)`. */
+  readonly description: string;
+  /** Where the saga keeps its checkpoints (SQLite only here). */
+  readonly checkpoints?: CheckpointStore;
+  close(): Promise<void>;
+}
+
+async function openSqlite(): Promise<OpenedStore> {
+  // Loaded only here: better-sqlite3 is not needed for the other stores.
+  const { SqliteDatabase, SqliteStreamStore, SqliteCheckpointStore } =
+    await import('./reactive-domain-sqlite.js');
+  const file = sqliteFile();
+  if (process.argv.includes('--reset'))
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  mkdirSync(dirname(file), { recursive: true });
+  const database = SqliteDatabase.open(file);
+  const store = new SqliteStreamStore({ database });
+  const earlier = await store.countEvents();
+  const shown = relative(process.cwd(), file);
+  return {
+    store,
+    description: `${shown === '' || shown.startsWith('..') ? file : shown} (${earlier} events from earlier runs)`,
+    checkpoints: new SqliteCheckpointStore(database),
+    close: async () => {
+      await store.close();
+      database.close();
+    },
+  };
+}
+
 const hideCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
 
-async function openStore(): Promise<{ store: StreamStore; label: string }> {
+async function openStore(): Promise<OpenedStore> {
   const flag = storeFlag();
   const pgUrl = process.env.PG_URL;
   const esdbUrl = process.env.EVENTSTORE_URL;
-  const kind = flag ?? (pgUrl ? 'postgres' : esdbUrl ? 'eventstoredb' : 'memory');
-  if (kind === 'memory') return { store: new InMemoryStreamStore(), label: 'in-memory store' };
+  const kind = flag ?? (pgUrl ? 'postgres' : esdbUrl ? 'eventstoredb' : 'sqlite');
+  if (kind === 'sqlite') return openSqlite();
+  if (kind === 'memory') {
+    const memory = new InMemoryStreamStore();
+    return {
+      store: memory,
+      description: 'in-memory (nothing kept between runs)',
+      close: () => memory.close(),
+    };
+  }
   let store: StreamStore;
   let label: string;
   if (kind === 'postgres') {
@@ -90,7 +147,7 @@ async function openStore(): Promise<{ store: StreamStore; label: string }> {
       cause: error,
     });
   }
-  return { store, label };
+  return { store, description: label, close: () => store.close() };
 }
 
 /** Everything appended to the store after `position`, in order. */
@@ -196,7 +253,9 @@ async function main(): Promise<void> {
   }, WATCHDOG_MS);
   watchdog.unref();
 
-  const { store, label } = await openStore();
+  const opened = await openStore();
+  const { store } = opened;
+  log(`store: ${opened.description}`);
   const ada = CustomerId.create();
   const bob = CustomerId.create();
   const cy = CustomerId.create();
@@ -204,6 +263,7 @@ async function main(): Promise<void> {
     // Cy's card has a 50-dollar limit: her order will be declined.
     payments: new InMemoryPaymentGateway(new Map([[cy, 5_000]])),
     onError: (error) => process.stderr.write(`service error: ${error.message}\n`),
+    ...(opened.checkpoints ? { checkpoints: opened.checkpoints } : {}),
   });
   const narrator = new Narrator(store, service);
   const keyboard = ProductId.create();
@@ -218,7 +278,6 @@ async function main(): Promise<void> {
       (o) => o?.status === status,
     );
 
-  log(`Order service on the ${label}`);
   log(
     "Commands sent (->) and events appended (stream@revision); the process manager's bookkeeping is left out.",
   );
@@ -305,6 +364,11 @@ async function main(): Promise<void> {
     );
     const cancelled = await service.queries.fetch(new ListOrders(cy, { status: 'cancelled' }));
     log(`  ListOrders(cy, cancelled)  -> ${cancelled.total} order(s)`);
+    const thisRun = new Set<string>([adaOrder, bobOrder, cyOrder]);
+    const earlier = service.summaries.all().filter((o) => !thisRun.has(o.orderId));
+    log(`  Orders from earlier runs   -> ${earlier.length}${earlier.length > 0 ? ', newest first:' : ''}`);
+    for (const order of earlier.slice(0, 3)) log(`    ${describeSummary(order)}`);
+    if (earlier.length > 3) log(`    … and ${earlier.length - 3} more`);
     check(
       ship?.status === 'shipped' && ship.totalCents === 4_999 + 2 * 1_950,
       "Ada's order must be shipped with the computed total",
@@ -347,7 +411,7 @@ async function main(): Promise<void> {
     log('\nAll expected outcomes observed.');
   } finally {
     await service.stop();
-    await store.close();
+    await opened.close();
     clearTimeout(watchdog);
   }
 }

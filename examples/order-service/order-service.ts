@@ -7,6 +7,7 @@ import {
   QueryBus,
   StreamStoreRepository,
   type BusSubscription,
+  type CheckpointStore,
   type ReactiveDomainError,
   type StreamStore,
 } from './reactive-domain';
@@ -27,6 +28,11 @@ export interface OrderServiceDeps {
   readonly payments?: PaymentGateway;
   /** Time source for order dates. */
   readonly now?: () => Date;
+  /**
+   * Where the saga keeps its checkpoints, so a restarted service resumes after the last handled event instead of
+   * reacting to old events again (its own state is durable in its streams). Default: none (memory only).
+   */
+  readonly checkpoints?: CheckpointStore;
   /** Errors of the read model and the saga (drops, failed sends...). Default: process warnings. */
   readonly onError?: (error: ReactiveDomainError) => void;
 }
@@ -69,6 +75,7 @@ export class OrderService {
       serializer: deps.serializer,
       repository: deps.repository,
       dispatcher: deps.dispatcher,
+      ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
       ...onError,
     });
   }

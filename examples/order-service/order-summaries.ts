@@ -91,6 +91,11 @@ export class OrderSummaries extends ReadModelBase {
     };
   }
 
+  /** Every order, newest first (the demo shows orders of earlier runs with it). */
+  all(): OrderSummary[] {
+    return [...this.orders.values()].sort((a, b) => b.placedAt.getTime() - a.placedAt.getTime());
+  }
+
   /** Answers the queries on `queries` from this model. */
   registerQueries(queries: QueryBus): BusSubscription[] {
     return [
