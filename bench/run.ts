@@ -27,6 +27,7 @@ const WORKLOADS: ReadonlyArray<{ name: string; flags: string[] }> = [
   // PostgreSQL (the local server, or PG_URL): each creates a scratch database and drops it afterwards.
   { name: 'pg-append', flags: [] },
   { name: 'pg-read-model-catch-up', flags: [] },
+  { name: 'sqlite-append', flags: [] },
   // A 1 MB young generation: short-lived garbage is collected quickly, so the peak heap shows what a load keeps alive.
   { name: 'memory', flags: ['--max-semi-space-size=1'] },
   { name: 'concurrent-commands', flags: [] },
@@ -214,6 +215,7 @@ async function main(): Promise<void> {
     peers: {
       '@event-driven-io/emmett': versionOf('@event-driven-io/emmett'),
       '@event-driven-io/emmett-postgresql': versionOf('@event-driven-io/emmett-postgresql'),
+      '@event-driven-io/emmett-sqlite': versionOf('@event-driven-io/emmett-sqlite'),
       '@nestjs/cqrs': versionOf('@nestjs/cqrs'),
       '@nestjs/core': versionOf('@nestjs/core'),
       rxjs: versionOf('rxjs'),

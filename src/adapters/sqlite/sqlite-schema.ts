@@ -26,12 +26,12 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
     version: 1,
     description: 'streams, events ($all), checkpoints, snapshots',
     sql: `
-      -- One row per stream ever written, soft-deleted or tombstoned. last_revision counts every event ever
-      -- appended (soft-deleted ones included), so numbering continues after a soft delete; truncate_before is the
-      -- first visible revision (EventStoreDB's $tb).
+      -- Only streams that were soft-deleted or tombstoned have a row: a stream's last revision is read from the
+      -- events' (stream_name, revision) index (soft-deleted events stay, so numbering continues after a delete),
+      -- and an append touches nothing but rd_events. truncate_before is the first visible revision (EventStoreDB's
+      -- $tb).
       CREATE TABLE rd_streams (
         stream_name     TEXT    NOT NULL PRIMARY KEY,
-        last_revision   INTEGER NOT NULL,
         truncate_before INTEGER NOT NULL,
         tombstoned      INTEGER NOT NULL
       ) WITHOUT ROWID;

@@ -144,7 +144,7 @@ export class SqliteStreamStore extends StreamStoreBase {
 
   protected async readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
     return this.database.read(`read ${JSON.stringify(streamName)}`, () => {
-      const stream = this.statements.stream.get(streamName);
+      const stream = this.streamState(streamName);
       if (stream?.tombstoned) return { status: 'deleted', streamName };
       if (!stream || stream.last_revision < stream.truncate_before)
         return { status: 'not_found', streamName };
@@ -224,7 +224,7 @@ export class SqliteStreamStore extends StreamStoreBase {
     events: readonly EventData[],
   ): AppendResult {
     const { statements } = this;
-    const stream = statements.stream.get(streamName);
+    const stream = this.streamState(streamName);
     if (stream?.tombstoned) throw new StreamDeletedError(streamName);
     checkExpectedVersion(streamName, stream, expectedVersion);
     const last = stream ? stream.last_revision : -1;
@@ -247,28 +247,41 @@ export class SqliteStreamStore extends StreamStoreBase {
         created,
       ).lastInsertRowid;
     }
-    if (stream) statements.updateLastRevision.run(revision, streamName);
-    else statements.insertStream.run(streamName, revision, 0, 0);
     return { nextExpectedVersion: revision, position: BigInt(position) };
   }
 
   private removeNow(streamName: string, expectedVersion: ExpectedVersion, mode: 'soft' | 'tombstone'): void {
     const { statements } = this;
-    const stream = statements.stream.get(streamName);
+    const stream = this.streamState(streamName);
     if (stream?.tombstoned) throw new StreamDeletedError(streamName);
     if (mode === 'soft') {
       // EventStoreDB refuses to soft-delete a stream that was never written, whatever the expected version.
       if (!stream) throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
       checkExpectedVersion(streamName, stream, expectedVersion);
-      statements.truncate.run(stream.last_revision + 1, streamName);
+      statements.truncate.run(streamName, stream.last_revision + 1);
       return;
     }
     checkExpectedVersion(streamName, stream, expectedVersion);
-    if (stream) statements.tombstone.run(streamName);
-    else statements.insertStream.run(streamName, -1, 0, 1);
+    statements.tombstone.run(streamName);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------------------
+
+  /**
+   * The stream's state, undefined when it was never written nor removed. The last revision comes from the events'
+   * (stream, revision) index; `rd_streams` holds a row only for streams that were soft-deleted or tombstoned, so an
+   * append writes the event row and its index entry and nothing else.
+   */
+  private streamState(streamName: string): StreamRow | undefined {
+    const last = this.statements.lastRevision.get(streamName);
+    const removal = this.statements.removal.get(streamName);
+    if (last === undefined && removal === undefined) return undefined;
+    return {
+      last_revision: last ?? -1,
+      truncate_before: removal?.truncate_before ?? 0,
+      tombstoned: removal?.tombstoned ?? 0,
+    };
+  }
 
   private mapError(error: unknown, operation: string): unknown {
     return mapSqliteError(error, this.database.path, operation);
@@ -298,10 +311,9 @@ export class SqliteStreamStore extends StreamStoreBase {
 }
 
 interface Statements {
-  readonly stream: BetterSqlite3.Statement<[string], StreamRow>;
-  readonly insertStream: BetterSqlite3.Statement<[string, number, number, number]>;
-  readonly updateLastRevision: BetterSqlite3.Statement<[number, string]>;
-  readonly truncate: BetterSqlite3.Statement<[number, string]>;
+  readonly lastRevision: BetterSqlite3.Statement<[string], number>;
+  readonly removal: BetterSqlite3.Statement<[string], { truncate_before: number; tombstoned: number }>;
+  readonly truncate: BetterSqlite3.Statement<[string, number]>;
   readonly tombstone: BetterSqlite3.Statement<[string]>;
   readonly insertEvent: BetterSqlite3.Statement<[string, number, string, string, string, string, number]>;
   readonly lastPosition: BetterSqlite3.Statement<[], { position: number }>;
@@ -312,15 +324,20 @@ interface Statements {
 
 function prepareStatements(db: BetterSqlite3.Database): Statements {
   return {
-    stream: db.prepare(
-      'SELECT last_revision, truncate_before, tombstoned FROM rd_streams WHERE stream_name = ?',
+    lastRevision: db
+      .prepare<[string], number>(
+        'SELECT revision FROM rd_events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+      )
+      .pluck(),
+    removal: db.prepare('SELECT truncate_before, tombstoned FROM rd_streams WHERE stream_name = ?'),
+    truncate: db.prepare(
+      'INSERT INTO rd_streams (stream_name, truncate_before, tombstoned) VALUES (?, ?, 0) ' +
+        'ON CONFLICT (stream_name) DO UPDATE SET truncate_before = excluded.truncate_before',
     ),
-    insertStream: db.prepare(
-      'INSERT INTO rd_streams (stream_name, last_revision, truncate_before, tombstoned) VALUES (?, ?, ?, ?)',
+    tombstone: db.prepare(
+      'INSERT INTO rd_streams (stream_name, truncate_before, tombstoned) VALUES (?, 0, 1) ' +
+        'ON CONFLICT (stream_name) DO UPDATE SET tombstoned = 1',
     ),
-    updateLastRevision: db.prepare('UPDATE rd_streams SET last_revision = ? WHERE stream_name = ?'),
-    truncate: db.prepare('UPDATE rd_streams SET truncate_before = ? WHERE stream_name = ?'),
-    tombstone: db.prepare('UPDATE rd_streams SET tombstoned = 1 WHERE stream_name = ?'),
     insertEvent: db.prepare(
       'INSERT INTO rd_events (stream_name, revision, event_id, type, data, metadata, created) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?)',
