@@ -12,6 +12,7 @@ export {
 export { SqliteStreamStore, type SqliteStreamStoreOptions } from './sqlite-stream-store';
 export { SqliteCheckpointStore } from './sqlite-checkpoint-store';
 export { SqliteSnapshotStore } from './sqlite-snapshot-store';
+export { SqliteProjectionTransactions } from './sqlite-projection-transactions';
 export {
   SqliteBusyError,
   SqliteCorruptError,

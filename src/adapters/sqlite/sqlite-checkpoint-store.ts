@@ -42,10 +42,12 @@ export class SqliteCheckpointStore implements CheckpointStore {
   }
 
   async save(model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     this.saveSync(model, sourceKey, checkpoint);
   }
 
   async delete(model: string): Promise<void> {
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     this.deleteSync(model);
   }
 

@@ -74,6 +74,8 @@ export interface SqliteDatabaseOptions {
 export class SqliteDatabase {
   #connection: BetterSqlite3.Database | undefined;
   readonly #schemaVersion: number;
+  /** Settles when the open asynchronous write transaction ends; undefined when none is open. */
+  #asyncTransaction: Promise<void> | undefined;
 
   private constructor(
     /** The database file, as given (`:memory:` for an in-memory database). */
@@ -175,6 +177,61 @@ export class SqliteDatabase {
     } catch (error) {
       throw mapSqliteError(error, this.path, operation);
     }
+  }
+
+  /**
+   * Runs asynchronous `work` in one `BEGIN IMMEDIATE` transaction on this connection: commits when it resolves,
+   * rolls back when it throws. Inside `work`, write through the connection it receives (statements run inside the
+   * transaction). While it is open, the library's own writes through this database (appends, deletes, checkpoint
+   * and snapshot saves) wait for it to end, so they never join it by accident; another such transaction waits too.
+   * Keep `work` short: it holds the file's write lock, and other processes' writers wait for it.
+   */
+  async asyncWriteTransaction<T>(
+    operation: string,
+    work: (connection: BetterSqlite3.Database) => Promise<T>,
+  ): Promise<T> {
+    // No await between the last check and taking the lock: two waiters cannot both take it.
+    while (this.#asyncTransaction) await this.#asyncTransaction;
+    let release!: () => void;
+    this.#asyncTransaction = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const connection = this.connection;
+      try {
+        connection.prepare('BEGIN IMMEDIATE').run();
+      } catch (error) {
+        throw mapSqliteError(error, this.path, operation);
+      }
+      let result: T;
+      try {
+        result = await work(connection);
+      } catch (error) {
+        if (this.#connection?.inTransaction) this.#connection.prepare('ROLLBACK').run();
+        throw mapSqliteError(error, this.path, operation);
+      }
+      try {
+        connection.prepare('COMMIT').run();
+      } catch (error) {
+        if (this.#connection?.inTransaction) this.#connection.prepare('ROLLBACK').run();
+        throw mapSqliteError(error, this.path, operation);
+      }
+      return result;
+    } finally {
+      this.#asyncTransaction = undefined;
+      release();
+    }
+  }
+
+  /**
+   * Resolves when no {@link asyncWriteTransaction} is open. Another one may open between this resolving and the
+   * caller resuming: check {@link hasOpenAsyncTransaction} again, with no await between the check and the write.
+   */
+  async whenWritable(): Promise<void> {
+    while (this.#asyncTransaction) await this.#asyncTransaction;
+  }
+
+  /** True while an {@link asyncWriteTransaction} is open: synchronous writes must wait ({@link whenWritable}). */
+  get hasOpenAsyncTransaction(): boolean {
+    return this.#asyncTransaction !== undefined;
   }
 
   /** Runs synchronous reads, mapping SQLite errors to typed errors. */

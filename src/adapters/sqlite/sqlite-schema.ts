@@ -18,13 +18,19 @@ export interface SqliteMigration {
 export const MIGRATIONS_TABLE = 'rd_schema_migrations';
 
 /** Every table this library creates: one of them without {@link MIGRATIONS_TABLE} means a foreign schema. @internal */
-export const LIBRARY_TABLES = ['rd_streams', 'rd_events', 'rd_checkpoints', 'rd_snapshots'] as const;
+export const LIBRARY_TABLES = [
+  'rd_streams',
+  'rd_events',
+  'rd_checkpoints',
+  'rd_projection_checkpoints',
+  'rd_snapshots',
+] as const;
 
 /** @internal */
 export const MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
-    description: 'streams, events ($all), checkpoints, snapshots',
+    description: 'streams, events ($all), checkpoints, read-model checkpoints, snapshots',
     sql: `
       -- Only streams that were soft-deleted or tombstoned have a row: a stream's last revision is read from the
       -- events' (stream_name, revision) index (soft-deleted events stay, so numbering continues after a delete),
@@ -57,6 +63,13 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
         checkpoint TEXT    NOT NULL,
         updated    INTEGER NOT NULL,
         PRIMARY KEY (model, source_key)
+      ) WITHOUT ROWID;
+
+      -- Durable read models: one checkpoint per model, written in the same transaction as the model's own rows.
+      CREATE TABLE rd_projection_checkpoints (
+        name       TEXT    NOT NULL PRIMARY KEY,
+        checkpoint TEXT    NOT NULL,
+        updated    INTEGER NOT NULL
       ) WITHOUT ROWID;
 
       CREATE TABLE rd_snapshots (

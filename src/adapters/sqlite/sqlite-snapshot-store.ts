@@ -45,6 +45,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
         `snapshot of ${JSON.stringify(streamName)}: takenAt must be a valid Date, got ${describeValue(takenAt)}`,
       );
     const text = JSON.stringify({ ...snapshot, takenAt: takenAt.toISOString() });
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     this.database.writeTransaction(`save snapshot of ${JSON.stringify(streamName)}`, () =>
       this.statements.save.run(streamName, text, Date.now()),
     );

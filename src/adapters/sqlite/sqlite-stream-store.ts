@@ -134,7 +134,9 @@ export class SqliteStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    // The base wakes the subscriptions after this resolves.
+    // The base wakes the subscriptions after this resolves. A read model's open transaction on this connection
+    // must end first, or the append would join it (and be rolled back with it).
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     try {
       return this.appendTransaction(streamName, expectedVersion, events);
     } catch (error) {
@@ -205,6 +207,7 @@ export class SqliteStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     mode: 'soft' | 'tombstone',
   ): Promise<void> {
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     try {
       this.removeTransaction(streamName, expectedVersion, mode);
     } catch (error) {

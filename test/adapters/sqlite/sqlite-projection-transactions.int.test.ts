@@ -1,0 +1,101 @@
+/**
+ * A read model in SQLite with its checkpoint in the same transaction: killed with SIGKILL between (and inside)
+ * events, restarted, it ends with every event's effect exactly once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  SqliteDatabase,
+  SqliteProjectionTransactions,
+  SqliteStreamStore,
+} from '../../../src/adapters/sqlite';
+import { newId } from '../../../src/core/id';
+import { InvalidArgumentError } from '../../../src/core/reactive-domain.error';
+import { allCheckpoint } from '../../../src/foundation/subscriptions/checkpoint';
+import { FixtureProcess } from './fixtures/child-process';
+
+const EVENTS = 120;
+const deposit = (amount: number) => ({
+  eventId: newId(),
+  type: 'Deposited',
+  data: JSON.stringify({ amount }),
+  metadata: '{}',
+});
+
+describe('SqliteProjectionTransactions', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'rd-sqlite-projection-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('state and checkpoint commit together: SIGKILL mid-projection never doubles or loses an effect', async () => {
+    const file = join(dir, 'projection.sqlite');
+    const store = SqliteStreamStore.open(file);
+    let expectedTotal = 0;
+    for (let i = 1; i <= EVENTS; i++) {
+      await store.appendToStream(`account-${i % 7}`, 'any', [deposit(i)]);
+      expectedTotal += i;
+    }
+    await store.close();
+
+    let kills = 0;
+    for (;;) {
+      const projector = new FixtureProcess('projector.ts', [file]);
+      const target = 5 + Math.floor(Math.random() * 25);
+      await projector.waitFor(
+        (lines) => lines.includes('caught-up') || lines.filter((l) => l === 'applied').length >= target,
+        `${target} applied events or the end`,
+      );
+      if (projector.lines.includes('caught-up')) {
+        expect((await projector.exited).code).toBe(0);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      projector.kill();
+      await projector.exited;
+      kills++;
+    }
+    expect(kills).toBeGreaterThanOrEqual(2);
+
+    const database = SqliteDatabase.open(file);
+    try {
+      const balance = database.connection.prepare('SELECT total, count FROM balance').get();
+      expect(balance).toEqual({ total: expectedTotal, count: EVENTS });
+      const transactions = new SqliteProjectionTransactions(database);
+      const last = await new SqliteStreamStore({ database }).readAll({ direction: 'backwards', maxCount: 1 });
+      const checkpoint = await transactions.transaction((tx) => transactions.loadCheckpoint(tx, 'balance'));
+      expect(checkpoint).toEqual(allCheckpoint(last.events[0]!.position));
+    } finally {
+      database.close();
+    }
+  }, 180_000);
+
+  it('rolls back state and checkpoint together; appends wait for an open transaction instead of joining it', async () => {
+    const database = SqliteDatabase.open(':memory:');
+    const store = new SqliteStreamStore({ database });
+    const transactions = new SqliteProjectionTransactions(database);
+    database.connection.exec('CREATE TABLE seen (n INTEGER)');
+    let append: Promise<unknown> | undefined;
+    await expect(
+      transactions.transaction(async (tx) => {
+        tx.prepare('INSERT INTO seen VALUES (1)').run();
+        await transactions.saveCheckpoint(tx, 'm', allCheckpoint(5n));
+        // An append started meanwhile must not become part of this (failing) transaction.
+        append = store.appendToStream('s-1', 'no_stream', [deposit(1)]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    await append;
+    expect(database.connection.prepare('SELECT count(*) AS n FROM seen').get()).toEqual({ n: 0 });
+    expect(await transactions.transaction((tx) => transactions.loadCheckpoint(tx, 'm'))).toBeUndefined();
+    const stream = await store.readStream('s-1');
+    expect(stream.status === 'ok' && stream.lastRevision).toBe(0);
+    // A checkpoint written outside the model's transaction is refused.
+    await expect(transactions.saveCheckpoint(database.connection, 'm', allCheckpoint(1n))).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await store.close();
+    database.close();
+  });
+});
