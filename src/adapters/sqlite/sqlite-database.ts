@@ -91,7 +91,8 @@ export class SqliteDatabase {
 
   /** Opens (and creates or migrates) a database. Throws typed errors; see the class description. */
   static open(options: SqliteDatabaseOptions | string): SqliteDatabase {
-    const resolved = typeof options === 'string' ? { path: options } : options;
+    const resolved: Partial<SqliteDatabaseOptions> =
+      typeof options === 'string' ? { path: options } : (options ?? {});
     const { path } = resolved;
     if (typeof path !== 'string' || path.length === 0) {
       throw new InvalidArgumentError(
