@@ -66,7 +66,8 @@ const EVENT_COLUMNS = 'position, stream_name, revision, event_id, type, data, me
  *   increasing order: a reader that saw position p can never later find a new event below p, and catch-up never
  *   skips (unlike a PostgreSQL sequence, which needs a transaction horizon).
  * - **Subscriptions** use the shared catch-up subscription: woken at once by this store's commits, and re-reading
- *   every `pollIntervalMs` (default 250 ms) to pick up another process's appends to the same file.
+ *   every `pollIntervalMs` (default 250 ms) to pick up another process's appends to the same file (or another
+ *   store's in this process: use one store per file and process).
  * - **Errors** from SQLite are typed (`SqliteBusyError`, `SqliteDiskFullError`, `SqliteReadOnlyError`,
  *   `SqliteCorruptError`, `SqliteNotADatabaseError`, ...); a failed write leaves nothing behind.
  * - better-sqlite3 is synchronous: each operation runs to completion on the calling thread (an append takes
