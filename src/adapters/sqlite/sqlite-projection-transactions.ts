@@ -5,19 +5,35 @@ import {
   toStoredCheckpoint,
   type Checkpoint,
 } from '../../foundation/subscriptions/checkpoint';
+import type { ProjectionTransactions } from '../../foundation/read-models/projection-transactions';
 import type { SqliteDatabase } from './sqlite-database';
 
 /**
- * Transactions of a durable read model whose rows live in a {@link SqliteDatabase}: the model's state and its
+ * The SQLite side of {@link ProjectionTransactions}, for a `DurableReadModel<BetterSqlite3.Database>` whose rows
+ * live in a {@link SqliteDatabase}: the model's state and its
  * checkpoint (table `rd_projection_checkpoints`) change in ONE transaction, so a crash between two events can
  * neither lose an event's effect nor apply it twice. The transaction handle (`tx`) is the better-sqlite3
  * connection itself, inside `BEGIN IMMEDIATE`: handlers write with `tx.prepare(...).run(...)`.
  *
  * The transaction takes the file's write lock when it begins, so two writers of one model (two processes, or two
  * instances in one) serialise, and the second sees the first's checkpoint. While a transaction is open, the
- * library's other writes through the same database (appends, checkpoint saves) wait for it; keep the work short.
+ * library's other writes through the same database (appends, checkpoint saves) wait for it; keep the work short,
+ * and never append to the store from a handler (the append would wait for the transaction that waits for it).
+ *
+ * @example
+ * ```ts
+ * class OrderTotals extends DurableReadModel<BetterSqlite3.Database> {
+ *   protected applyOrderPlaced(e: OrderPlaced, { tx }: DurableEventContext<BetterSqlite3.Database>) {
+ *     tx.prepare('INSERT INTO order_totals (id, total) VALUES (?, ?)').run(e.orderId, e.totalCents);
+ *   }
+ * }
+ * const model = new OrderTotals('order-totals', {
+ *   store, serializer, source: ListenerSources.category('order'),
+ *   transactions: new SqliteProjectionTransactions(database),
+ * });
+ * ```
  */
-export class SqliteProjectionTransactions {
+export class SqliteProjectionTransactions implements ProjectionTransactions<BetterSqlite3.Database> {
   private readonly statements: {
     readonly load: BetterSqlite3.Statement<[string], string>;
     readonly save: BetterSqlite3.Statement<[string, string, number]>;

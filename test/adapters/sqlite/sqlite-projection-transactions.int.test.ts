@@ -14,6 +14,7 @@ import { newId } from '../../../src/core/id';
 import { InvalidArgumentError } from '../../../src/core/reactive-domain.error';
 import { allCheckpoint } from '../../../src/foundation/subscriptions/checkpoint';
 import { FixtureProcess } from './fixtures/child-process';
+import { Deposited, serializer } from './fixtures/deposits';
 
 const EVENTS = 120;
 const deposit = (amount: number) => ({
@@ -65,6 +66,54 @@ describe('SqliteProjectionTransactions', () => {
       const last = await new SqliteStreamStore({ database }).readAll({ direction: 'backwards', maxCount: 1 });
       const checkpoint = await transactions.transaction((tx) => transactions.loadCheckpoint(tx, 'balance'));
       expect(checkpoint).toEqual(allCheckpoint(last.events[0]!.position));
+    } finally {
+      database.close();
+    }
+  }, 180_000);
+
+  it('a DurableReadModel on SQLite, killed at random moments and restarted, applies every event exactly once', async () => {
+    const file = join(dir, 'durable.sqlite');
+    const store = SqliteStreamStore.open(file);
+    const expected = new Map<string, { total: number; deposits: number }>();
+    for (let i = 1; i <= EVENTS; i++) {
+      const account = `account-${i % 5}`;
+      await store.appendToStream(account, 'any', [serializer.serialize(new Deposited(account, i))]);
+      const entry = expected.get(account) ?? { total: 0, deposits: 0 };
+      expected.set(account, { total: entry.total + i, deposits: entry.deposits + 1 });
+    }
+    await store.close();
+
+    let kills = 0;
+    for (;;) {
+      const projector = new FixtureProcess('durable-projector.ts', [file]);
+      const target = 4 + Math.floor(Math.random() * 30);
+      await projector.waitFor(
+        (lines) => lines.includes('live') || lines.filter((l) => l === 'handled').length >= target,
+        `${target} handled events or live`,
+      );
+      if (projector.lines.includes('live')) {
+        expect((await projector.exited).code).toBe(0);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      projector.kill();
+      await projector.exited;
+      kills++;
+    }
+    expect(kills).toBeGreaterThanOrEqual(2);
+
+    const database = SqliteDatabase.open(file);
+    try {
+      const rows = database.connection
+        .prepare<[], { account: string; total: number; deposits: number }>(
+          'SELECT account, total, deposits FROM balances ORDER BY account',
+        )
+        .all();
+      expect(rows).toEqual(
+        [...expected.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([account, v]) => ({ account, ...v })),
+      );
     } finally {
       database.close();
     }
