@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import {
   SqliteDatabaseClosedError,
+  SqliteFailureError,
   SqliteForeignSchemaError,
   SqlitePackageMissingError,
   SqliteSchemaTooNewError,
@@ -117,6 +118,15 @@ export class SqliteDatabase {
     try {
       connection = new Driver(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
     } catch (error) {
+      // better-sqlite3 checks the directory itself and throws a plain TypeError: type it like SQLite's CANTOPEN.
+      if (error instanceof TypeError && /directory does not exist/.test(error.message)) {
+        throw new SqliteFailureError(
+          `SQLite ${JSON.stringify(path)}: open failed: SQLITE_CANTOPEN (its directory does not exist or cannot be searched)`,
+          'SQLITE_CANTOPEN',
+          path,
+          { cause: error },
+        );
+      }
       throw mapSqliteError(error, path, 'open');
     }
     try {

@@ -172,6 +172,11 @@ describe('SqliteDatabase', () => {
     }
   });
 
+  it('a file in a directory that does not exist: a typed error (SQLITE_CANTOPEN), not a TypeError', () => {
+    const error = failureOf(() => SqliteDatabase.open(join(dir, 'no-such-dir', 'x.sqlite')));
+    expect(error).toMatchObject({ code: 'SQLITE_FAILURE', sqliteCode: 'SQLITE_CANTOPEN' });
+  });
+
   it('a missing file opened read-only fails with a typed error, creating nothing', () => {
     const file = fileNamed('missing');
     const error = failureOf(() => SqliteDatabase.open({ path: file, readonly: true }));

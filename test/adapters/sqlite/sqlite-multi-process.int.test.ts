@@ -3,13 +3,18 @@
  * polling, since no in-process signal can reach it), in order, exactly once; and a busy lock held by another
  * process beyond the busy timeout fails an append with a typed error and writes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteBusyError, SqliteStreamStore } from '../../../src/adapters/sqlite';
 import { newId } from '../../../src/core/id';
 import type { RecordedEvent } from '../../../src/persistence/stream-store';
 import { FixtureProcess } from './fixtures/child-process';
+
+const hashOf = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** As root, file permissions do not apply: the child then runs as `nobody`, for whom the file is read-only. */
+const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
 
 const anEvent = () => ({ eventId: newId(), type: 'Tested', data: '{}', metadata: '{}' });
 
@@ -56,6 +61,32 @@ describe('SqliteStreamStore across processes', () => {
       await store.close();
     }
   }, 120_000);
+
+  it.each([
+    ['in a read-only directory: refused at open', 0o755, 'open'],
+    ['in a writable directory: opened read-only, reads work, the append is refused', 0o777, 'append'],
+  ] as const)(
+    'a read-only file %s, with SqliteReadOnlyError, and the file unchanged',
+    async (_label, dirMode, step) => {
+      chmodSync(dir, 0o755); // the unprivileged child must reach the directory
+      const roDir = join(dir, `ro-${dirMode.toString(8)}`);
+      mkdirSync(roDir);
+      const file = join(roDir, 'ro.sqlite');
+      const writer = SqliteStreamStore.open(file);
+      await writer.appendToStream('ro-1', 'no_stream', [anEvent()]);
+      await writer.close(); // the last connection checkpoints the WAL into the file
+      chmodSync(file, 0o444);
+      chmodSync(roDir, dirMode);
+      const before = hashOf(file);
+      const child = new FixtureProcess('try-append.ts', [file], unprivileged);
+      await child.waitFor((lines) => lines.length > 0, 'the outcome line');
+      const outcome = JSON.parse(child.lines[0]!) as Record<string, string>;
+      expect(outcome).toMatchObject({ step, name: 'SqliteReadOnlyError', code: 'SQLITE_READONLY' });
+      expect(outcome.sqliteCode).toMatch(/^SQLITE_READONLY/);
+      expect(hashOf(file)).toBe(before);
+    },
+    60_000,
+  );
 
   it('an append blocked by another process beyond the busy timeout fails with SqliteBusyError and writes nothing', async () => {
     const file = join(dir, 'locked.sqlite');
