@@ -73,10 +73,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /** {@link save}, synchronously: joins the caller's write transaction when there is one. */
   saveSync(model: string, sourceKey: string, checkpoint: Checkpoint): void {
     assertName(model, 'model');
-    if (typeof sourceKey !== 'string')
-      throw new InvalidArgumentError(
-        `checkpoint of ${JSON.stringify(model)}: source key must be a string, got ${describeValue(sourceKey)}`,
-      );
+    assertName(sourceKey, 'source key');
+    assertCheckpoint(checkpoint, `checkpoint of ${JSON.stringify(model)}/${JSON.stringify(sourceKey)}`);
     const text = JSON.stringify(toStoredCheckpoint(checkpoint));
     this.database.writeTransaction(`save checkpoint of ${JSON.stringify(model)}`, () =>
       this.statements.save.run(model, sourceKey, text, Date.now()),
@@ -90,6 +88,21 @@ export class SqliteCheckpointStore implements CheckpointStore {
       this.statements.delete.run(model),
     );
   }
+}
+
+/** A well-formed checkpoint, else InvalidArgumentError (checked before anything is written). */
+function assertCheckpoint(checkpoint: unknown, where: string): asserts checkpoint is Checkpoint {
+  const c = checkpoint as { kind?: unknown; revision?: unknown; position?: unknown } | null;
+  const valid =
+    typeof c === 'object' &&
+    c !== null &&
+    ((c.kind === 'stream' && Number.isSafeInteger(c.revision) && (c.revision as number) >= 0) ||
+      (c.kind === 'all' && typeof c.position === 'bigint' && c.position >= 0n));
+  if (!valid)
+    throw new InvalidArgumentError(
+      `${where}: must be { kind: 'stream', revision: safe integer >= 0 } or { kind: 'all', position: bigint >= 0 }, ` +
+        `got ${describeValue(checkpoint)}`,
+    );
 }
 
 function assertName(value: unknown, what: string): asserts value is string {

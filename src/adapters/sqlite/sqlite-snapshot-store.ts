@@ -39,16 +39,47 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   async save(streamName: string, snapshot: StoredSnapshot): Promise<void> {
     assertStreamName(streamName);
-    const takenAt = snapshot?.takenAt;
-    if (!(takenAt instanceof Date) || Number.isNaN(takenAt.getTime()))
-      throw new InvalidArgumentError(
-        `snapshot of ${JSON.stringify(streamName)}: takenAt must be a valid Date, got ${describeValue(takenAt)}`,
-      );
-    const text = JSON.stringify({ ...snapshot, takenAt: takenAt.toISOString() });
+    const text = encodeSnapshot(streamName, snapshot);
     while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     this.database.writeTransaction(`save snapshot of ${JSON.stringify(streamName)}`, () =>
       this.statements.save.run(streamName, text, Date.now()),
     );
+  }
+}
+
+/** Checks a snapshot before anything is written and returns its JSON text (takenAt as an ISO-8601 string). */
+function encodeSnapshot(streamName: string, snapshot: StoredSnapshot): string {
+  const refuse = (reason: string, cause?: unknown): never => {
+    throw new InvalidArgumentError(
+      `snapshot of ${JSON.stringify(streamName)}: ${reason}`,
+      cause === undefined ? undefined : { cause },
+    );
+  };
+  if (typeof snapshot !== 'object' || snapshot === null)
+    return refuse(`must be an object, got ${describeValue(snapshot)}`);
+  const { aggregateType, aggregateId, version, schemaVersion, state, takenAt } = snapshot;
+  if (typeof aggregateType !== 'string' || aggregateType.length === 0)
+    refuse(`aggregateType must be a non-empty string, got ${describeValue(aggregateType)}`);
+  if (typeof aggregateId !== 'string' || aggregateId.length === 0)
+    refuse(`aggregateId must be a non-empty string, got ${describeValue(aggregateId)}`);
+  if (!Number.isSafeInteger(version) || version < 0)
+    refuse(`version must be a safe integer >= 0, got ${describeValue(version)}`);
+  if (!Number.isSafeInteger(schemaVersion))
+    refuse(`schemaVersion must be a safe integer, got ${describeValue(schemaVersion)}`);
+  if (!(takenAt instanceof Date) || Number.isNaN(takenAt.getTime()))
+    refuse(`takenAt must be a valid Date, got ${describeValue(takenAt)}`);
+  if (state === undefined) refuse('state is undefined (takeSnapshot() must return JSON-safe state)');
+  try {
+    return JSON.stringify({
+      aggregateType,
+      aggregateId,
+      version,
+      schemaVersion,
+      state,
+      takenAt: takenAt.toISOString(),
+    });
+  } catch (error) {
+    return refuse('state is not JSON-safe (a bigint or a cycle?)', error);
   }
 }
 
