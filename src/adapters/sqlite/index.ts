@@ -24,7 +24,6 @@ export {
   SqlitePackageMissingError,
   SqliteReadOnlyError,
   SqliteSchemaTooNewError,
-  SqliteSnapshotCorruptError,
   SqliteStorageError,
   mapSqliteError,
   sqliteCodeOf,

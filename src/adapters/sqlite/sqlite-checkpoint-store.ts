@@ -4,8 +4,11 @@ import {
   toStoredCheckpoint,
   type Checkpoint,
 } from '../../foundation/subscriptions/checkpoint';
-import type { CheckpointStore } from '../../foundation/subscriptions/checkpoint-store';
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import {
+  assertCheckpointModel,
+  assertCheckpointSave,
+  type CheckpointStore,
+} from '../../foundation/subscriptions/checkpoint-store';
 import type { SqliteDatabase } from './sqlite-database';
 
 /**
@@ -53,7 +56,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** {@link load}, synchronously (usable inside a write transaction). Throws for a corrupt stored checkpoint. */
   loadSync(model: string): ReadonlyMap<string, Checkpoint> {
-    assertName(model, 'model');
+    assertCheckpointModel(model, 'load');
     const rows = this.database.read(`load checkpoints of ${JSON.stringify(model)}`, () =>
       this.statements.load.all(model),
     );
@@ -72,9 +75,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** {@link save}, synchronously: joins the caller's write transaction when there is one. */
   saveSync(model: string, sourceKey: string, checkpoint: Checkpoint): void {
-    assertName(model, 'model');
-    assertName(sourceKey, 'source key');
-    assertCheckpoint(checkpoint, `checkpoint of ${JSON.stringify(model)}/${JSON.stringify(sourceKey)}`);
+    assertCheckpointSave(model, sourceKey, checkpoint);
     const text = JSON.stringify(toStoredCheckpoint(checkpoint));
     this.database.writeTransaction(`save checkpoint of ${JSON.stringify(model)}`, () =>
       this.statements.save.run(model, sourceKey, text, Date.now()),
@@ -83,31 +84,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** {@link delete}, synchronously: joins the caller's write transaction when there is one. */
   deleteSync(model: string): void {
-    assertName(model, 'model');
+    assertCheckpointModel(model, 'delete');
     this.database.writeTransaction(`delete checkpoints of ${JSON.stringify(model)}`, () =>
       this.statements.delete.run(model),
     );
   }
-}
-
-/** A well-formed checkpoint, else InvalidArgumentError (checked before anything is written). */
-function assertCheckpoint(checkpoint: unknown, where: string): asserts checkpoint is Checkpoint {
-  const c = checkpoint as { kind?: unknown; revision?: unknown; position?: unknown } | null;
-  const valid =
-    typeof c === 'object' &&
-    c !== null &&
-    ((c.kind === 'stream' && Number.isSafeInteger(c.revision) && (c.revision as number) >= 0) ||
-      (c.kind === 'all' && typeof c.position === 'bigint' && c.position >= 0n));
-  if (!valid)
-    throw new InvalidArgumentError(
-      `${where}: must be { kind: 'stream', revision: safe integer >= 0 } or { kind: 'all', position: bigint >= 0 }, ` +
-        `got ${describeValue(checkpoint)}`,
-    );
-}
-
-function assertName(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(
-      `checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`,
-    );
 }

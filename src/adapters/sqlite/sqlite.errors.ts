@@ -173,17 +173,3 @@ export function mapSqliteError(error: unknown, path: string, operation: string):
     );
   return new SqliteFailureError(`${where}: ${sqliteCode} (${detail})`, sqliteCode, path, options);
 }
-
-/** A stored snapshot row does not parse as a snapshot; it is never loaded. */
-export class SqliteSnapshotCorruptError extends ReactiveDomainError {
-  readonly code = 'SQLITE_SNAPSHOT_CORRUPT';
-  constructor(
-    /** The aggregate stream whose snapshot is damaged. */
-    readonly streamName: string,
-    /** What is wrong with it. */
-    readonly detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Stored snapshot of ${JSON.stringify(streamName)} is corrupt: ${detail}`, options);
-  }
-}

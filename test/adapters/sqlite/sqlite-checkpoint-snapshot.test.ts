@@ -1,14 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SqliteCheckpointStore,
-  SqliteDatabase,
-  SqliteSnapshotCorruptError,
-  SqliteSnapshotStore,
-} from '../../../src/adapters/sqlite';
+import { SqliteCheckpointStore, SqliteDatabase, SqliteSnapshotStore } from '../../../src/adapters/sqlite';
 import { allCheckpoint, streamCheckpoint } from '../../../src/foundation/subscriptions/checkpoint';
 import type { StoredSnapshot } from '../../../src/foundation/snapshots/snapshot-store';
+import { CorruptSnapshotError } from '../../../src/foundation/snapshots/snapshot.errors';
 
 describe('SqliteCheckpointStore and SqliteSnapshotStore', () => {
   let dir: string;
@@ -79,7 +75,7 @@ describe('SqliteCheckpointStore and SqliteSnapshotStore', () => {
     await store.save('order-1', { ...snapshot, version: 19 });
     expect(await store.load('order-1')).toEqual({ ...snapshot, version: 19 });
     database.connection.prepare('UPDATE rd_snapshots SET snapshot = \'{"version":1}\'').run();
-    await expect(store.load('order-1')).rejects.toBeInstanceOf(SqliteSnapshotCorruptError);
+    await expect(store.load('order-1')).rejects.toBeInstanceOf(CorruptSnapshotError);
     database.close();
   });
 });
