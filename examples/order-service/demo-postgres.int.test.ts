@@ -22,7 +22,7 @@ describeWithServer('postgres', 'npm run demo -- --store postgres', () => {
       encoding: 'utf8',
       env,
     });
-    expect(out).toMatch(/Order service on the PostgreSQL at .* \(schema rdt_/);
+    expect(out).toMatch(/^store: PostgreSQL at .* \(schema rdt_/);
     expect(out).toMatch(/order-…[0-9a-f]{6}@0 +OrderPlaced/);
     expect(out).toMatch(/All expected outcomes observed\.\s*$/);
   });
