@@ -33,7 +33,9 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testTimeout: 30000,
+  // Generous for a loaded CI machine: integration suites wait on real servers (a PostgreSQL `$all` reader waits
+  // for the cluster-wide transaction horizon); a hang still fails, named by the test.
+  testTimeout: 90000,
   projects: [
     {
       ...common,

@@ -40,7 +40,9 @@ export async function freshSchema(): Promise<{ schema: string; drop: () => Promi
 export async function until(
   check: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 15_000,
+  // Generous: the $all horizon is cluster-wide, so a suite running beside this one that holds a transaction open
+  // (on purpose, or a slow CI machine) delays delivery here; only a real loss should fail.
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
