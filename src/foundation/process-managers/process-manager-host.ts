@@ -13,6 +13,7 @@ import { ProcessCommandError } from './process-manager.errors';
 import { EventRouter } from '../read-models/event-router';
 import { EventProcessor } from '../read-models/event-processor';
 import { checkpointStoreHooks } from '../read-models/checkpoint-store-hooks';
+import { assertOwnerName } from '../read-models/processor-settings';
 import type {
   EventContext,
   HandlerErrorPolicy,
@@ -127,11 +128,7 @@ export class ProcessManagerHost<T extends ProcessManager> {
       );
     }
     const name = options.name ?? `process:${options.type.typeName}`;
-    if (typeof name !== 'string' || name.trim().length === 0) {
-      throw new InvalidArgumentError(
-        `ProcessManagerHost: name must be a non-blank string, got ${describeValue(name)}`,
-      );
-    }
+    assertOwnerName('ProcessManagerHost', name);
     if (typeof options.store !== 'object' || typeof options.serializer?.deserialize !== 'function') {
       throw new InvalidArgumentError(
         `Process manager host ${JSON.stringify(name)}: options need a store and a serializer`,

@@ -14,6 +14,7 @@ import type { ReconnectOptions } from '../subscriptions/stream-listener';
 import { EventRouter } from './event-router';
 import { EventProcessor } from './event-processor';
 import { EventApplyError, type Delivery } from './event-processor-hooks';
+import { assertOwnerName } from './processor-settings';
 import type {
   EventContext,
   HandlerErrorPolicy,
@@ -118,11 +119,7 @@ export abstract class DurableReadModel<TTx> {
     readonly name: string,
     options: DurableReadModelOptions<TTx>,
   ) {
-    if (typeof name !== 'string' || name.trim().length === 0) {
-      throw new InvalidArgumentError(
-        `DurableReadModel: name must be a non-blank string, got ${describeValue(name)}`,
-      );
-    }
+    assertOwnerName('DurableReadModel', name);
     const transactions = options?.transactions;
     if (
       typeof options?.store !== 'object' ||
@@ -134,12 +131,6 @@ export abstract class DurableReadModel<TTx> {
       );
     }
     const key = sourceKeyOf(options.source); // validates the source
-    const unknown = options.unknownEventTypes ?? 'error';
-    if (unknown !== 'error' && unknown !== 'skip') {
-      throw new InvalidArgumentError(
-        `Read model ${JSON.stringify(name)}: unknownEventTypes must be 'error' or 'skip', got ${describeValue(unknown)}`,
-      );
-    }
     this.source = options.source;
     this.#router = new EventRouter({
       name,
@@ -147,7 +138,7 @@ export abstract class DurableReadModel<TTx> {
       ctor: new.target,
       stopAt: DurableReadModel.prototype,
       serializer: options.serializer,
-      unknownEventTypes: unknown,
+      unknownEventTypes: options.unknownEventTypes,
     });
     this.#processor = new EventProcessor({
       name,

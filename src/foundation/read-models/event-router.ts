@@ -5,7 +5,7 @@ import {
   type EventTypeRegistry,
 } from '../../core/event-type-registry';
 import type { MessageType } from '../../core/message';
-import { InvalidArgumentError } from '../../core/reactive-domain.error';
+import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import type { RecordedEvent } from '../../persistence/stream-store';
 import type { RecordedEventDeserializer } from '../subscriptions/recorded-event-deserializer';
 import { ReadModelRouteError } from './read-model.errors';
@@ -41,13 +41,20 @@ export class EventRouter {
     /** The base class prototype where the search for convention methods stops. */
     readonly stopAt: object;
     readonly serializer: RecordedEventDeserializer;
-    readonly unknownEventTypes: 'error' | 'skip';
+    /** The owner's `unknownEventTypes` option, validated here (default `error`). */
+    readonly unknownEventTypes: 'error' | 'skip' | undefined;
   }) {
     const { name, ctor, serializer } = options;
     this.#label = `Read model ${JSON.stringify(name)}`;
+    const unknown = options.unknownEventTypes ?? 'error';
+    if (unknown !== 'error' && unknown !== 'skip') {
+      throw new InvalidArgumentError(
+        `${this.#label}: unknownEventTypes must be 'error' or 'skip', got ${describeValue(unknown)}`,
+      );
+    }
     this.#target = options.target;
     this.#serializer = serializer;
-    this.#skipUnknown = options.unknownEventTypes === 'skip';
+    this.#skipUnknown = unknown === 'skip';
     const declared = (ctor as { eventTypes?: EventTypeRegistry }).eventTypes;
     const fromSerializer = serializer.registry;
     if (declared !== undefined && fromSerializer !== undefined && declared !== fromSerializer) {

@@ -42,3 +42,10 @@ export function processorSettings(options: EventProcessorOptions): ProcessorSett
     onHandlerError: policy,
   };
 }
+
+/** Throws a typed error naming `owner` unless `name` is a non-blank string. @internal */
+export function assertOwnerName(owner: string, name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.trim().length === 0) {
+    throw new InvalidArgumentError(`${owner}: name must be a non-blank string, got ${describeValue(name)}`);
+  }
+}

@@ -15,6 +15,7 @@ import type { ReconnectOptions } from '../subscriptions/stream-listener';
 import { EventRouter } from './event-router';
 import { EventProcessor } from './event-processor';
 import { checkpointStoreHooks } from './checkpoint-store-hooks';
+import { assertOwnerName } from './processor-settings';
 import type {
   EventContext,
   HandlerErrorPolicy,
@@ -114,11 +115,7 @@ export abstract class ReadModelBase {
     readonly name: string,
     options: ReadModelOptions,
   ) {
-    if (typeof name !== 'string' || name.trim().length === 0) {
-      throw new InvalidArgumentError(
-        `ReadModelBase: name must be a non-blank string, got ${describeValue(name)}`,
-      );
-    }
+    assertOwnerName('ReadModelBase', name);
     if (
       !options ||
       typeof options.store !== 'object' ||
@@ -128,19 +125,13 @@ export abstract class ReadModelBase {
         `Read model ${JSON.stringify(name)}: options need a store and a serializer`,
       );
     }
-    const unknown = options.unknownEventTypes ?? 'error';
-    if (unknown !== 'error' && unknown !== 'skip') {
-      throw new InvalidArgumentError(
-        `Read model ${JSON.stringify(name)}: unknownEventTypes must be 'error' or 'skip', got ${describeValue(unknown)}`,
-      );
-    }
     this.#router = new EventRouter({
       name,
       target: this,
       ctor: new.target,
       stopAt: ReadModelBase.prototype,
       serializer: options.serializer,
-      unknownEventTypes: unknown,
+      unknownEventTypes: options.unknownEventTypes,
     });
     this.#processor = new EventProcessor({
       name,
