@@ -1,11 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { EventTypeRegistry } from '../../core/event-type-registry';
 import type { MessageType } from '../../core/message';
-import {
-  InvalidArgumentError,
-  describeValue,
-  type ReactiveDomainError,
-} from '../../core/reactive-domain.error';
+import { InvalidArgumentError, type ReactiveDomainError } from '../../core/reactive-domain.error';
 import type { StreamStore } from '../../persistence/stream-store';
 import type { Checkpoint } from '../subscriptions/checkpoint';
 import type { CheckpointStore } from '../subscriptions/checkpoint-store';
