@@ -8,16 +8,14 @@ import {
   type TransportSubscribeOptions,
   type TransportSubscription,
 } from './message-transport';
-import { validPositiveInteger, validTimeoutMs, withDeadline } from './deadline';
+import { validTimeoutMs, withDeadline } from './deadline';
 import { TransportClosedError } from './transport.errors';
-import { checkGroup } from './check-group';
+import { checkGroup, deadLetterGroupOf, subscriptionLimits } from './check-group';
 import {
-  WIRE_HEADERS,
   assertTopic,
   assertTransportMessage,
-  deadLetterGroup,
+  deadLetterCopy,
   deadLetterTopic,
-  isDeadLetterGroup,
   topicMatches,
   type TransportMessage,
 } from './transport-message';
@@ -83,9 +81,8 @@ export class InMemoryBroker {
       consumers: [],
       next: 0,
     });
-    if (!options.ephemeral && !isDeadLetterGroup(options.group)) {
-      this.declare({ group: deadLetterGroup(options.group), topics: [deadLetterTopic(options.group)] });
-    }
+    const deadLetters = deadLetterGroupOf(options);
+    if (deadLetters) this.declare(deadLetters);
   }
 
   /** @internal */
@@ -160,15 +157,10 @@ export class InMemoryBroker {
       retry: async () => this.settle(groupName, consumer, item, 'retry'),
       deadLetter: async (reason) => {
         if (!consumer.inFlight.has(item)) return;
-        this.publish(deadLetterTopic(groupName), {
-          ...item.message,
-          headers: {
-            ...item.message.headers,
-            [WIRE_HEADERS.deadLetterReason]: reason,
-            [WIRE_HEADERS.originalTopic]: item.topic,
-            [WIRE_HEADERS.attempts]: String(item.attempt),
-          },
-        });
+        this.publish(
+          deadLetterTopic(groupName),
+          deadLetterCopy(item.message, item.topic, item.attempt, reason),
+        );
         this.settle(groupName, consumer, item, 'ack');
       },
     });
@@ -223,8 +215,7 @@ export class InMemoryTransport implements MessageTransport {
   ): Promise<TransportSubscription> {
     await this.ensureGroup(options);
     const consumer: Consumer = {
-      prefetch: validPositiveInteger(options.prefetch ?? 16, 'prefetch'),
-      maxDeliveries: validPositiveInteger(options.maxDeliveries ?? 5, 'maxDeliveries'),
+      ...subscriptionLimits(options),
       handler,
       onError: options.onError ?? warnTransportError(this.name, options.group),
       owner: this,

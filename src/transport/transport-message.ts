@@ -186,6 +186,27 @@ export function deadLetterTopic(group: string): string {
   return `dead-letter.${group}`;
 }
 
+/**
+ * The copy of `message` published to the dead-letter topic: its headers gain the reason, the topic it came from and
+ * the attempts made (the same user headers for every transport).
+ */
+export function deadLetterCopy(
+  message: TransportMessage,
+  topic: string,
+  attempt: number,
+  reason: string,
+): TransportMessage {
+  return {
+    ...message,
+    headers: {
+      ...message.headers,
+      [WIRE_HEADERS.deadLetterReason]: reason,
+      [WIRE_HEADERS.originalTopic]: topic,
+      [WIRE_HEADERS.attempts]: String(attempt),
+    },
+  };
+}
+
 /** The group that keeps the dead letters of `group` (declared with it, so dead letters are never dropped). */
 export function deadLetterGroup(group: string): string {
   return `${group}.dead-letters`;

@@ -15,18 +15,17 @@ import {
   TransportPackageMissingError,
   TransportTimeoutError,
   TransportAbortedError,
-  WIRE_HEADERS,
   assertTopic,
   assertTransportMessage,
   checkGroup,
   createDelivery,
-  deadLetterGroup,
+  deadLetterCopy,
+  deadLetterGroupOf,
   deadLetterTopic,
   fromWireHeaders,
-  isDeadLetterGroup,
+  subscriptionLimits,
   runDelivery,
   toWireHeaders,
-  validPositiveInteger,
   validTimeoutMs,
   warnTransportError,
   withDeadline,
@@ -252,12 +251,8 @@ export class NatsTransport implements MessageTransport {
       undefined,
       this.addConsumer(config),
     );
-    if (!options.ephemeral && !isDeadLetterGroup(options.group)) {
-      await this.ensureGroup({
-        group: deadLetterGroup(options.group),
-        topics: [deadLetterTopic(options.group)],
-      });
-    }
+    const deadLetters = deadLetterGroupOf(options);
+    if (deadLetters) await this.ensureGroup(deadLetters);
   }
 
   private async addConsumer(config: Partial<ConsumerConfig>): Promise<void> {
@@ -285,8 +280,7 @@ export class NatsTransport implements MessageTransport {
     options: TransportSubscribeOptions,
     handler: DeliveryHandler,
   ): Promise<TransportSubscription> {
-    const prefetch = validPositiveInteger(options.prefetch ?? 16, 'prefetch');
-    const maxDeliveries = validPositiveInteger(options.maxDeliveries ?? 5, 'maxDeliveries');
+    const { prefetch, maxDeliveries } = subscriptionLimits(options);
     await this.ensureGroup(options);
     const consumer = await withDeadline(
       this.name,
@@ -318,17 +312,12 @@ export class NatsTransport implements MessageTransport {
     attempt: number,
     reason: string,
   ): Promise<void> {
-    const copy: TransportMessage = {
-      ...message,
-      headers: {
-        ...message.headers,
-        [WIRE_HEADERS.deadLetterReason]: reason,
-        [WIRE_HEADERS.originalTopic]: topic,
-        [WIRE_HEADERS.attempts]: String(attempt),
-      },
-    };
     // Its own Nats-Msg-Id: the original's id is inside the duplicate window and would be dropped.
-    await this.publishRaw(deadLetterTopic(group), copy, `${message.messageId}:dead-letter:${group}`);
+    await this.publishRaw(
+      deadLetterTopic(group),
+      deadLetterCopy(message, topic, attempt, reason),
+      `${message.messageId}:dead-letter:${group}`,
+    );
   }
 
   /** @internal Deletes an ephemeral group's consumer. */

@@ -7,16 +7,18 @@ import {
   TransportClosedError,
   TransportPackageMissingError,
   TransportTimeoutError,
-  WIRE_HEADERS,
   assertTopic,
   assertTransportMessage,
   checkGroup,
   createDelivery,
+  deadLetterCopy,
   deadLetterGroup,
+  deadLetterGroupOf,
   deadLetterTopic,
   delay,
   fromWireHeaders,
   isDeadLetterGroup,
+  subscriptionLimits,
   runDelivery,
   toWireHeaders,
   validPositiveInteger,
@@ -239,12 +241,8 @@ export class RabbitMqTransport implements MessageTransport {
       declared.catch(() => this.declared.delete(key));
     }
     await declared;
-    if (!options.ephemeral && !isDeadLetterGroup(options.group)) {
-      await this.ensureGroup({
-        group: deadLetterGroup(options.group),
-        topics: [deadLetterTopic(options.group)],
-      });
-    }
+    const deadLetters = deadLetterGroupOf(options);
+    if (deadLetters) await this.ensureGroup(deadLetters);
   }
 
   private async declare(options: GroupOptions): Promise<void> {
@@ -284,8 +282,7 @@ export class RabbitMqTransport implements MessageTransport {
     options: TransportSubscribeOptions,
     handler: DeliveryHandler,
   ): Promise<TransportSubscription> {
-    const prefetch = validPositiveInteger(options.prefetch ?? 16, 'prefetch');
-    const maxDeliveries = validPositiveInteger(options.maxDeliveries ?? 5, 'maxDeliveries');
+    const { prefetch, maxDeliveries } = subscriptionLimits(options);
     await this.ensureGroup(options);
     const subscription = new RabbitSubscription(
       this,
@@ -322,15 +319,7 @@ export class RabbitMqTransport implements MessageTransport {
     attempt: number,
     reason: string,
   ): Promise<void> {
-    await this.publishRaw(deadLetterTopic(group), {
-      ...message,
-      headers: {
-        ...message.headers,
-        [WIRE_HEADERS.deadLetterReason]: reason,
-        [WIRE_HEADERS.originalTopic]: topic,
-        [WIRE_HEADERS.attempts]: String(attempt),
-      },
-    });
+    await this.publishRaw(deadLetterTopic(group), deadLetterCopy(message, topic, attempt, reason));
   }
 
   /**
