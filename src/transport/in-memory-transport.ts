@@ -1,6 +1,5 @@
 import { createDelivery, runDelivery, warnTransportError } from './delivery-runner';
 import {
-  DEFAULT_PUBLISH_TIMEOUT_MS,
   type DeliveryHandler,
   type GroupOptions,
   type MessageTransport,
@@ -8,7 +7,8 @@ import {
   type TransportSubscribeOptions,
   type TransportSubscription,
 } from './message-transport';
-import { validTimeoutMs, withDeadline } from './deadline';
+import { withDeadline } from './deadline';
+import { publishDeadline } from './publish-checks';
 import { TransportClosedError } from './transport.errors';
 import { checkGroup, deadLetterGroupOf, subscriptionLimits } from './check-group';
 import {
@@ -198,7 +198,7 @@ export class InMemoryTransport implements MessageTransport {
     assertTopic(topic);
     assertTransportMessage(message);
     if (this.closed) throw new TransportClosedError(this.name, `publish to ${topic}`);
-    const timeoutMs = validTimeoutMs(options?.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, 'publish timeoutMs');
+    const timeoutMs = publishDeadline(this.name, `publish to ${topic}`, options);
     await withDeadline(this.name, `publish to ${topic}`, timeoutMs, options?.signal, Promise.resolve());
     this.broker.publish(topic, message);
   }

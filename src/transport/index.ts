@@ -4,6 +4,7 @@ export * from './message-transport';
 export * from './deadline';
 export * from './delivery-runner';
 export * from './check-group';
+export * from './publish-checks';
 export * from './in-memory-transport';
 export * from './recorded-event-message';
 export * from './log-forwarder';

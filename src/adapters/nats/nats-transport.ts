@@ -9,12 +9,8 @@ import type {
   JsMsg,
 } from '@nats-io/jetstream';
 import {
-  DEFAULT_PUBLISH_TIMEOUT_MS,
-  PublishNotConfirmedError,
   TransportClosedError,
   TransportPackageMissingError,
-  TransportTimeoutError,
-  TransportAbortedError,
   assertTopic,
   assertTransportMessage,
   checkGroup,
@@ -23,6 +19,8 @@ import {
   deadLetterGroupOf,
   deadLetterTopic,
   fromWireHeaders,
+  publishDeadline,
+  publishFailure,
   subscriptionLimits,
   runDelivery,
   toWireHeaders,
@@ -194,9 +192,7 @@ export class NatsTransport implements MessageTransport {
   ): Promise<void> {
     const operation = `publish to ${topic}`;
     if (this.closing || this.connection.isClosed()) throw new TransportClosedError(this.name, operation);
-    const timeoutMs = validTimeoutMs(options?.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, 'publish timeoutMs');
-    if (options?.signal?.aborted)
-      throw new TransportAbortedError(this.name, operation, options.signal.reason);
+    const timeoutMs = publishDeadline(this.name, operation, options);
     const { nats } = loadNatsModules();
     const headers: MsgHdrs = nats.headers();
     for (const [name, value] of Object.entries(toWireHeaders(message))) headers.set(name, value);
@@ -208,9 +204,8 @@ export class NatsTransport implements MessageTransport {
     try {
       await withDeadline(this.name, operation, timeoutMs + 1_000, options?.signal, ack);
     } catch (error) {
-      if (error instanceof TransportTimeoutError || error instanceof TransportAbortedError) throw error;
-      if (this.closing || this.connection.isClosed()) throw new TransportClosedError(this.name, operation);
-      throw new PublishNotConfirmedError(this.name, topic, message.messageId, error);
+      const closed = this.closing !== undefined || this.connection.isClosed();
+      throw publishFailure(this.name, operation, topic, message.messageId, error, closed);
     }
   }
 

@@ -1,12 +1,8 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type * as AmqplibPackage from 'amqplib';
 import {
-  DEFAULT_PUBLISH_TIMEOUT_MS,
-  PublishNotConfirmedError,
-  TransportAbortedError,
   TransportClosedError,
   TransportPackageMissingError,
-  TransportTimeoutError,
   assertTopic,
   assertTransportMessage,
   checkGroup,
@@ -18,6 +14,8 @@ import {
   delay,
   fromWireHeaders,
   isDeadLetterGroup,
+  publishDeadline,
+  publishFailure,
   subscriptionLimits,
   runDelivery,
   toWireHeaders,
@@ -191,9 +189,7 @@ export class RabbitMqTransport implements MessageTransport {
   ): Promise<void> {
     const operation = `publish to ${topic}`;
     if (this.closing) throw new TransportClosedError(this.name, operation);
-    const timeoutMs = validTimeoutMs(options?.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, 'publish timeoutMs');
-    if (options?.signal?.aborted)
-      throw new TransportAbortedError(this.name, operation, options.signal.reason);
+    const timeoutMs = publishDeadline(this.name, operation, options);
     const confirmed = (async () => {
       // The live channel when there is one (no extra turn of the event loop per publish), else (re)connect.
       const { publisher } = this.live ?? (await this.connection());
@@ -218,10 +214,7 @@ export class RabbitMqTransport implements MessageTransport {
     try {
       await withDeadline(this.name, operation, timeoutMs, options?.signal, confirmed);
     } catch (error) {
-      if (error instanceof TransportTimeoutError || error instanceof TransportAbortedError) throw error;
-      if (error instanceof TransportClosedError || this.closing)
-        throw new TransportClosedError(this.name, operation);
-      throw new PublishNotConfirmedError(this.name, topic, message.messageId, error);
+      throw publishFailure(this.name, operation, topic, message.messageId, error, this.closing !== undefined);
     }
   }
 
