@@ -24,7 +24,9 @@ export function deadLetterGroupOf(options: GroupOptions): GroupOptions | undefin
 
 /** The checked `prefetch` (default 16) and `maxDeliveries` (default 5) of a subscription. @throws InvalidArgumentError */
 export function subscriptionLimits(options: TransportSubscribeOptions): {
+  /** Unsettled deliveries an instance holds at once. */
   readonly prefetch: number;
+  /** Attempts before a message is dead-lettered. */
   readonly maxDeliveries: number;
 } {
   return {

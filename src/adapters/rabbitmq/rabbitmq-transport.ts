@@ -81,7 +81,7 @@ interface Live {
  *   back to the queue at once.
  * - Ephemeral groups are classic auto-delete queues that expire 60 s after their last consumer left.
  * - The connection is re-established with backoff when lost; subscriptions consume again on the new connection.
- *   Publishes in flight when it drops reject ({@link PublishNotConfirmedError}): publish again (receivers dedup).
+ *   Publishes in flight when it drops reject ({@link index!PublishNotConfirmedError}): publish again (receivers dedup).
  */
 export class RabbitMqTransport implements MessageTransport {
   readonly name = 'rabbitmq';
