@@ -213,6 +213,11 @@ interface Pending {
 export class RemoteCommandSender {
   private readonly codec: MessageCodec;
   private readonly pending = new Map<string, Pending>();
+  /**
+   * Commands the caller aborted before their ack arrived, so nobody yet knew where to send the cancellation: the
+   * ack, when it comes, triggers it. Each entry lives until the command's deadline at most.
+   */
+  private readonly cancelOnAck = new Map<string, Command>();
   private readonly replyTopic = `replies.${randomUUID()}`;
   private subscription: TransportSubscription | undefined;
   private timeoutMs: number;
@@ -298,6 +303,7 @@ export class RemoteCommandSender {
       const onAbort = (): void => {
         // Tell the instance running it, so its handler's signal fires now rather than at the deadline.
         if (entry.cancelTo) this.sendCancel(entry.cancelTo, command);
+        else this.cancelWhenAcked(command, timeoutMs);
         settle(new Canceled(command, new CommandCanceledError(command, signal?.reason), 'aborted'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -306,6 +312,12 @@ export class RemoteCommandSender {
         .publish(commandTopic(encoded.type), message, { timeoutMs, ...(signal ? { signal } : {}) })
         .catch((error: unknown) => settle(new Fail(command, error)));
     });
+  }
+
+  /** The ack of an aborted command may still come: remember to cancel it then, until its deadline. */
+  private cancelWhenAcked(command: Command, timeoutMs: number): void {
+    this.cancelOnAck.set(command.msgId, command);
+    setTimeout(() => this.cancelOnAck.delete(command.msgId), timeoutMs).unref();
   }
 
   private sendCancel(topic: string, command: Command): void {
@@ -328,7 +340,14 @@ export class RemoteCommandSender {
       return; // not a reply: nothing waits for it
     }
     const pending = this.pending.get(body.commandId);
-    if (!pending) return; // late: the caller was answered already
+    if (!pending) {
+      // Late: the caller was answered already. An ack of a command it aborted says where to send the cancellation.
+      const aborted = this.cancelOnAck.get(body.commandId);
+      if (aborted && body.kind === 'ack' && typeof body.cancelTo === 'string')
+        this.sendCancel(body.cancelTo, aborted);
+      if (aborted) this.cancelOnAck.delete(body.commandId);
+      return;
+    }
     const command = pending.command;
     const typeName = this.codec.serializer.registry.nameOf(command) ?? 'command';
     const remoteError = (): RemoteCommandError =>
