@@ -110,7 +110,14 @@ function describeType(type: unknown): string {
 }
 
 // Message ids live in metadata, and prototype-touching names are never stored fields.
-const MESSAGE_ID_FIELDS = new Set(['msgId', 'correlationId', 'causationId', '__proto__', 'constructor', 'prototype']);
+const MESSAGE_ID_FIELDS = new Set([
+  'msgId',
+  'correlationId',
+  'causationId',
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 const FIELD_NAME = /^[A-Za-z_$][\w$]*$/;
 
 /** Validates a personal-data spec at registration (so a typo fails at startup, not at the first save). */
@@ -118,7 +125,8 @@ function checkPersonal(name: string, spec: PersonalDataSpec): PersonalDataSpec {
   const fail = (reason: string): never => {
     throw new InvalidArgumentError(`register(${name}): personal ${reason}`);
   };
-  if (typeof spec !== 'object' || spec === null) fail(`must be { subject, fields }, got ${describeValue(spec)}`);
+  if (typeof spec !== 'object' || spec === null)
+    fail(`must be { subject, fields }, got ${describeValue(spec)}`);
   const { subject, fields } = spec;
   if (typeof subject !== 'string' || !FIELD_NAME.test(subject) || MESSAGE_ID_FIELDS.has(subject))
     fail(`subject must name a top-level field (not a message id), got ${describeValue(subject)}`);

@@ -1,3 +1,6 @@
+/** Key of the marker object a redacted value is stored as: `{"$rdRedacted":"forgotten"}`. */
+export const REDACTED_FIELD_KEY = '$rdRedacted';
+
 /**
  * What a personal field reads as once its subject was forgotten (its key deleted: crypto-shredding). Events of a
  * forgotten subject still load; each personal field holds a `Redacted` instead of its value, so aggregates and read
@@ -6,7 +9,8 @@
  * Declare personal fields as `string | Redacted` (or test with {@link isRedacted}) so the type says so. A `Redacted`
  * written back (e.g. copied into a new event) is stored as the redaction marker again, never as data.
  *
- * It renders as `[redacted]` in strings and JSON, and holds nothing about the value it replaced.
+ * It renders as `[redacted]` in strings and as the marker `{"$rdRedacted":"forgotten"}` in JSON (so stored state
+ * restores it), and holds nothing about the value it replaced.
  */
 export class Redacted {
   /** Discriminant, also in JSON. */
@@ -23,9 +27,9 @@ export class Redacted {
     return '[redacted]';
   }
 
-  /** `"[redacted]"`: JSON output (logs, API responses) shows the marker, never a value. */
-  toJSON(): string {
-    return '[redacted]';
+  /** The marker `{"$rdRedacted":"forgotten"}`: JSON output (state, logs, API responses) holds no value. */
+  toJSON(): { readonly $rdRedacted: 'forgotten' } {
+    return { [REDACTED_FIELD_KEY]: this.reason };
   }
 }
 
@@ -35,4 +39,11 @@ export const REDACTED: Redacted = new Redacted();
 /** True when `value` is a {@link Redacted} marker. */
 export function isRedacted(value: unknown): value is Redacted {
   return value instanceof Redacted;
+}
+
+/** A `JSON.parse` reviver that turns redaction markers back into {@link REDACTED} (e.g. for stored state). */
+export function reviveRedacted(_key: string, value: unknown): unknown {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, REDACTED_FIELD_KEY)
+    ? REDACTED
+    : value;
 }

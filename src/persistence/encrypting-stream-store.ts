@@ -107,7 +107,8 @@ export class EncryptingStreamStore implements StreamStore {
 
   #decrypting(handlers: SubscriptionHandlers): SubscriptionHandlers {
     // Malformed handlers go through unwrapped: the inner store's argument check reports them.
-    if (typeof handlers !== 'object' || handlers === null || typeof handlers.onEvent !== 'function') return handlers;
+    if (typeof handlers !== 'object' || handlers === null || typeof handlers.onEvent !== 'function')
+      return handlers;
     const cipher = this.cipher;
     return {
       onEvent: async (event) => handlers.onEvent(await cipher.decrypt(event)),
@@ -128,6 +129,9 @@ export class EncryptingStreamStore implements StreamStore {
  * await store.forget(customerId); // CustomerRegistered.email now reads as a Redacted
  * ```
  */
-export function encryptPersonalData(store: StreamStore, options: EncryptPersonalDataOptions): EncryptingStreamStore {
+export function encryptPersonalData(
+  store: StreamStore,
+  options: EncryptPersonalDataOptions,
+): EncryptingStreamStore {
   return new EncryptingStreamStore(store, options);
 }

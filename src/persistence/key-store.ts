@@ -37,14 +37,18 @@ export interface KeyStore {
 /** Checks a subject id handed to a key store. */
 export function checkSubject(subject: unknown, operation: string): string {
   if (typeof subject !== 'string' || subject.length === 0 || subject.length > 512)
-    throw new InvalidArgumentError(`${operation}: subject must be a non-empty string (at most 512 characters), got ${typeof subject === 'string' ? `a string of ${subject.length} characters` : describeValue(subject)}`);
+    throw new InvalidArgumentError(
+      `${operation}: subject must be a non-empty string (at most 512 characters), got ${typeof subject === 'string' ? `a string of ${subject.length} characters` : describeValue(subject)}`,
+    );
   return subject;
 }
 
 /** Checks a key version handed to a key store. */
 export function checkKeyVersion(version: unknown, operation: string): number {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)
-    throw new InvalidArgumentError(`${operation}: key version must be a positive integer, got ${describeValue(version)}`);
+    throw new InvalidArgumentError(
+      `${operation}: key version must be a positive integer, got ${describeValue(version)}`,
+    );
   return version;
 }
 

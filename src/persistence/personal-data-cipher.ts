@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { EventTypeRegistry, PersonalDataSpec } from '../core/event-type-registry';
-import type { KeyStore } from './key-store';
+import { REDACTED_FIELD_KEY } from '../core/redacted';
+import type { KeyStore, SubjectKey } from './key-store';
 import {
   EncryptionKeyNotFoundError,
   PersonalDataSubjectError,
@@ -11,8 +12,6 @@ import type { EventData, RecordedEvent } from './stream-store';
 
 /** Key of the envelope object that replaces an encrypted field's value in stored JSON. */
 export const ENCRYPTED_FIELD_KEY = '$rdEnc';
-/** Key of the marker object that a redacted field is stored and read as (before it becomes a `Redacted`). */
-export const REDACTED_FIELD_KEY = '$rdRedacted';
 
 /**
  * How an encrypted field is stored: `{"$rdEnc":1,"kv":<key version>,"iv":"<12-byte nonce, base64>",
@@ -96,9 +95,16 @@ export class PersonalDataCipher {
       throw new PersonalDataSubjectError(data.type, spec.subject, 'cannot be read: the payload is not JSON');
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-      throw new PersonalDataSubjectError(data.type, spec.subject, 'cannot be read: the payload is not an object');
+      throw new PersonalDataSubjectError(
+        data.type,
+        spec.subject,
+        'cannot be read: the payload is not an object',
+      );
     const fields = spec.fields.filter(
-      (field) => Object.hasOwn(payload, field) && !isRedactionMarker(payload[field]) && !isEncryptedField(payload[field]),
+      (field) =>
+        Object.hasOwn(payload, field) &&
+        !isRedactionMarker(payload[field]) &&
+        !isEncryptedField(payload[field]),
     );
     if (fields.length === 0) return data;
     const subject = subjectOf(payload, spec, data.type);
@@ -110,18 +116,11 @@ export class PersonalDataCipher {
       throw error;
     }
     for (const field of fields) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv(ALGORITHM, key.key, iv);
-      cipher.setAAD(additionalData(data.type, field, subject, key.version));
-      const ct = Buffer.concat([cipher.update(JSON.stringify(payload[field]), 'utf8'), cipher.final()]);
-      const envelope: EncryptedField = {
-        [ENCRYPTED_FIELD_KEY]: 1,
-        kv: key.version,
-        iv: iv.toString('base64'),
-        ct: ct.toString('base64'),
-        tag: cipher.getAuthTag().toString('base64'),
-      };
-      payload[field] = envelope;
+      payload[field] = sealText(
+        key,
+        additionalData(data.type, field, subject, key.version),
+        JSON.stringify(payload[field]),
+      );
     }
     return { ...data, data: JSON.stringify(payload) };
   }
@@ -164,17 +163,8 @@ export class PersonalDataCipher {
           throw tampered(`the subject field ${spec.subject} is missing or not a non-empty string`);
         subject = value;
       }
-      const { kv, iv, ct, tag } = envelope as unknown as Record<string, unknown>;
-      if (
-        envelope[ENCRYPTED_FIELD_KEY] !== 1 ||
-        typeof kv !== 'number' ||
-        !Number.isSafeInteger(kv) ||
-        kv < 1 ||
-        typeof iv !== 'string' ||
-        typeof ct !== 'string' ||
-        typeof tag !== 'string'
-      )
-        throw tampered('the envelope is malformed');
+      const kv = envelopeKeyVersion(envelope);
+      if (kv === undefined) throw tampered('the envelope is malformed');
       const key = await this.#keyStore.key(subject, kv);
       if (key === undefined) {
         if (!(await this.#keyStore.isForgotten(subject)))
@@ -190,19 +180,8 @@ export class PersonalDataCipher {
         changed = true;
         continue;
       }
-      const nonce = Buffer.from(iv, 'base64');
-      const authTag = Buffer.from(tag, 'base64');
-      if (nonce.length !== 12 || authTag.length !== 16) throw tampered('the nonce or tag has the wrong length');
-      let plaintext: string;
-      try {
-        const decipher = createDecipheriv(ALGORITHM, key.key, nonce);
-        decipher.setAAD(additionalData(recorded.type, field, subject, kv));
-        decipher.setAuthTag(authTag);
-        plaintext = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
-      } catch (error) {
-        // GCM tells no more than "not authentic": a changed byte and a wrong key look the same, on purpose.
-        throw tampered('authentication failed (tampered data or wrong key)', error);
-      }
+      const plaintext = openText(key, additionalData(recorded.type, field, subject, kv), envelope);
+      if (typeof plaintext !== 'string') throw tampered(plaintext.reason, plaintext.cause);
       try {
         payload[field] = JSON.parse(plaintext);
       } catch (error) {
@@ -216,6 +195,67 @@ export class PersonalDataCipher {
   /** Forgets `subject`: deletes its keys, so its personal fields read as `Redacted` from now on. */
   forget(subject: string): Promise<void> {
     return this.#keyStore.forget(subject);
+  }
+}
+
+/**
+ * Encrypts `plaintext` with `key` (AES-256-GCM, fresh 96-bit nonce) bound to `aad`.
+ * @internal shared by the event cipher and the snapshot encryption
+ */
+export function sealText(key: SubjectKey, aad: Buffer, plaintext: string): EncryptedField {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv(ALGORITHM, key.key, iv);
+  cipher.setAAD(aad);
+  const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return {
+    [ENCRYPTED_FIELD_KEY]: 1,
+    kv: key.version,
+    iv: iv.toString('base64'),
+    ct: ct.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  };
+}
+
+/**
+ * The key version of a well-formed envelope, or undefined when it is malformed.
+ * @internal
+ */
+export function envelopeKeyVersion(envelope: EncryptedField): number | undefined {
+  const { kv, iv, ct, tag } = envelope as unknown as Record<string, unknown>;
+  const ok =
+    envelope[ENCRYPTED_FIELD_KEY] === 1 &&
+    typeof kv === 'number' &&
+    Number.isSafeInteger(kv) &&
+    kv >= 1 &&
+    typeof iv === 'string' &&
+    typeof ct === 'string' &&
+    typeof tag === 'string';
+  return ok ? kv : undefined;
+}
+
+/**
+ * Decrypts an envelope; returns the plaintext, or why it is not authentic (never throws for bad input).
+ * @internal shared by the event cipher and the snapshot encryption
+ */
+export function openText(
+  key: SubjectKey,
+  aad: Buffer,
+  envelope: EncryptedField,
+): string | { readonly reason: string; readonly cause?: unknown } {
+  const nonce = Buffer.from(envelope.iv, 'base64');
+  const authTag = Buffer.from(envelope.tag, 'base64');
+  if (nonce.length !== 12 || authTag.length !== 16)
+    return { reason: 'the nonce or tag has the wrong length' };
+  try {
+    const decipher = createDecipheriv(ALGORITHM, key.key, nonce);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(authTag);
+    return Buffer.concat([decipher.update(Buffer.from(envelope.ct, 'base64')), decipher.final()]).toString(
+      'utf8',
+    );
+  } catch (cause) {
+    // GCM tells no more than "not authentic": a changed byte and a wrong key look the same, on purpose.
+    return { reason: 'authentication failed (tampered data or wrong key)', cause };
   }
 }
 

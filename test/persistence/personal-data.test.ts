@@ -115,7 +115,9 @@ describe('encryptPersonalData', () => {
     expect(stored.email!.iv).not.toBe(stored.name!.iv); // a fresh nonce per field
     expect(raw[1]!.data).toContain('plain note'); // a type without personal fields is untouched
 
-    const restored = serializer.deserialize<CustomerRegistered>((await load(store, 'customer-c-1'))[0]!).event;
+    const restored = serializer.deserialize<CustomerRegistered>(
+      (await load(store, 'customer-c-1'))[0]!,
+    ).event;
     expect(restored).toEqual(event);
     expect(restored).toBeInstanceOf(CustomerRegistered);
     expect(restored.bornOn).toBeInstanceOf(Date);
@@ -127,7 +129,9 @@ describe('encryptPersonalData', () => {
     await append('customer-c-2', registered('c-2'));
     await store.forget('c-1');
 
-    const forgotten = serializer.deserialize<CustomerRegistered>((await load(store, 'customer-c-1'))[0]!).event;
+    const forgotten = serializer.deserialize<CustomerRegistered>(
+      (await load(store, 'customer-c-1'))[0]!,
+    ).event;
     expect(forgotten.email).toBe(REDACTED);
     expect(isRedacted(forgotten.name)).toBe(true);
     expect(isRedacted(forgotten.bornOn)).toBe(true);
@@ -147,8 +151,14 @@ describe('encryptPersonalData', () => {
     const sub = store.subscribeToAll({}, { onEvent: (e) => void seen.push(e) });
     await waitFor(() => seen.length === 2);
     await sub.close();
-    expect(serializer.deserialize<CustomerRegistered>(seen.find((e) => e.streamName === 'customer-c-1')!).event.email).toBe(REDACTED);
-    expect(serializer.deserialize<CustomerRegistered>(seen.find((e) => e.streamName === 'customer-c-2')!).event.email).toBe(CANARY_EMAIL);
+    expect(
+      serializer.deserialize<CustomerRegistered>(seen.find((e) => e.streamName === 'customer-c-1')!).event
+        .email,
+    ).toBe(REDACTED);
+    expect(
+      serializer.deserialize<CustomerRegistered>(seen.find((e) => e.streamName === 'customer-c-2')!).event
+        .email,
+    ).toBe(CANARY_EMAIL);
   });
 
   it('refuses new personal data for a forgotten subject and appends nothing', async () => {
@@ -201,7 +211,10 @@ describe('encryptPersonalData', () => {
       const other = (await ctx.load(ctx.inner, 'customer-c-2'))[0]!;
       return { ...ctx, raw, other, payload: JSON.parse(raw.data) as Record<string, Record<string, unknown>> };
     }
-    const withData = (raw: RecordedEvent, payload: unknown): RecordedEvent => ({ ...raw, data: JSON.stringify(payload) });
+    const withData = (raw: RecordedEvent, payload: unknown): RecordedEvent => ({
+      ...raw,
+      data: JSON.stringify(payload),
+    });
 
     async function expectTampered(decrypt: Promise<unknown>, field?: string) {
       const error = await decrypt.then(
@@ -227,8 +240,16 @@ describe('encryptPersonalData', () => {
       const { store, raw, payload } = await stored();
       const tag = Buffer.from(payload.name!.tag as string, 'base64');
       tag[15] = tag[15]! ^ 0x80;
-      await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, name: { ...payload.name, tag: tag.toString('base64') } })), 'name');
-      await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, name: { ...payload.name, iv: 'AAAA' } })), 'name');
+      await expectTampered(
+        store.cipher.decrypt(
+          withData(raw, { ...payload, name: { ...payload.name, tag: tag.toString('base64') } }),
+        ),
+        'name',
+      );
+      await expectTampered(
+        store.cipher.decrypt(withData(raw, { ...payload, name: { ...payload.name, iv: 'AAAA' } })),
+        'name',
+      );
     });
 
     it('a ciphertext moved to another field, another subject, or relabelled with another key version', async () => {
@@ -236,12 +257,21 @@ describe('encryptPersonalData', () => {
       await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, name: payload.email })), 'name');
       // c-2's email under c-1's subject: wrong key and wrong AAD.
       const otherPayload = JSON.parse(other.data) as Record<string, unknown>;
-      await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, email: otherPayload.email })), 'email');
+      await expectTampered(
+        store.cipher.decrypt(withData(raw, { ...payload, email: otherPayload.email })),
+        'email',
+      );
       // The subject field rewritten to point at another subject's key.
       await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, customerId: 'c-2' })));
       await keyStore.rotate('c-1');
-      await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, email: { ...payload.email, kv: 2 } })), 'email');
-      await expectTampered(store.cipher.decrypt(withData(raw, { ...payload, email: { ...payload.email, kv: 'x' } })), 'email');
+      await expectTampered(
+        store.cipher.decrypt(withData(raw, { ...payload, email: { ...payload.email, kv: 2 } })),
+        'email',
+      );
+      await expectTampered(
+        store.cipher.decrypt(withData(raw, { ...payload, email: { ...payload.email, kv: 'x' } })),
+        'email',
+      );
     });
 
     it('the right key version from the wrong key store', async () => {
@@ -254,7 +284,10 @@ describe('encryptPersonalData', () => {
 
     it('a lost key store is EncryptionKeyNotFoundError, not a silent redaction', async () => {
       const { types, raw } = await stored();
-      const store = encryptPersonalData(new InMemoryStreamStore(), { registry: types, keyStore: new InMemoryKeyStore() });
+      const store = encryptPersonalData(new InMemoryStreamStore(), {
+        registry: types,
+        keyStore: new InMemoryKeyStore(),
+      });
       const error = await store.cipher.decrypt(raw).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EncryptionKeyNotFoundError);
     });
@@ -262,10 +295,19 @@ describe('encryptPersonalData', () => {
     it('a failing decryption drops a subscription with the typed error', async () => {
       const { store, inner, raw, payload } = await stored();
       await inner.appendToStream('customer-c-9', ExpectedVersion.Any, [
-        { eventId: '0190a000-0000-7000-8000-000000000009', type: raw.type, metadata: raw.metadata, data: JSON.stringify({ ...payload, name: payload.email }) },
+        {
+          eventId: '0190a000-0000-7000-8000-000000000009',
+          type: raw.type,
+          metadata: raw.metadata,
+          data: JSON.stringify({ ...payload, name: payload.email }),
+        },
       ]);
       let dropped: Error | undefined;
-      const sub = store.subscribeToStream('customer-c-9', {}, { onEvent: () => undefined, onDropped: (e) => (dropped = e) });
+      const sub = store.subscribeToStream(
+        'customer-c-9',
+        {},
+        { onEvent: () => undefined, onDropped: (e) => (dropped = e) },
+      );
       await waitFor(() => dropped !== undefined);
       await sub.close();
       expect(dropped!.cause ?? dropped).toBeInstanceOf(PersonalDataTamperedError);
@@ -280,10 +322,14 @@ describe('encryptPersonalData', () => {
     await append('customer-c-1', new CustomerRegistered('c-1', 'second@example.org', 'Second', 'gold'));
     const raw = await load(inner, 'customer-c-1');
     expect(raw.map((e) => (JSON.parse(e.data) as { email: { kv: number } }).email.kv)).toEqual([1, 2]);
-    const events = (await load(store, 'customer-c-1')).map((e) => serializer.deserialize<CustomerRegistered>(e).event);
+    const events = (await load(store, 'customer-c-1')).map(
+      (e) => serializer.deserialize<CustomerRegistered>(e).event,
+    );
     expect(events.map((e) => e.email)).toEqual([CANARY_EMAIL, 'second@example.org']);
     await store.forget('c-1');
-    const after = (await load(store, 'customer-c-1')).map((e) => serializer.deserialize<CustomerRegistered>(e).event);
+    const after = (await load(store, 'customer-c-1')).map(
+      (e) => serializer.deserialize<CustomerRegistered>(e).event,
+    );
     expect(after.map((e) => e.email)).toEqual([REDACTED, REDACTED]);
     await expect(keyStore.rotate('c-1')).rejects.toThrow(SubjectForgottenError);
   });
