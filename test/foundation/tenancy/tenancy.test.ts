@@ -8,6 +8,7 @@ import {
 } from '../../../src/foundation';
 import {
   CrossTenantAccessError,
+  enforceTenant,
   InvalidTenantIdError,
   TenantRequiredError,
   TenantScope,
@@ -243,3 +244,55 @@ async function waitFor(condition: () => boolean, deadlineMs = 10_000): Promise<v
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('enforceTenant middleware', () => {
+  class Rename extends OpenAccount {
+    constructor(
+      accountId: AccountId,
+      readonly tenantId?: string,
+    ) {
+      super(accountId);
+    }
+  }
+  function run(message: object, metadata = new Map<string, unknown>(), options = {}) {
+    let handledIn: string | undefined | null = null;
+    const failed: unknown[] = [];
+    return enforceTenant(options)(
+      { message, metadata, fail: (e: unknown) => (failed.push(e), 'failed' as const) },
+      () => {
+        handledIn = TenantScope.current();
+        return Promise.resolve('handled' as const);
+      },
+    ).then((result) => ({ result, failed, handledIn: handledIn as string | undefined | null }));
+  }
+
+  it('a message of tenant A inside scope B never reaches its handler', async () => {
+    const outcome = await TenantScope.run('globex', () => run(new Rename(AccountId.create(), 'acme')));
+    expect(outcome.result).toBe('failed');
+    expect(outcome.handledIn).toBeNull();
+    expect(outcome.failed[0]).toBeInstanceOf(CrossTenantAccessError);
+    const fromHeader = await TenantScope.run('globex', () =>
+      run(new Rename(AccountId.create()), new Map([['tenant', 'acme']])),
+    );
+    expect(fromHeader.failed[0]).toBeInstanceOf(CrossTenantAccessError);
+  });
+
+  it("a message naming its tenant outside a scope is handled in that tenant's scope", async () => {
+    const outcome = await run(new Rename(AccountId.create(), 'acme'));
+    expect(outcome).toMatchObject({ result: 'handled', handledIn: 'acme' });
+    expect((await TenantScope.run('acme', () => run(new Rename(AccountId.create(), 'acme')))).handledIn).toBe(
+      'acme',
+    );
+    expect((await TenantScope.run('acme', () => run(new Rename(AccountId.create())))).handledIn).toBe('acme');
+  });
+
+  it('no tenant anywhere: refused unless not required; a malformed tenant is refused', async () => {
+    expect((await run(new Rename(AccountId.create()))).failed[0]).toBeInstanceOf(TenantRequiredError);
+    expect((await run(new Rename(AccountId.create()), new Map(), { required: false })).result).toBe(
+      'handled',
+    );
+    expect((await run(new Rename(AccountId.create(), 'ACME; drop'))).failed[0]).toBeInstanceOf(
+      InvalidTenantIdError,
+    );
+  });
+});
