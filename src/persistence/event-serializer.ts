@@ -545,7 +545,9 @@ function parseObject(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    failStored(recorded, what, 'is not valid JSON', error);
+    // Not the SyntaxError itself as the cause: V8 quotes the input text in it, and stored text may be personal data.
+    void error;
+    failStored(recorded, what, 'is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     failStored(
