@@ -16,9 +16,16 @@ import {
   encryptPersonalData,
   type RecordedEvent,
 } from '../../src/persistence';
+import { CommandDispatcher } from '../../src/messaging/command-dispatcher';
+import { InMemoryBus } from '../../src/messaging/in-memory-bus';
+import { MessageBuilder } from '../../src/messaging/message-builder';
+import { Checkout, codec } from './transport-fixtures';
 import {
+  InMemoryBroker,
   InMemoryTransport,
   LogForwarder,
+  RemoteCommandSender,
+  serveRemoteCommands,
   WIRE_HEADERS,
   type TransportDelivery,
   type TransportMessage,
@@ -101,5 +108,39 @@ describe('personal data and tenants over the transport', () => {
     ).event;
     expect(gone.email).toBe(REDACTED);
     await transport.close();
+  });
+});
+
+describe('tenant across remote commands', () => {
+  it("the caller's tenant scope travels as rd-tenant and becomes the handler's tenant scope", async () => {
+    const broker = new InMemoryBroker();
+    const dispatcher = new CommandDispatcher({ bus: new InMemoryBus() });
+    const seen: (string | undefined)[] = [];
+    dispatcher.register(Checkout, () => void seen.push(TenantScope.current()));
+    const server = await serveRemoteCommands({
+      transport: new InMemoryTransport({ broker }),
+      dispatcher,
+      types: [Checkout],
+      codec,
+    });
+    const sender = new RemoteCommandSender({ transport: new InMemoryTransport({ broker }), codec });
+    await sender.start();
+    await TenantScope.run('acme', () => sender.send(MessageBuilder.new(() => new Checkout('c1'))));
+    await TenantScope.run('globex', () => sender.send(MessageBuilder.new(() => new Checkout('c2'))));
+    await sender.send(MessageBuilder.new(() => new Checkout('c3')));
+    expect(seen).toEqual(['acme', 'globex', undefined]);
+    // A malformed tenant header is refused before the handler runs.
+    const forged = new RemoteCommandSender({
+      transport: new InMemoryTransport({ broker }),
+      codec,
+      contextOf: () => ({ tenant: 'ACME; drop table' }),
+    });
+    await forged.start();
+    const response = await forged.trySend(MessageBuilder.new(() => new Checkout('c4')));
+    expect(response.kind).toBe('fail');
+    expect(seen).toHaveLength(3);
+    await forged.stop();
+    await sender.stop();
+    await server.stop();
   });
 });
