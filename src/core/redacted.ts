@@ -1,6 +1,12 @@
 /** Key of the marker object a redacted value is stored as: `{"$rdRedacted":"forgotten"}`. */
 export const REDACTED_FIELD_KEY = '$rdRedacted';
 
+/** The redaction marker as stored JSON. */
+export interface RedactionMarker {
+  /** Why the value is gone. */
+  readonly $rdRedacted: 'forgotten';
+}
+
 /**
  * What a personal field reads as once its subject was forgotten (its key deleted: crypto-shredding). Events of a
  * forgotten subject still load; each personal field holds a `Redacted` instead of its value, so aggregates and read
@@ -28,7 +34,7 @@ export class Redacted {
   }
 
   /** The marker `{"$rdRedacted":"forgotten"}`: JSON output (state, logs, API responses) holds no value. */
-  toJSON(): { readonly $rdRedacted: 'forgotten' } {
+  toJSON(): RedactionMarker {
     return { [REDACTED_FIELD_KEY]: this.reason };
   }
 }

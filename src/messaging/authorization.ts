@@ -2,8 +2,22 @@ import type { MessageType } from '../core/message';
 import { UnauthorizedError } from './authorization.errors';
 import { PrincipalScope, type Principal } from './principal-scope';
 
-/** A policy's answer. */
-export type PolicyDecision = { readonly allow: true } | { readonly allow: false; readonly reason: string };
+/** A policy's answer: {@link PolicyAllow} or {@link PolicyDeny}. */
+export type PolicyDecision = PolicyAllow | PolicyDeny;
+
+/** The message may pass. */
+export interface PolicyAllow {
+  /** Discriminant. */
+  readonly allow: true;
+}
+
+/** The message is refused. */
+export interface PolicyDeny {
+  /** Discriminant. */
+  readonly allow: false;
+  /** Why (goes into the error and the audit record: keep personal data out). */
+  readonly reason: string;
+}
 
 /** Allows. */
 export function allow(): PolicyDecision {

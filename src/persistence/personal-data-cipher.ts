@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { EventTypeRegistry, PersonalDataSpec } from '../core/event-type-registry';
-import { REDACTED_FIELD_KEY } from '../core/redacted';
+import { REDACTED_FIELD_KEY, type RedactionMarker } from '../core/redacted';
 import type { KeyStore, SubjectKey } from './key-store';
 import {
   EncryptionKeyNotFoundError,
@@ -43,7 +43,7 @@ export function isRedactionMarker(value: unknown): boolean {
 }
 
 /** The redaction marker as stored JSON. */
-export function redactionMarker(): { readonly [REDACTED_FIELD_KEY]: 'forgotten' } {
+export function redactionMarker(): RedactionMarker {
   return { [REDACTED_FIELD_KEY]: 'forgotten' };
 }
 

@@ -5,7 +5,7 @@
 import { Command, Event } from '../../src/core/message';
 import { EventTypeRegistry } from '../../src/core/event-type-registry';
 import { AggregateRoot } from '../../src/core/aggregate-root';
-import { Redacted } from '../../src/core/redacted';
+import { type Redacted } from '../../src/core/redacted';
 import { defineId, type Id } from '../../src/core/id';
 import { CommandDispatcher, QueryBus } from '../../src/messaging';
 import { Query } from '../../src/core/message';

@@ -1,7 +1,7 @@
 import { Event } from '../../src/core/message';
 import { EventTypeRegistry } from '../../src/core/event-type-registry';
 import { InvalidArgumentError } from '../../src/core/reactive-domain.error';
-import { REDACTED, Redacted, isRedacted } from '../../src/core/redacted';
+import { REDACTED, type Redacted, isRedacted } from '../../src/core/redacted';
 import {
   EncryptionKeyNotFoundError,
   EventDeserializationError,
