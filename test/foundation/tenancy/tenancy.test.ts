@@ -23,14 +23,8 @@ import {
   eventTypeFilter,
   type RecordedEvent,
 } from '../../../src/persistence';
-import {
-  Account,
-  AccountId,
-  Deposited,
-  OpenAccount,
-  SnapshotAccount,
-  registry,
-} from '../repository/fixtures';
+import { Account, AccountId, OpenAccount, SnapshotAccount, registry } from '../repository/fixtures';
+import { Deposited } from '../../support/bank';
 
 function setup() {
   const inner = new InMemoryStreamStore();
@@ -43,7 +37,7 @@ function setup() {
 
 async function open(repository: StreamStoreRepository, deposits: number[] = []): Promise<AccountId> {
   const id = AccountId.create();
-  const account = Account.open(id, new OpenAccount(id));
+  const account = Account.open(id, 'owner', new OpenAccount(id, 'owner'));
   for (const amount of deposits) account.deposit(amount);
   await repository.save(account);
   return id;
@@ -229,7 +223,7 @@ describe('tenantIsolated store', () => {
     });
     const id = AccountId.create();
     await TenantScope.run('acme', async () => {
-      const account = SnapshotAccount.open(id, new OpenAccount(id)) as SnapshotAccount;
+      const account = SnapshotAccount.open(id, 'owner', new OpenAccount(id, 'owner'));
       account.deposit(3);
       await repository.save(account);
     });
@@ -251,7 +245,7 @@ describe('enforceTenant middleware', () => {
       accountId: AccountId,
       readonly tenantId?: string,
     ) {
-      super(accountId);
+      super(accountId, 'owner');
     }
   }
   function run(message: object, metadata = new Map<string, unknown>(), options = {}) {
