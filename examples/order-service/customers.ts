@@ -117,7 +117,7 @@ export class Customer extends AggregateRoot<CustomerId> implements SnapshotSourc
 
 /** Registers the customer command handlers. */
 export function registerCustomerHandlers(
-  dispatcher: CommandDispatcher,
+  dispatcher: Pick<CommandDispatcher, 'register'>,
   repository: CorrelatedRepository,
 ): BusSubscription[] {
   return [
