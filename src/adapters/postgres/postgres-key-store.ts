@@ -35,7 +35,7 @@ export class PostgresKeyStore implements KeyStore {
     this.schema = this.db.schema;
   }
 
-  /** {@inheritDoc KeyStore.currentKey} */
+  /** The newest key of `subject`, creating version 1 if it has none; `SubjectForgottenError` when forgotten. */
   async currentKey(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'PostgresKeyStore.currentKey');
     await this.ensureReady();
@@ -52,7 +52,7 @@ export class PostgresKeyStore implements KeyStore {
     });
   }
 
-  /** {@inheritDoc KeyStore.key} */
+  /** Version `version` of `subject`'s key, or undefined when not held (forgotten, or never created). */
   async key(subject: string, version: number): Promise<SubjectKey | undefined> {
     checkSubject(subject, 'PostgresKeyStore.key');
     checkKeyVersion(version, 'PostgresKeyStore.key');
@@ -65,7 +65,7 @@ export class PostgresKeyStore implements KeyStore {
     return row === undefined ? undefined : toKey(subject, row);
   }
 
-  /** {@inheritDoc KeyStore.isForgotten} */
+  /** True when the subject was forgotten. */
   async isForgotten(subject: string): Promise<boolean> {
     checkSubject(subject, 'PostgresKeyStore.isForgotten');
     await this.ensureReady();
@@ -77,7 +77,7 @@ export class PostgresKeyStore implements KeyStore {
     return rows.length > 0;
   }
 
-  /** {@inheritDoc KeyStore.rotate} */
+  /** Adds a key version for `subject`; `SubjectForgottenError` when forgotten. */
   async rotate(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'PostgresKeyStore.rotate');
     await this.ensureReady();
@@ -93,7 +93,7 @@ export class PostgresKeyStore implements KeyStore {
     });
   }
 
-  /** {@inheritDoc KeyStore.forget} */
+  /** Deletes every key version of `subject` for good and marks it forgotten. Idempotent. */
   async forget(subject: string): Promise<void> {
     checkSubject(subject, 'PostgresKeyStore.forget');
     await this.ensureReady();

@@ -58,7 +58,7 @@ export class SqliteKeyStore implements KeyStore {
     });
   }
 
-  /** {@inheritDoc KeyStore.currentKey} */
+  /** The newest key of `subject`, creating version 1 if it has none; `SubjectForgottenError` when forgotten. */
   async currentKey(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'SqliteKeyStore.currentKey');
     await this.database.whenWritable();
@@ -69,7 +69,7 @@ export class SqliteKeyStore implements KeyStore {
     });
   }
 
-  /** {@inheritDoc KeyStore.key} */
+  /** Version `version` of `subject`'s key, or undefined when not held (forgotten, or never created). */
   async key(subject: string, version: number): Promise<SubjectKey | undefined> {
     checkSubject(subject, 'SqliteKeyStore.key');
     checkKeyVersion(version, 'SqliteKeyStore.key');
@@ -77,7 +77,7 @@ export class SqliteKeyStore implements KeyStore {
     return row === undefined ? undefined : toKey(subject, row);
   }
 
-  /** {@inheritDoc KeyStore.isForgotten} */
+  /** True when the subject was forgotten. */
   async isForgotten(subject: string): Promise<boolean> {
     checkSubject(subject, 'SqliteKeyStore.isForgotten');
     return this.database.read(
@@ -86,7 +86,7 @@ export class SqliteKeyStore implements KeyStore {
     );
   }
 
-  /** {@inheritDoc KeyStore.rotate} */
+  /** Adds a key version for `subject`; `SubjectForgottenError` when forgotten. */
   async rotate(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'SqliteKeyStore.rotate');
     await this.database.whenWritable();
@@ -96,7 +96,7 @@ export class SqliteKeyStore implements KeyStore {
     });
   }
 
-  /** {@inheritDoc KeyStore.forget} */
+  /** Deletes every key version of `subject` for good and marks it forgotten. Idempotent. */
   async forget(subject: string): Promise<void> {
     checkSubject(subject, 'SqliteKeyStore.forget');
     await this.database.whenWritable();
