@@ -1,4 +1,4 @@
-import { Event, EventTypeRegistry, registerProcessManagerEvents } from './reactive-domain';
+import { Event, EventTypeRegistry, registerProcessManagerEvents, type Redacted } from './reactive-domain';
 import type { CustomerId, OrderId, PaymentId, ProductId, WarehouseId } from './ids';
 
 /** One line of an order. Prices are integer cents: money never goes through floating point. */
@@ -140,3 +140,37 @@ export const orderServiceEvents = new EventTypeRegistry()
   .register(FulfillmentStarted, 'FulfillmentStarted');
 // The saga's host records every input it handled in the saga's stream: its event type lives in this registry too.
 registerProcessManagerEvents(orderServiceEvents);
+
+// ---- Customers (personal data) -------------------------------------------------------------------------------------
+
+/**
+ * A customer signed up. `email` and `name` are personal data of the customer: registered below as `personal`, so a
+ * store wrapped with `encryptPersonalData` keeps them encrypted with the customer's key, and once the customer is
+ * forgotten they read back as `Redacted` (hence the type).
+ */
+export class CustomerRegistered extends Event {
+  constructor(
+    readonly customerId: CustomerId,
+    readonly email: string | Redacted,
+    readonly name: string | Redacted,
+  ) {
+    super();
+  }
+}
+/** A customer changed their e-mail address (personal data too). */
+export class CustomerEmailChanged extends Event {
+  constructor(
+    readonly customerId: CustomerId,
+    readonly email: string | Redacted,
+  ) {
+    super();
+  }
+}
+
+orderServiceEvents
+  .register(CustomerRegistered, 'CustomerRegistered', {
+    personal: { subject: 'customerId', fields: ['email', 'name'] },
+  })
+  .register(CustomerEmailChanged, 'CustomerEmailChanged', {
+    personal: { subject: 'customerId', fields: ['email'] },
+  });

@@ -21,6 +21,29 @@ export interface EventTypeOptions {
    * built-in fast path.
    */
   readonly useClassTransformer?: boolean;
+  /**
+   * Marks fields as personal data owned by a subject (a data owner, e.g. a customer): stores that encrypt personal
+   * data (`encryptPersonalData`) encrypt these fields with the subject's key, and forgetting the subject makes them
+   * read back as a `Redacted` marker. See {@link PersonalDataSpec}.
+   */
+  readonly personal?: PersonalDataSpec;
+}
+
+/**
+ * Which top-level fields of an event are personal data, and which field names their owner.
+ *
+ * @example
+ * ```ts
+ * registry.register(CustomerRegistered, 'CustomerRegistered', {
+ *   personal: { subject: 'customerId', fields: ['email', 'name'] },
+ * });
+ * ```
+ */
+export interface PersonalDataSpec {
+  /** The field holding the subject id (a non-empty string in every event of the type). It is stored in clear. */
+  readonly subject: string;
+  /** The personal fields (top-level field names; not the subject field, not the message ids). */
+  readonly fields: readonly string[];
 }
 
 /** What the registry knows about one event type. */
@@ -37,6 +60,8 @@ export interface EventTypeEntry<T extends object = object> {
   readonly upcasters: { readonly [fromVersion: number]: Upcaster };
   /** True when payloads are restored with class-transformer instead of the built-in fast path. */
   readonly useClassTransformer: boolean;
+  /** The personal fields and their subject field; undefined when the type holds no personal data. */
+  readonly personal: PersonalDataSpec | undefined;
 }
 
 /** A class or a type name was registered twice, or under two names. */
@@ -82,6 +107,39 @@ export class UnknownEventTypeError extends ReactiveDomainError {
 
 function describeType(type: unknown): string {
   return typeof type === 'function' ? type.name || 'anonymous class' : describeValue(type);
+}
+
+// Message ids live in metadata, and prototype-touching names are never stored fields.
+const MESSAGE_ID_FIELDS = new Set([
+  'msgId',
+  'correlationId',
+  'causationId',
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+const FIELD_NAME = /^[A-Za-z_$][\w$]*$/;
+
+/** Validates a personal-data spec at registration (so a typo fails at startup, not at the first save). */
+function checkPersonal(name: string, spec: PersonalDataSpec): PersonalDataSpec {
+  const fail = (reason: string): never => {
+    throw new InvalidArgumentError(`register(${name}): personal ${reason}`);
+  };
+  if (typeof spec !== 'object' || spec === null)
+    fail(`must be { subject, fields }, got ${describeValue(spec)}`);
+  const { subject, fields } = spec;
+  if (typeof subject !== 'string' || !FIELD_NAME.test(subject) || MESSAGE_ID_FIELDS.has(subject))
+    fail(`subject must name a top-level field (not a message id), got ${describeValue(subject)}`);
+  if (!Array.isArray(fields) || fields.length === 0) fail('fields must be a non-empty array of field names');
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (typeof field !== 'string' || !FIELD_NAME.test(field) || MESSAGE_ID_FIELDS.has(field))
+      fail(`fields: ${describeValue(field)} is not a top-level field name (message ids cannot be personal)`);
+    if (field === subject) fail(`fields: the subject field ${subject} cannot itself be encrypted`);
+    if (seen.has(field)) fail(`fields: ${field} is listed twice`);
+    seen.add(field);
+  }
+  return Object.freeze({ subject, fields: Object.freeze([...fields]) });
 }
 
 const TYPE_NAME = /^[A-Za-z_$][\w$.:-]*$/;
@@ -130,6 +188,7 @@ export class EventTypeRegistry {
         );
       }
     }
+    const personal = options.personal === undefined ? undefined : checkPersonal(name, options.personal);
     const existingForType = this.byType.get(type);
     if (existingForType) {
       throw new DuplicateEventTypeError(
@@ -151,6 +210,7 @@ export class EventTypeRegistry {
       fields: options.fields,
       upcasters: Object.freeze({ ...options.upcasters }),
       useClassTransformer: options.useClassTransformer ?? false,
+      personal,
     });
     this.byType.set(type, entry);
     this.byName.set(name, entry);

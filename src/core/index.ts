@@ -9,3 +9,4 @@ export * from './event-driven-state-machine';
 export * from './aggregate-root';
 export * from './child-entity';
 export { CONVENTION_PREFIX, conventionMethodName } from './class-routes';
+export * from './redacted';

@@ -45,3 +45,15 @@ export function describeValue(value: unknown): string {
   const ctor = (value as { constructor?: { name?: string } }).constructor;
   return ctor && ctor !== Object ? `[object ${ctor.name ?? 'Object'}]` : '[object]';
 }
+
+/**
+ * Makes `keys` of an error non-enumerable: code still reads them (`error.command`, `error.event`), but
+ * `JSON.stringify(error)` and log serializers that copy enumerable properties leave them out. For properties holding
+ * a message or a stored event, whose fields may be personal data.
+ */
+export function keepOutOfLogs(error: Error, ...keys: readonly string[]): void {
+  for (const key of keys) {
+    const descriptor = Object.getOwnPropertyDescriptor(error, key);
+    if (descriptor?.enumerable) Object.defineProperty(error, key, { ...descriptor, enumerable: false });
+  }
+}

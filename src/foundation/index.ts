@@ -3,3 +3,4 @@ export * from './snapshots';
 export * from './subscriptions';
 export * from './read-models';
 export * from './process-managers';
+export * from './tenancy';

@@ -1,4 +1,9 @@
-import { InvalidArgumentError, ReactiveDomainError, describeValue } from '../core/reactive-domain.error';
+import {
+  InvalidArgumentError,
+  ReactiveDomainError,
+  describeValue,
+  keepOutOfLogs,
+} from '../core/reactive-domain.error';
 import type { Message } from '../core/message';
 import { describeMessage as commandLabel, describeType } from './describe-type';
 
@@ -29,6 +34,7 @@ export class CommandError extends ReactiveDomainError {
       `Command ${commandLabel(command)} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
+    keepOutOfLogs(this, 'command'); // its fields may be personal data
   }
 }
 
@@ -40,6 +46,7 @@ export class CommandNotHandledError extends ReactiveDomainError {
     readonly command: Message,
   ) {
     super(`No handler is registered for command ${commandLabel(command)}`);
+    keepOutOfLogs(this, 'command'); // its fields may be personal data
   }
 }
 
@@ -53,6 +60,7 @@ export class CommandTimedOutError extends ReactiveDomainError {
     readonly timeoutMs: number,
   ) {
     super(`Command ${commandLabel(command)} timed out after ${timeoutMs} ms`);
+    keepOutOfLogs(this, 'command'); // its fields may be personal data
   }
 }
 
@@ -68,6 +76,7 @@ export class CommandCanceledError extends ReactiveDomainError {
     reason?: unknown,
   ) {
     super(`Command ${commandLabel(command)} was canceled by the caller`, { cause: reason });
+    keepOutOfLogs(this, 'command'); // its fields may be personal data
   }
 }
 

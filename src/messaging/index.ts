@@ -12,3 +12,6 @@ export * from './command-dispatcher';
 export * from './query-bus';
 export * from './queued-handler';
 export * from './saga-operators';
+export * from './authorization.errors';
+export * from './principal-scope';
+export * from './authorization';

@@ -1,4 +1,4 @@
-import { ReactiveDomainError } from '../core/reactive-domain.error';
+import { ReactiveDomainError, keepOutOfLogs } from '../core/reactive-domain.error';
 import type { Message } from '../core/message';
 import { describeType } from './describe-type';
 
@@ -10,5 +10,6 @@ export class QueryNotHandledError extends ReactiveDomainError {
     readonly query: Message,
   ) {
     super(`No handler is registered for query ${describeType((query as object).constructor)} ${query.msgId}`);
+    keepOutOfLogs(this, 'query'); // its fields may be personal data
   }
 }

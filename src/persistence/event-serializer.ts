@@ -23,6 +23,8 @@ import {
 } from './field-codec';
 import { requireOptionalPackage } from './optional-package';
 import type { EventData, RecordedEvent } from './stream-store';
+import { REDACTED, Redacted } from '../core/redacted';
+import { isEncryptedField, isRedactionMarker, redactionMarker } from './personal-data-cipher';
 
 /** Options of {@link EventSerializer}. */
 export interface EventSerializerOptions {
@@ -158,6 +160,18 @@ export class EventSerializer {
     const correlationId = optionalString(source.correlationId, entry.name, 'correlationId');
     const causationId = optionalString(source.causationId, entry.name, 'causationId');
 
+    // A forgotten (Redacted) personal field is written back as the redaction marker, never as data.
+    let redacted: string[] | undefined;
+    if (entry.personal !== undefined) {
+      for (const field of entry.personal.fields) {
+        if ((event as Record<string, unknown>)[field] instanceof Redacted) (redacted ??= []).push(field);
+      }
+      if (redacted !== undefined) {
+        const copy = Object.assign(Object.create(Object.getPrototypeOf(event) as object) as object, event);
+        for (const field of redacted) delete (copy as Record<string, unknown>)[field];
+        event = copy;
+      }
+    }
     let payload: Record<string, unknown>;
     if (entry.useClassTransformer) {
       payload = classTransformer(entry.name).instanceToPlain(event) as Record<string, unknown>;
@@ -171,6 +185,7 @@ export class EventSerializer {
         throw toSerializationError(error, entry.name);
       }
     }
+    if (redacted !== undefined) for (const field of redacted) payload[field] = redactionMarker();
     let data: string;
     try {
       data = JSON.stringify(payload);
@@ -347,6 +362,7 @@ export class EventSerializer {
       payload = next as Record<string, unknown>;
     }
 
+    const redacted = entry.personal === undefined ? undefined : takeRedacted(recorded, payload);
     let event: Record<string, unknown>;
     if (entry.useClassTransformer) {
       const { plainToInstance } = classTransformer(entry.name);
@@ -384,6 +400,7 @@ export class EventSerializer {
         );
       }
     }
+    if (redacted !== undefined) for (const field of redacted) event[field] = REDACTED;
     return event;
   }
 
@@ -408,6 +425,30 @@ export class EventSerializer {
     }
     return compiled;
   }
+}
+
+/**
+ * Removes the redaction markers from the payload of a type with personal fields and returns their field names (they
+ * are restored as `Redacted`, bypassing the field schema). A field still encrypted means the events were read
+ * without decryption: a typed error, never ciphertext handed to a domain object.
+ */
+function takeRedacted(recorded: RecordedEvent, payload: Record<string, unknown>): string[] | undefined {
+  let redacted: string[] | undefined;
+  for (const field of Object.keys(payload)) {
+    const value = payload[field];
+    if (typeof value !== 'object' || value === null) continue;
+    if (isRedactionMarker(value)) {
+      (redacted ??= []).push(field);
+      delete payload[field];
+    } else if (isEncryptedField(value)) {
+      failStored(
+        recorded,
+        'payload',
+        `field ${field} is encrypted: read events of types with personal fields through a store wrapped with encryptPersonalData (or decrypt them with its PersonalDataCipher)`,
+      );
+    }
+  }
+  return redacted;
 }
 
 function optionalString(value: unknown, typeName: string, field: string): string | undefined {
@@ -504,7 +545,9 @@ function parseObject(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    failStored(recorded, what, 'is not valid JSON', error);
+    // Not the SyntaxError itself as the cause: V8 quotes the input text in it, and stored text may be personal data.
+    void error;
+    failStored(recorded, what, 'is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     failStored(

@@ -320,7 +320,8 @@ function compileDecoder(spec: FieldSpec): Decoder {
         throw new FieldCodecError(`expected an ISO date string, got ${describeKind(value)}`);
       const date = new Date(value);
       if (Number.isNaN(date.getTime()))
-        throw new FieldCodecError(`${JSON.stringify(value)} is not a valid date`);
+        // The value is not quoted: stored fields may be personal data.
+        throw new FieldCodecError(`a string of ${value.length} characters is not a valid date`);
       return date;
     };
   }

@@ -18,3 +18,7 @@ export * from './stream-name-builder';
 export * from './stream-readers';
 export * from './optional-package';
 export * from './optional-package.errors';
+export * from './personal-data.errors';
+export * from './key-store';
+export * from './personal-data-cipher';
+export * from './encrypting-stream-store';

@@ -6,6 +6,7 @@ import type { BusSubscription } from '../messaging/in-memory-bus';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../messaging/command-dispatcher';
 import { Canceled, type CommandResponse, Fail, Success } from '../messaging/command-messages';
 import { CommandCanceledError, CommandError, CommandTimedOutError } from '../messaging/command.errors';
+import { TenantScope } from '../foundation/tenancy/tenant-scope';
 import { validTimeoutMs } from './deadline';
 import { describeReason } from './delivery-runner';
 import type { InboxStore } from './inbox-store';
@@ -143,10 +144,19 @@ export async function serveRemoteCommands(options: ServeRemoteCommandsOptions): 
     running.set(request.messageId, controller);
     try {
       await reply(request, { commandId: request.messageId, kind: 'ack', cancelTo });
-      const response = await options.dispatcher.trySend(command, {
-        timeoutMs: left,
-        signal: controller.signal,
-      });
+      const run = () => options.dispatcher.trySend(command, { timeoutMs: left, signal: controller.signal });
+      // The sender's tenant (rd-tenant) becomes the handler's tenant scope, where tenancy middleware checks it.
+      let response: CommandResponse;
+      if (request.tenant === undefined) response = await run();
+      else {
+        try {
+          TenantScope.check(request.tenant);
+        } catch (error) {
+          await reply(request, replyOf(request.messageId, new Fail(command, error)));
+          return;
+        }
+        response = await TenantScope.run(request.tenant, run);
+      }
       await reply(request, replyOf(request.messageId, response));
     } finally {
       running.delete(request.messageId);
@@ -185,7 +195,7 @@ export interface RemoteCommandSenderOptions {
   readonly codec?: MessageCodec;
   /** Timeout of sends without their own (default 30 s, as the local dispatcher). */
   readonly defaultTimeoutMs?: number;
-  /** Tenant and trace context of a command. */
+  /** Tenant and trace context of a command (default: the tenant of the current `TenantScope`, if any). */
   readonly contextOf?: (command: Command) => MessageContext;
 }
 
@@ -276,7 +286,12 @@ export class RemoteCommandSender {
     const signal = options?.signal;
     if (signal?.aborted)
       return new Canceled(command, new CommandCanceledError(command, signal.reason), 'aborted');
-    const encoded = this.codec.encode(command, this.options.contextOf?.(command));
+    const tenant = TenantScope.current();
+    const encoded = this.codec.encode(
+      command,
+      // Without a contextOf, the caller's tenant scope travels with the command.
+      this.options.contextOf?.(command) ?? (tenant === undefined ? undefined : { tenant }),
+    );
     const message: TransportMessage = {
       ...encoded,
       headers: { [REPLY_TO]: this.replyTopic, [DEADLINE]: String(Date.now() + timeoutMs) },

@@ -403,7 +403,7 @@ describe('EventSerializer.deserialize', () => {
       [
         'a Date field that is not a date',
         raw('OrderPlaced', '{"placedAt":"yesterday"}'),
-        'field placedAt: "yesterday" is not a valid date',
+        'field placedAt: a string of 9 characters is not a valid date',
       ],
       [
         'a Date field that is a number',

@@ -41,3 +41,4 @@ export {
   PostgresProjectionTransactions,
   PROJECTION_CHECKPOINT_KEY,
 } from './postgres-projection-transactions';
+export { PostgresKeyStore } from './postgres-key-store';

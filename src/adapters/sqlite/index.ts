@@ -28,3 +28,4 @@ export {
   mapSqliteError,
   sqliteCodeOf,
 } from './sqlite.errors';
+export { SqliteKeyStore } from './sqlite-key-store';

@@ -1,5 +1,5 @@
 import type { Command } from '../../core/message';
-import { ReactiveDomainError } from '../../core/reactive-domain.error';
+import { ReactiveDomainError, keepOutOfLogs } from '../../core/reactive-domain.error';
 import { causeText } from '../subscriptions/listener.errors';
 
 /** A command a process manager queued could not be sent. */
@@ -18,5 +18,6 @@ export class ProcessCommandError extends ReactiveDomainError {
       `Process manager ${processManager} ${JSON.stringify(processId)}: sending ${command.constructor.name} (${command.msgId}) failed: ${causeText(options?.cause)}`,
       options,
     );
+    keepOutOfLogs(this, 'command'); // its fields may be personal data
   }
 }

@@ -1,4 +1,4 @@
-import { ReactiveDomainError } from '../../core/reactive-domain.error';
+import { ReactiveDomainError, keepOutOfLogs } from '../../core/reactive-domain.error';
 import type { RecordedEvent } from '../../persistence/stream-store';
 import { describeCheckpoint, type Checkpoint } from '../subscriptions/checkpoint';
 import { causeText, describeEventAt } from '../subscriptions/listener.errors';
@@ -23,6 +23,7 @@ export class ReadModelHandlerError extends ReactiveDomainError {
       `Read model ${JSON.stringify(model)} (${source}) failed on ${describeEventAt(event)}: ${causeText(options?.cause)}`,
       options,
     );
+    keepOutOfLogs(this, 'event'); // its fields may be personal data
   }
   /** Stream of the failed event. */
   get streamName(): string {
@@ -48,6 +49,7 @@ export class EventParkedError extends ReactiveDomainError {
       `Read model ${JSON.stringify(model)} parked ${describeEventAt(event)}: ${causeText(options?.cause)}`,
       options,
     );
+    keepOutOfLogs(this, 'event'); // its fields may be personal data
   }
 }
 

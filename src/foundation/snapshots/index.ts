@@ -3,3 +3,4 @@ export * from './in-memory-snapshot-store';
 export * from './stream-snapshot-store';
 export * from './snapshot-codec';
 export * from './snapshot.errors';
+export * from './encrypted-snapshot-store';

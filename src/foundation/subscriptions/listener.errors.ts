@@ -1,4 +1,4 @@
-import { ReactiveDomainError } from '../../core/reactive-domain.error';
+import { ReactiveDomainError, keepOutOfLogs } from '../../core/reactive-domain.error';
 import type { RecordedEvent } from '../../persistence/stream-store';
 
 /** Where an event came from, for error messages: `"Deposited" at "account-1"@3 (position 4096)`. */
@@ -42,6 +42,7 @@ export class ListenerHandlerError extends ReactiveDomainError {
       `Listener on ${source}: handler failed on ${describeEventAt(event)}: ${causeText(options?.cause)}`,
       options,
     );
+    keepOutOfLogs(this, 'event'); // its fields may be personal data
   }
 }
 
