@@ -7,7 +7,7 @@ import {
 } from './postgres.errors';
 
 /** The schema version this library writes and needs. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Number of `$all` positions per transaction: position = transaction id × 2^20 + index in the transaction. */
 export const POSITIONS_PER_TRANSACTION = 1n << 20n;
@@ -204,6 +204,40 @@ BEGIN
   IF p_notify THEN PERFORM pg_notify('${channel}', ''); END IF;
 END
 $fn$;
+`;
+    },
+  },
+  {
+    version: 2,
+    description: 'inbox and outbox of the transport',
+    sql: (schema) => {
+      const s = `"${schema}"`;
+      return `
+-- Inbox: the ids of the messages each consumer handled, inserted in the same transaction as the handler's effects
+-- (PostgresInboxStore), so a redelivered message finds its id and has no second effect. seq orders a consumer's
+-- ids for the per-consumer bound; received_at for the age bound.
+CREATE TABLE IF NOT EXISTS ${s}.inbox (
+  consumer    text        NOT NULL,
+  message_id  text        NOT NULL,
+  seq         bigint      GENERATED ALWAYS AS IDENTITY,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, message_id)
+);
+CREATE INDEX IF NOT EXISTS inbox_consumer_seq ON ${s}.inbox (consumer, seq);
+CREATE INDEX IF NOT EXISTS inbox_received_at ON ${s}.inbox (received_at);
+
+-- Outbox: messages that are not events (a command to another service), inserted in the same transaction as the
+-- append that decided them (PostgresOutboxStore), deleted once the broker confirmed them (OutboxRelay).
+-- envelope: JSON text of the message's optional fields (metadata, correlation, causation, tenant, trace, headers).
+CREATE TABLE IF NOT EXISTS ${s}.outbox (
+  sequence    bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  topic       text        NOT NULL,
+  message_id  text        NOT NULL,
+  type        text        NOT NULL,
+  body        text        NOT NULL,
+  envelope    text        NOT NULL,
+  enqueued_at timestamptz NOT NULL DEFAULT now()
+);
 `;
     },
   },

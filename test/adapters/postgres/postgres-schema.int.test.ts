@@ -40,8 +40,21 @@ describeWithServer('postgres', 'PostgreSQL schema and the checkpoint and snapsho
       expect(results.map((r) => r.to)).toEqual([SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION]);
       expect(results.filter((r) => r.from === 0)).toHaveLength(1);
       expect(await migrate({ pool, schema })).toEqual({ schema, from: SCHEMA_VERSION, to: SCHEMA_VERSION });
-      const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_version`);
-      expect(rows).toEqual([{ version: 1 }]);
+      const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_version ORDER BY version`);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    });
+
+    it('upgrades a version-1 schema to version 2 in place (the inbox and outbox tables are added, events kept)', async () => {
+      const schema = track(uniqueSchema());
+      await migrate({ pool, schema });
+      // Take the schema back to what version 1 created: no inbox/outbox tables, one version row.
+      await pool.query(`DROP TABLE "${schema}".inbox, "${schema}".outbox`);
+      await pool.query(`DELETE FROM "${schema}".schema_version WHERE version = 2`);
+      expect(await migrate({ pool, schema })).toEqual({ schema, from: 1, to: 2 });
+      const { rows } = await pool.query(
+        `SELECT to_regclass('"${schema}".inbox')::text AS inbox, to_regclass('"${schema}".outbox')::text AS outbox`,
+      );
+      expect(rows[0]).toEqual({ inbox: `${schema}.inbox`, outbox: `${schema}.outbox` });
     });
 
     it('a store on a schema that was never migrated fails with SchemaNotMigratedError, then works after migrate()', async () => {
