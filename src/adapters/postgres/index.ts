@@ -1,5 +1,6 @@
 /**
- * `reactive-domain/postgres`: the event store, checkpoints, snapshots and durable read models on PostgreSQL 13+.
+ * `reactive-domain/postgres`: the event store, checkpoints, snapshots, durable read models, and the transport inbox
+ * and outbox on PostgreSQL 13+.
  *
  * `pg` (node-postgres 8) is an optional peer dependency, loaded only when a store connects
  * ({@link PgPackageMissingError} when it is absent). Run {@link migrate} once (or `schema.sql`), then use the stores.
@@ -42,3 +43,5 @@ export {
   PROJECTION_CHECKPOINT_KEY,
 } from './postgres-projection-transactions';
 export { PostgresKeyStore } from './postgres-key-store';
+export { PostgresInboxStore, type PostgresInboxStoreOptions } from './postgres-inbox-store';
+export { PostgresOutboxStore } from './postgres-outbox-store';
