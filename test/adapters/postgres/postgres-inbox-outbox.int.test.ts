@@ -336,6 +336,31 @@ describeWithServer('postgres', 'PostgresOutboxStore', () => {
     await transport.close();
   });
 
+  it('an inbox effect can enqueue outbox messages in its transaction: a duplicate enqueues nothing more', async () => {
+    const inbox = new PostgresInboxStore({ pool, schema });
+    try {
+      const incoming = newId();
+      const reply = message();
+      const handle = () =>
+        inbox.handleOnce('warehouse', incoming, (tx) =>
+          outbox.enqueue(tx, [{ topic: 'payments.commands', message: reply }]),
+        );
+      await expect(
+        inbox.handleOnce('warehouse', incoming, async (tx) => {
+          await outbox.enqueue(tx, [{ topic: 'payments.commands', message: reply }]);
+          throw new Error('handler failed after enqueueing');
+        }),
+      ).rejects.toThrow('handler failed after enqueueing');
+      expect(await outboxCount()).toBe(0);
+      expect((await handle()).status).toBe('handled');
+      expect((await handle()).status).toBe('duplicate');
+      expect((await outbox.pending(10)).map((e) => e.message.messageId)).toEqual([reply.messageId]);
+      await outbox.markSent((await outbox.pending(10)).map((e) => e.sequence));
+    } finally {
+      await inbox.close();
+    }
+  });
+
   it('an invalid entry is refused before anything is written', async () => {
     const client = await pool.connect();
     try {
