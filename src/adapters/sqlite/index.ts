@@ -1,6 +1,6 @@
 /**
- * `reactive-domain/sqlite`: the stream, checkpoint and snapshot stores on SQLite (one file, WAL, durable by
- * default). `better-sqlite3` 12 is an optional peer, loaded when a database is opened.
+ * `reactive-domain/sqlite`: the stream, checkpoint and snapshot stores and the transport inbox and outbox on SQLite
+ * (one file, WAL, durable by default). `better-sqlite3` 12 is an optional peer, loaded when a database is opened.
  * @packageDocumentation
  */
 export {
@@ -13,6 +13,8 @@ export { SqliteStreamStore, type SqliteStreamStoreOptions } from './sqlite-strea
 export { SqliteCheckpointStore } from './sqlite-checkpoint-store';
 export { SqliteSnapshotStore } from './sqlite-snapshot-store';
 export { SqliteProjectionTransactions } from './sqlite-projection-transactions';
+export { SqliteInboxStore, type SqliteInboxStoreOptions } from './sqlite-inbox-store';
+export { SqliteOutboxStore } from './sqlite-outbox-store';
 export {
   SqliteBusyError,
   SqliteCorruptError,

@@ -24,6 +24,8 @@ export const LIBRARY_TABLES = [
   'rd_checkpoints',
   'rd_projection_checkpoints',
   'rd_snapshots',
+  'rd_inbox',
+  'rd_outbox',
 ] as const;
 
 /** @internal */
@@ -77,6 +79,36 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
         snapshot    TEXT    NOT NULL,
         updated     INTEGER NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    description: 'inbox and outbox of the transport',
+    sql: `
+      -- Inbox: the ids of the messages each consumer handled, inserted in the same transaction as the handler's
+      -- effects (SqliteInboxStore). seq (the rowid) orders a consumer's ids for the per-consumer bound.
+      CREATE TABLE rd_inbox (
+        seq        INTEGER PRIMARY KEY,
+        consumer   TEXT    NOT NULL,
+        message_id TEXT    NOT NULL,
+        received   INTEGER NOT NULL,
+        UNIQUE (consumer, message_id)
+      );
+      CREATE INDEX rd_inbox_consumer_seq ON rd_inbox (consumer, seq);
+      CREATE INDEX rd_inbox_received ON rd_inbox (received);
+
+      -- Outbox: messages that are not events, inserted in the same transaction as the append that decided them
+      -- (SqliteOutboxStore), deleted once the broker confirmed them. AUTOINCREMENT: a sequence is never reused, so
+      -- a late markSent can never delete a newer entry. envelope: JSON of the message's optional fields.
+      CREATE TABLE rd_outbox (
+        sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic      TEXT    NOT NULL,
+        message_id TEXT    NOT NULL,
+        type       TEXT    NOT NULL,
+        body       TEXT    NOT NULL,
+        envelope   TEXT    NOT NULL,
+        enqueued   INTEGER NOT NULL
+      );
     `,
   },
 ];

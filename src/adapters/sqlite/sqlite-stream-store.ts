@@ -14,6 +14,9 @@ import {
   type StreamPageRequest,
 } from '../../persistence/stream-store-base';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../persistence/stream-store.errors';
+import { assertExpectedVersion } from '../../persistence/expected-version';
+import { assertEventList, assertWritableStream } from '../../persistence/stream-store-arguments';
+import { InvalidArgumentError } from '../../core/reactive-domain.error';
 import { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database';
 import { mapSqliteError } from './sqlite.errors';
 
@@ -128,6 +131,50 @@ export class SqliteStreamStore extends StreamStoreBase {
   /** Number of events in `$all` (system events included): e.g. to tell a fresh file from one with history. */
   async countEvents(): Promise<number> {
     return this.database.read('count events', () => this.statements.countEvents.get()!.count);
+  }
+
+  /**
+   * Appends inside the caller's synchronous {@link SqliteDatabase.writeTransaction} on this store's database, so the
+   * events commit together with what else the transaction writes (an outbox entry: `SqliteOutboxStore.enqueueSync`,
+   * a read model's rows): all or nothing. Same checks and errors as `appendToStream`; the subscriptions are woken
+   * once the transaction has ended (a rolled-back append wakes them for nothing).
+   *
+   * Refused (`InvalidArgumentError`) outside such a transaction and inside an asynchronous one
+   * ({@link SqliteDatabase.asyncWriteTransaction}): during its awaits the store's own readers, on the same
+   * connection, would see the uncommitted events and could deliver events that are then rolled back.
+   *
+   * @example
+   * ```ts
+   * database.writeTransaction('place order', (tx) => {
+   *   store.appendInTransaction(tx, 'order-1', ExpectedVersion.NoStream, events);
+   *   outbox.enqueueSync(tx, [{ topic: 'warehouse.commands', message }]);
+   * });
+   * ```
+   */
+  appendInTransaction(
+    tx: BetterSqlite3.Database,
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+  ): AppendResult {
+    this.assertOpen();
+    assertWritableStream(streamName);
+    assertExpectedVersion(expectedVersion, streamName);
+    assertEventList(events, streamName);
+    if (tx !== this.database.connection || !tx.inTransaction || this.database.hasOpenAsyncTransaction)
+      throw new InvalidArgumentError(
+        `appendInTransaction to ${JSON.stringify(streamName)}: tx must be the connection handed to ` +
+          "this store's database.writeTransaction(work), used inside it",
+      );
+    let result: AppendResult;
+    try {
+      result = this.appendNow(streamName, expectedVersion, events);
+    } catch (error) {
+      throw this.mapError(error, `append to ${JSON.stringify(streamName)}`);
+    }
+    // Waiters resume in a later microtask, after the synchronous transaction has committed or rolled back.
+    if (events.length > 0) this.changes.notify();
+    return result;
   }
 
   protected async appendEvents(

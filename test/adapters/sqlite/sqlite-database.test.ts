@@ -50,17 +50,41 @@ describe('SqliteDatabase', () => {
   it('creates the schema once: WAL, FULL by default, NORMAL on request, migrations recorded and idempotent', () => {
     const file = fileNamed('fresh');
     const first = SqliteDatabase.open(file);
-    expect(first.schemaVersion).toBe(1);
+    expect(first.schemaVersion).toBe(2);
     expect(first.connection.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(first.connection.pragma('synchronous', { simple: true })).toBe(2); // FULL
     first.close();
     const second = SqliteDatabase.open({ path: file, synchronous: 'NORMAL' });
     expect(second.connection.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    expect(second.connection.prepare('SELECT version FROM rd_schema_migrations').all()).toEqual([
-      { version: 1 },
-    ]);
+    expect(
+      second.connection.prepare('SELECT version FROM rd_schema_migrations ORDER BY version').all(),
+    ).toEqual([{ version: 1 }, { version: 2 }]);
     second.close();
     second.close(); // idempotent
+  });
+
+  it('upgrades a version-1 file in place: the inbox and outbox tables are added, the events kept', () => {
+    const file = fileNamed('v1');
+    SqliteDatabase.open(file).close();
+    // Take the file back to what version 1 created.
+    const raw = new Database(file);
+    raw.exec('DROP TABLE rd_inbox; DROP TABLE rd_outbox; DELETE FROM rd_schema_migrations WHERE version = 2');
+    raw.exec(
+      "INSERT INTO rd_events (stream_name, revision, event_id, type, data, metadata, created) VALUES ('kept-1', 0, 'e', 'T', '{}', '{}', 0)",
+    );
+    raw.close();
+    const upgraded = SqliteDatabase.open(file);
+    try {
+      expect(upgraded.schemaVersion).toBe(2);
+      const tables = upgraded.connection
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('rd_inbox', 'rd_outbox')")
+        .pluck()
+        .all();
+      expect(tables.sort()).toEqual(['rd_inbox', 'rd_outbox']);
+      expect(upgraded.connection.prepare('SELECT count(*) FROM rd_events').pluck().get()).toBe(1);
+    } finally {
+      upgraded.close();
+    }
   });
 
   it('refuses bad options with InvalidArgumentError', () => {
@@ -100,7 +124,7 @@ describe('SqliteDatabase', () => {
     other.exec('CREATE TABLE order_summaries (id TEXT PRIMARY KEY)');
     other.close();
     const database = SqliteDatabase.open(file);
-    expect(database.schemaVersion).toBe(1);
+    expect(database.schemaVersion).toBe(2);
     database.close();
   });
 
@@ -116,7 +140,7 @@ describe('SqliteDatabase', () => {
     const before = hashOf(file);
     const error = failureOf(() => SqliteDatabase.open(file));
     expect(error).toBeInstanceOf(SqliteSchemaTooNewError);
-    expect(error).toMatchObject({ code: 'SQLITE_SCHEMA_TOO_NEW', found: 99, supported: 1 });
+    expect(error).toMatchObject({ code: 'SQLITE_SCHEMA_TOO_NEW', found: 99, supported: 2 });
     expect(hashOf(file)).toBe(before); // not even switched to WAL
   });
 
