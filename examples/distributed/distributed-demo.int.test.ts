@@ -18,6 +18,8 @@ async function demo(broker: 'nats' | 'rabbitmq'): Promise<string> {
 
 function expectStory(out: string): void {
   expect(out).toMatch(/\[warehouse\+payment\] ready/);
+  expect(out).toMatch(/\[orders\] store: SQLite .*orders\.sqlite, inbox in the same file/);
+  expect(out).toMatch(/\[warehouse\+payment\] store: SQLite .*warehouse-payment\.sqlite/);
   expect(out).toMatch(/\[warehouse\+payment\] received ReserveStock/);
   expect(out).toMatch(/ReserveStock +…[0-9a-f]{6} +command, handled over there +caused by OrderPlaced/);
   expect(out).toMatch(/StockReserved +…[0-9a-f]{6} +event, from the other process +caused by ReserveStock/);

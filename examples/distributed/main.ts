@@ -3,13 +3,16 @@
  *
  * Starts two processes that share nothing but the broker: the order service (orders, order list, fulfillment saga)
  * and the warehouse and payment side. The saga's commands cross to the other process and its events come back;
- * the order service prints the correlation chain of an order across both. Each process has its own in-memory
- * store. Exits 0 when both processes did, and stops every process it started, whatever happens.
+ * the order service prints the correlation chain of an order across both. Each process has its own SQLite file (in
+ * a temporary directory of the run, removed at the end). Exits 0 when both processes did, and stops every process it
+ * started, whatever happens.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { NatsTransport, RabbitMqTransport } from './reactive-domain-brokers';
 
 const WATCHDOG_MS = 60_000;
@@ -21,7 +24,8 @@ if (broker !== 'nats' && broker !== 'rabbitmq') {
   process.exit(2);
 }
 const run = randomUUID().slice(0, 8);
-const env = { ...process.env, DEMO_BROKER: broker, DEMO_RUN: run };
+const dataDir = mkdtempSync(join(tmpdir(), `rd-distributed-${run}-`));
+const env = { ...process.env, DEMO_BROKER: broker, DEMO_RUN: run, DEMO_DATA_DIR: dataDir };
 const children: ChildProcess[] = [];
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -51,6 +55,7 @@ function start(
 function stopAll(): void {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
 }
 process.once('exit', stopAll);
 

@@ -1,8 +1,9 @@
 /**
  * The order service: its own store, the Order aggregate, the order list and the fulfillment saga. The saga's
  * warehouse and payment commands go to the other process through the broker (`forwardCommands`), and that
- * process's events come back through the broker into this store (deduplicated by an inbox), where the saga
- * follows them as before. Exits 0 when every expected outcome was observed and the correlation chain of an order is
+ * process's events come back through the broker into this store, where the saga follows them as before: each
+ * received event is appended in the same SQLite transaction as its id in the inbox, so a redelivered one is never
+ * appended twice. Exits 0 when every expected outcome was observed and the correlation chain of an order is
  * unbroken across both processes.
  */
 import {
@@ -10,8 +11,6 @@ import {
   CorrelatedRepository,
   EventSerializer,
   ExpectedVersion,
-  InMemoryInboxStore,
-  InMemoryStreamStore,
   ListenerSources,
   MessageBuilder,
   ProcessManagerHost,
@@ -19,10 +18,10 @@ import {
   RemoteCommandSender,
   StreamStoreRepository,
   forwardCommands,
-  withInbox,
   type Command,
   type RecordedEvent,
 } from '../order-service/reactive-domain';
+import { SqliteDatabase, SqliteInboxStore, SqliteStreamStore } from '../order-service/reactive-domain-sqlite';
 import { CancelOrder, ConfirmOrder, PlaceOrder, StockProduct } from '../order-service/commands';
 import { OrderLine, orderServiceEvents } from '../order-service/events';
 import { fulfillmentInputs, OrderFulfillment } from '../order-service/fulfillment';
@@ -36,6 +35,7 @@ import {
   cleanUpBroker,
   codec,
   connectBroker,
+  dataFile,
   log,
   remoteCommandTypes,
   short,
@@ -54,8 +54,10 @@ async function main(): Promise<void> {
   }, WATCHDOG_MS);
   watchdog.unref();
 
-  // In-memory store of this process (the SQLite adapter is not on main yet).
-  const store = new InMemoryStreamStore();
+  // This process's own SQLite file: its events, and the inbox of the events it receives.
+  const database = SqliteDatabase.open(dataFile('orders.sqlite'));
+  const store = new SqliteStreamStore({ database });
+  log(`store: SQLite ${database.path}, inbox in the same file`);
   const serializer = new EventSerializer({ registry: orderServiceEvents });
   const repository = new StreamStoreRepository({ store, serializer });
   const correlated = new CorrelatedRepository(repository);
@@ -85,24 +87,27 @@ async function main(): Promise<void> {
   await sender.start();
   forwardCommands({ dispatcher, sender, types: remoteCommandTypes });
 
-  // The other side's events, into this store under their own stream names, once each.
-  const inbox = new InMemoryInboxStore();
+  // The other side's events, into this store under their own stream names, once each: the append and the inbox
+  // record commit in one SQLite transaction.
+  const inbox = new SqliteInboxStore(database);
   const received = new Set<string>();
   const replica = await transport.subscribe(
     { group: ORDERS_REPLICA_GROUP, topics: ['events.>'], prefetch: 1 },
-    withInbox(inbox, ORDERS_REPLICA_GROUP, async ({ message }) => {
+    async ({ message }) => {
       const stream = message.headers?.stream;
       if (!stream) throw new Error(`event ${message.messageId} has no stream header`);
-      await store.appendToStream(stream, ExpectedVersion.Any, [
-        {
-          eventId: message.messageId,
-          type: message.type,
-          data: message.body,
-          metadata: message.metadata ?? '',
-        },
-      ]);
+      await inbox.handleOnceSync(ORDERS_REPLICA_GROUP, message.messageId, (tx) =>
+        store.appendInTransaction(tx, stream, ExpectedVersion.Any, [
+          {
+            eventId: message.messageId,
+            type: message.type,
+            data: message.body,
+            metadata: message.metadata ?? '',
+          },
+        ]),
+      );
       received.add(message.messageId);
-    }),
+    },
   );
 
   const summaries = new OrderSummaries({ store, serializer });
@@ -227,6 +232,7 @@ async function main(): Promise<void> {
     await cleanUpBroker(transport);
     await transport.close();
     await store.close();
+    database.close();
     clearTimeout(watchdog);
   }
 }

@@ -7,6 +7,7 @@ import {
 import { OrderLine } from '../order-service/events';
 import { ReleaseStock, ReserveStock, StockProduct, TakePayment } from '../order-service/commands';
 import { CustomerId } from '../order-service/ids';
+import { join } from 'node:path';
 import { NatsTransport, RabbitMqTransport } from './reactive-domain-brokers';
 
 /** The commands that cross from the order service to the warehouse and payment side. */
@@ -24,6 +25,13 @@ export const codec = new MessageCodec(new EventSerializer({ registry: commandReg
 export const ADA = CustomerId.parse('0190f5a2-0000-7000-8000-00000000ada0');
 export const CY = CustomerId.parse('0190f5a2-0000-7000-8000-0000000000c7');
 export const CARD_LIMITS = new Map([[CY as string, 5_000]]);
+
+/** The directory of this run's SQLite files (set by `main.ts`; one file per process). */
+export function dataFile(name: string): string {
+  const dir = process.env.DEMO_DATA_DIR;
+  if (!dir) throw new Error('DEMO_DATA_DIR is not set: start the demo with npm run demo:distributed');
+  return join(dir, name);
+}
 
 /** The consumer group through which the order service receives the other side's events. */
 export const ORDERS_REPLICA_GROUP = 'orders.replica';

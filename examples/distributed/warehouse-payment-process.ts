@@ -7,23 +7,36 @@ import {
   CommandDispatcher,
   CorrelatedRepository,
   EventSerializer,
-  InMemoryCheckpointStore,
   InMemoryInboxStore,
-  InMemoryStreamStore,
   LogForwarder,
   ListenerSources,
   StreamStoreRepository,
   serveRemoteCommands,
 } from '../order-service/reactive-domain';
+import {
+  SqliteCheckpointStore,
+  SqliteDatabase,
+  SqliteStreamStore,
+} from '../order-service/reactive-domain-sqlite';
 import { orderServiceEvents } from '../order-service/events';
 import { registerOrderServiceHandlers } from '../order-service/handlers';
 import { InMemoryPaymentGateway } from '../order-service/payment';
-import { CARD_LIMITS, cleanUpBroker, codec, connectBroker, log, remoteCommandTypes, short } from './shared';
+import {
+  CARD_LIMITS,
+  cleanUpBroker,
+  codec,
+  connectBroker,
+  dataFile,
+  log,
+  remoteCommandTypes,
+  short,
+} from './shared';
 
 async function main(): Promise<void> {
-  // In-memory store of this process (the SQLite adapter is not on main yet): the demo shows the process boundary,
-  // not durability.
-  const store = new InMemoryStreamStore();
+  // This process's own SQLite file: its events and the forwarder's checkpoint.
+  const database = SqliteDatabase.open(dataFile('warehouse-payment.sqlite'));
+  const store = new SqliteStreamStore({ database });
+  log(`store: SQLite ${database.path}, forwarder checkpoint in the same file`);
   const serializer = new EventSerializer({ registry: orderServiceEvents });
   const repository = new StreamStoreRepository({ store, serializer });
   const dispatcher = new CommandDispatcher();
@@ -44,7 +57,7 @@ async function main(): Promise<void> {
     name: 'warehouse-payment',
     store,
     transport,
-    checkpoints: new InMemoryCheckpointStore(),
+    checkpoints: new SqliteCheckpointStore(database),
     source: ListenerSources.all({ on: 'streamName', prefixes: ['warehouse-', 'payment-'] }),
     maxInFlight: 1,
   });
@@ -53,6 +66,8 @@ async function main(): Promise<void> {
     dispatcher,
     types: remoteCommandTypes,
     codec,
+    // In memory: the command handlers append through the store, which waits for any open SqliteInboxStore
+    // transaction on this file, so they cannot run inside one.
     inbox: new InMemoryInboxStore(),
   });
   await forwarder.start();
@@ -68,6 +83,7 @@ async function main(): Promise<void> {
   await cleanUpBroker(transport);
   await transport.close();
   await store.close();
+  database.close();
 }
 
 main().then(
