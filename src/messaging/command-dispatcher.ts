@@ -13,6 +13,7 @@ import {
 import { CorrelationScope } from './correlation-scope';
 import { HandlerRegistry } from './handler-registry';
 import { type BusSubscription, InMemoryBus } from './in-memory-bus';
+import { type CommandMiddleware, MiddlewareList, runCommandPipeline } from './middleware';
 import { takeWrittenPositions } from './written-positions';
 
 /** Default command timeout: generous, because Reactive Domain's 100/500 ms defaults failed healthy commands. */
@@ -82,6 +83,7 @@ export class CommandDispatcher {
   private timeoutMs: number;
   private readonly sentSubject = new Subject<Command>();
   private readonly correlationScope: boolean;
+  private readonly middleware = new MiddlewareList<CommandMiddleware>();
 
   /** Every command passed to `send`/`trySend`, as it is sent (handled or not). For tests and tracing. */
   readonly commands$: Observable<Command> = this.sentSubject.asObservable();
@@ -113,6 +115,15 @@ export class CommandDispatcher {
   /** True when exactly `type` has a handler. */
   hasHandler(type: MessageType<Command>): boolean {
     return this.handlers.has(type);
+  }
+
+  /**
+   * Adds a middleware around every later command's handler, after those already added (the first added is the
+   * outermost). It runs after the ack, inside the timeout. The returned handle removes it. With none added, sending
+   * costs one length check more.
+   */
+  use(middleware: CommandMiddleware): BusSubscription {
+    return this.middleware.add(middleware);
   }
 
   /**
@@ -206,6 +217,17 @@ export class CommandDispatcher {
 
       const runHandler = (): void => {
         if (canceled !== undefined) return; // canceled while acknowledging: the handler never runs
+        const middleware = this.middleware.list;
+        if (middleware.length > 0) {
+          const invoke = (): unknown =>
+            this.correlationScope
+              ? CorrelationScope.run(command, () => handler(command, context))
+              : handler(command, context);
+          const succeed = (result: unknown): Success =>
+            new Success(command, result, takeWrittenPositions(command));
+          void runCommandPipeline(middleware, command, () => context.signal, invoke, succeed).then(completed);
+          return;
+        }
         let returned: unknown;
         try {
           returned = this.correlationScope

@@ -10,6 +10,14 @@ export * from './command-messages';
 export * from './in-memory-bus';
 export * from './command-dispatcher';
 export * from './query-bus';
+export {
+  QueryFail,
+  type CommandMiddleware,
+  type CommandMiddlewareContext,
+  type MiddlewareContext,
+  type QueryMiddleware,
+  type QueryMiddlewareContext,
+} from './middleware';
 export * from './queued-handler';
 export * from './saga-operators';
 export * from './authorization.errors';
