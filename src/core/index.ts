@@ -1,5 +1,6 @@
 export * from './reactive-domain.error';
 export * from './id';
+export * from './logger';
 export * from './message';
 export * from './field-schema';
 export * from './event-type-registry';

@@ -1,3 +1,4 @@
+import { detailOf, logSafely } from '../core/logger';
 import type { ChangeSignal } from './change-signal';
 import type { RecordedEvent, StoreSubscription, SubscriptionHandlers } from './stream-store';
 import { StoreUnavailableError, SubscriptionDroppedError } from './stream-store.errors';
@@ -153,7 +154,7 @@ export class CatchUpSubscription implements StoreSubscription {
   }
 }
 
-/** Calls `onDropped`, or emits a process warning when there is none (or it throws): a drop is never silent. */
+/** Calls `onDropped`, or reports on the process-wide logger when there is none (or it throws): a drop is never silent. */
 export function reportDrop(handlers: SubscriptionHandlers, error: SubscriptionDroppedError): void {
   if (handlers.onDropped) {
     try {
@@ -170,19 +171,13 @@ export function reportDrop(handlers: SubscriptionHandlers, error: SubscriptionDr
 }
 
 /**
- * Emits `error` as a process warning (type = error class name, code = error code). Passes strings only: Node
- * refuses Error objects created in another realm (a Jest sandbox, a vm context), and reporting must never throw.
+ * Reports `error` on the process-wide logger (by default a process warning: type = error class name, code = error
+ * code); reporting never throws.
  */
 function warn(error: SubscriptionDroppedError, prefix: string): void {
-  const cause = error.cause;
-  process.emitWarning(prefix + error.message, {
-    type: error.name,
-    code: error.code,
-    detail:
-      cause instanceof Error
-        ? (cause.stack ?? cause.message)
-        : cause === undefined
-          ? undefined
-          : String(cause),
-  });
+  logSafely(
+    'warn',
+    { type: error.name, code: error.code, detail: detailOf(error.cause), err: error },
+    prefix + error.message,
+  );
 }

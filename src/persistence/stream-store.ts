@@ -143,7 +143,7 @@ export interface SubscriptionHandlers {
   /**
    * Called once if the subscription stops for any reason other than `close()` — including `onEvent` throwing
    * (reason `handler_error`, the handler's error as `cause`). Never silent: without this callback the store
-   * reports the drop on `process.emitWarning`.
+   * reports the drop on the process-wide logger (`setLogger`; by default `process.emitWarning`).
    */
   onDropped?(error: SubscriptionDroppedError): void;
 }

@@ -45,7 +45,7 @@ export interface CatchUpSource {
  * been handled.
  *
  * Drops (server error, connection loss, the server ending the call, a handler error, a catch-up read or a server
- * confirmation that missed the deadline) are reported once through `onDropped` — or a process warning without it,
+ * confirmation that missed the deadline) are reported once through `onDropped` — or the process-wide logger without it,
  * as every store does (the shared `reportDrop`) — and never silently. Reconnecting from the checkpoint is the job
  * of the read-model layer.
  * @internal

@@ -3,6 +3,7 @@ import type { CorrelatedMessage } from '../../core/message';
 import { recordWrittenPosition } from '../../messaging/written-positions';
 import { isSnapshotSource } from '../../core/event-source';
 import { newId } from '../../core/id';
+import { logSafely } from '../../core/logger';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { EventSerializer } from '../../persistence/event-serializer';
 import { ExpectedVersion } from '../../persistence/expected-version';
@@ -73,7 +74,7 @@ export interface StreamStoreRepositoryOptions {
   /**
    * Receives failures that must not fail the operation: a snapshot that could not be written after the events were
    * committed, or a snapshot that could not be used (the aggregate is then rebuilt from events). Default:
-   * `process.emitWarning`. Never silent.
+   * a warning on the process-wide logger (`setLogger`; by default `process.emitWarning`). Never silent.
    */
   readonly onWarning?: (warning: RepositoryWarning) => void;
 }
@@ -437,8 +438,9 @@ function headersFrom(callback: () => Readonly<Record<string, string>>): Readonly
 }
 
 function defaultWarning(warning: RepositoryWarning): void {
-  process.emitWarning(
+  logSafely(
+    'warn',
+    { type: 'ReactiveDomainWarning', err: warning.error, kind: warning.kind, stream: warning.streamName },
     `${warning.kind} for stream ${warning.streamName}: ${String(warning.error)}`,
-    'ReactiveDomainWarning',
   );
 }
