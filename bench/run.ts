@@ -28,6 +28,7 @@ const WORKLOADS: ReadonlyArray<{ name: string; flags: string[] }> = [
   { name: 'pg-append', flags: [] },
   { name: 'pg-read-model-catch-up', flags: [] },
   { name: 'sqlite-append', flags: [] },
+  { name: 'observability', flags: [] },
   // A 1 MB young generation: short-lived garbage is collected quickly, so the peak heap shows what a load keeps alive.
   { name: 'memory', flags: ['--max-semi-space-size=1'] },
   { name: 'concurrent-commands', flags: [] },

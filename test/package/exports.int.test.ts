@@ -61,6 +61,7 @@ describe('built package', () => {
       '/nats',
       '/postgres',
       '/sqlite',
+      '/otel',
     ]);
   });
 

@@ -1,0 +1,26 @@
+/**
+ * `reactive-domain/otel`: OpenTelemetry spans and metrics for commands, queries, repositories and stores, with the
+ * W3C trace context carried in event metadata so that a saga is one trace.
+ *
+ * `@opentelemetry/api` is an optional peer, loaded when a {@link ReactiveDomainTelemetry} is created.
+ * @packageDocumentation
+ */
+export {
+  ReactiveDomainTelemetry,
+  type CommandPipeline,
+  type QueryPipeline,
+  type TelemetryOptions,
+} from './telemetry';
+export { TracedStreamStore } from './traced-stream-store';
+export type { TraceableRepository } from './traced-repository';
+export { ATTR, METRIC } from './attributes';
+export {
+  TRACEPARENT,
+  TRACESTATE,
+  extractTraceContext,
+  formatTraceparent,
+  injectTraceContext,
+  parseTraceparent,
+} from './trace-context';
+export { loadOtelApi, type OtelApi } from './otel-api';
+export { OtelPackageMissingError } from './otel.errors';
