@@ -1,4 +1,4 @@
-import { detailOf, logSafely } from '../../core/logger';
+import { reportDrop } from '../../persistence/catch-up-subscription';
 import type { ExpectedVersion } from '../../persistence/expected-version';
 import type {
   AllSlice,
@@ -163,16 +163,8 @@ export class TracedStreamStore implements StreamStore {
           [ATTR.dropReason]: error.reason,
           [ATTR.subscription]: description,
         });
-        if (handlers.onDropped) {
-          handlers.onDropped(error);
-          return;
-        }
-        // What the stores do without onDropped: a drop is never silent.
-        logSafely(
-          'warn',
-          { type: error.name, code: error.code, detail: detailOf(error.cause), err: error },
-          error.message,
-        );
+        // The user's onDropped, or what the stores do without one: a drop is never silent.
+        reportDrop(handlers, error);
       },
     };
     if (handlers.onLive) {
