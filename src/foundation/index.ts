@@ -4,3 +4,4 @@ export * from './subscriptions';
 export * from './read-models';
 export * from './process-managers';
 export * from './tenancy';
+export * from './audit';
