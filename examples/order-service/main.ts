@@ -13,6 +13,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import {
+  COMMAND_RECORDED,
   Fail,
   InMemoryStreamStore,
   MessageBuilder,
@@ -156,7 +157,8 @@ async function appendedSince(store: StreamStore, position: bigint | 'start'): Pr
   let after = position;
   for (;;) {
     const slice = await store.readAll({ after, maxCount: 500 });
-    out.push(...slice.events.filter((e) => !e.type.startsWith('$')));
+    // The command audit's records are not part of the story told here (`reactive-domain trace` shows them).
+    out.push(...slice.events.filter((e) => !e.type.startsWith('$') && e.type !== COMMAND_RECORDED));
     if (slice.isEnd || slice.events.length === 0) return out;
     after = slice.events[slice.events.length - 1]!.position;
   }

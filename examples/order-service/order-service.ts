@@ -6,6 +6,7 @@ import {
   ProcessManagerHost,
   QueryBus,
   StreamStoreRepository,
+  recordCommands,
   type BusSubscription,
   type CheckpointStore,
   type ReactiveDomainError,
@@ -105,11 +106,14 @@ export function createOrderService(
   options: Omit<OrderServiceDeps, 'store' | 'serializer' | 'repository' | 'dispatcher' | 'queries'> = {},
 ): OrderService {
   const serializer = new EventSerializer({ registry: orderServiceEvents });
+  const dispatcher = new CommandDispatcher();
+  // Commands are not events: record them, so `npx reactive-domain trace <correlationId>` shows them in the tree.
+  dispatcher.use(recordCommands(store));
   return new OrderService({
     store,
     serializer,
     repository: new StreamStoreRepository({ store, serializer }),
-    dispatcher: new CommandDispatcher(),
+    dispatcher,
     queries: new QueryBus(),
     ...options,
   });
