@@ -126,43 +126,58 @@ async function openSqlite(path: string, label: string): Promise<OpenedStore> {
 
 /** The parts of `reactive-domain/postgres` the CLI uses. */
 interface PostgresAdapter {
-  PostgresStreamStore: {
-    fromConnectionString(
-      url: string,
-      options?: { schema?: string },
-    ): StreamStore & {
-      readonly pool: { query(sql: string): Promise<{ rows: unknown[] }> };
-      readonly schema?: string;
-    };
-  };
-  PostgresCheckpointStore: new (options: never) => CheckpointStore;
-  migrate(pool: unknown, options?: { schema?: string }): Promise<unknown>;
+  PostgresStreamStore: new (options: PostgresOptions) => StreamStore;
+  PostgresCheckpointStore: new (options: PostgresOptions) => CheckpointStore;
+  migrate(options: PostgresOptions): Promise<{ schema: string; from: number; to: number }>;
   DEFAULT_SCHEMA: string;
+}
+
+interface PostgresOptions {
+  readonly pool: PgPool;
+  readonly schema: string;
+}
+
+interface PgPool {
+  query(sql: string): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
 }
 
 async function openPostgres(url: string, label: string): Promise<OpenedStore> {
   const adapter = loadAdapter<PostgresAdapter>('postgres');
+  // One pool for the stream store, the checkpoints and migrate; `?schema=` is ours, not libpq's.
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? adapter.DEFAULT_SCHEMA;
   parsed.searchParams.delete('schema');
-  const store = adapter.PostgresStreamStore.fromConnectionString(parsed.toString(), { schema });
-  const pool = store.pool;
+  let pg: { Pool: new (config: { connectionString: string; max?: number }) => PgPool };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pg = require('pg') as typeof pg;
+  } catch (error) {
+    throw new StoreAdapterUnavailableError('postgres (the pg package is not installed)', { cause: error });
+  }
+  const pool = new pg.Pool({ connectionString: parsed.toString(), max: 4 });
+  const options = { pool, schema };
+  const store = new adapter.PostgresStreamStore(options);
   const quoted = `"${schema.replace(/"/g, '""')}"`;
   return {
     store,
     label,
-    checkpoints: new adapter.PostgresCheckpointStore({ pool, schema } as never),
+    checkpoints: new adapter.PostgresCheckpointStore(options),
     listCheckpointModels: async () =>
       (
-        (await pool.query(`SELECT DISTINCT model FROM ${quoted}.rd_checkpoints ORDER BY model`))
-          .rows as Array<{
+        (await pool.query(`SELECT DISTINCT model FROM ${quoted}.checkpoints ORDER BY model`)).rows as Array<{
           model: string;
         }>
       ).map((row) => row.model),
     migrate: async () => {
-      const result = await adapter.migrate(pool, { schema });
-      return `PostgreSQL schema ${schema}: ${JSON.stringify(result)}`;
+      const result = await adapter.migrate(options);
+      return result.from === result.to
+        ? `PostgreSQL schema ${result.schema}: already at version ${result.to}`
+        : `PostgreSQL schema ${result.schema}: migrated from version ${result.from} to ${result.to}`;
     },
-    close: () => store.close(),
+    close: async () => {
+      await store.close();
+      await pool.end();
+    },
   };
 }
