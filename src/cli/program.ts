@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command as Program, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { ReactiveDomainError } from '../core/reactive-domain.error';
@@ -76,6 +78,18 @@ function integer(name: string, min: number): (value: string) => number {
   };
 }
 
+/** The package's version, read from its package.json (beside dist/ and src/ alike). */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Builds the commander program. Exposed for tests; `runCli` is the entry point. */
 export function createProgram(io: CliIo): Program {
   const program = new Program('reactive-domain')
@@ -91,6 +105,7 @@ export function createProgram(io: CliIo): Program {
       'config file (default: reactive-domain.config.{js,cjs,mjs,ts} in the working directory)',
     )
     .option('--json', 'print JSON (one document, or one JSON object per line for tail)')
+    .version(packageVersion(), '-V, --version', 'print the reactive-domain version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
