@@ -11,7 +11,6 @@ export {
   type QueryPipeline,
   type TelemetryOptions,
 } from './telemetry';
-export { TracedStreamStore } from './traced-stream-store';
 export type { TraceableRepository } from './traced-repository';
 export { ATTR, METRIC } from './attributes';
 export {

@@ -2,7 +2,7 @@ import type { Meter, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { BusSubscription } from '../../messaging/in-memory-bus';
 import type { CommandMiddleware, QueryMiddleware } from '../../messaging/middleware';
 import type { StreamStore } from '../../persistence/stream-store';
-import { ActiveTelemetry, type TelemetrySource } from './active-telemetry';
+import { ActiveTelemetry } from './active-telemetry';
 import type { LagTracker } from './lag-tracker';
 import { loadOtelApi, type OtelApi } from './otel-api';
 import { TracedStreamStore } from './traced-stream-store';
@@ -46,7 +46,7 @@ export interface QueryPipeline {
  * telemetry.instrument({ dispatcher, queries });
  * ```
  */
-export class ReactiveDomainTelemetry implements TelemetrySource {
+export class ReactiveDomainTelemetry {
   /** The loaded `@opentelemetry/api`. */
   readonly api: OtelApi;
   readonly #options: TelemetryOptions;

@@ -17,7 +17,12 @@ export interface CommandRecord {
   /** How handling ended. */
   readonly outcome: 'success' | 'fail' | 'canceled';
   /** For a failure: the error's `code` (when it has one) and message. */
-  readonly error?: { readonly code?: string; readonly message: string };
+  readonly error?: {
+    /** The error's stable `code`, when it has one. */
+    readonly code?: string;
+    /** The error's message. */
+    readonly message: string;
+  };
   /** When the dispatcher started handling it (ISO 8601). */
   readonly startedAt: string;
   /** Handling time in milliseconds. */
