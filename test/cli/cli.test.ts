@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InMemoryStreamStore } from '../../src/persistence';
 import { startEsdbTestServer, type EsdbTestServer } from '../support/esdb-test-server';
-import { FIXTURES, assertBuilt, cli } from './run-cli';
+import { CLI, FIXTURES, assertBuilt, cli } from './run-cli';
 
 /**
  * The `reactive-domain` command run as users run it: a child process of the built CLI (dist/cli/main.js, produced by
@@ -203,6 +205,29 @@ describe('reactive-domain CLI (config store)', () => {
       /^reactive-domain: READ_MODEL_NOT_CONFIGURED: No read model "nope" in the config; it defines "orders"/,
     );
   });
+
+  // A terminal is needed for the bar: util-linux `script` runs the CLI on a pseudo-terminal.
+  const scriptPath = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path));
+  (scriptPath ? it : it.skip)(
+    'rebuild: a progress bar (events done/total, rate, ETA) on a terminal',
+    async () => {
+      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} -c order-config.cjs rebuild orders --every 200`;
+      const run = await new Promise<string>((done, fail) =>
+        execFile(
+          scriptPath!,
+          ['-qec', command, '/dev/null'],
+          { cwd: FIXTURES, env: { ...process.env, CLI_TEST_ORDERS: '2000' }, timeout: 60_000 },
+          (error, stdout) => (error ? fail(error) : done(stdout)),
+        ),
+      );
+      // Drop the terminal control sequences the bar redraws with.
+      const text = run.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\x1b[78]/g, '');
+      expect(text).toMatch(/rebuild orders \[=+\] 100% \| 2000\/2000 events \| \d+ ev\/s \| ETA \d+s/);
+      expect(text).toMatch(/rebuilt orders: 2000 events in \d+\.\d\d s/);
+    },
+  );
+  if (!scriptPath)
+    console.log('[skip] rebuild progress bar test: util-linux `script` (a pseudo-terminal) is not installed');
 
   it('migrate on a store without a schema is a typed error', async () => {
     const run = await cli(['-c', CONFIG, 'migrate']);
