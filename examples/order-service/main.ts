@@ -377,8 +377,7 @@ async function main(): Promise<void> {
     );
     check(adaPage.total === 1 && cancelled.total === 1, 'the list queries must find the orders');
 
-    log(`
-== Correlation chain of Ada's order (correlation id ${place.msgId}): what caused what`);
+    log(`\n== Correlation chain of Ada's order (correlation id ${place.msgId}): what caused what`);
     const chain: RecordedEvent[] = [];
     for (const event of await appendedSince(store, 'start')) {
       if ((JSON.parse(event.metadata) as { $correlationId?: string }).$correlationId === place.msgId)

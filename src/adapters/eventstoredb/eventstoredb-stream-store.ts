@@ -1,3 +1,4 @@
+import { logSafely } from '../../core/logger';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
@@ -241,10 +242,11 @@ export class EventStoreDBStreamStore extends StreamStoreBase {
       // Whatever a subscription did, release the connection: an open channel keeps the process alive.
       const released = await settlesWithin(this.client.dispose(), this.deadlines.deadlineMs);
       if (!released) {
-        process.emitWarning(
+        logSafely(
+          'warn',
+          { type: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' },
           `EventStoreDBStreamStore.close(): ${this.client.clientName} did not release its connection within ` +
             `${this.deadlines.deadlineMs} ms; it may keep the process alive`,
-          { type: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' },
         );
       }
     }
