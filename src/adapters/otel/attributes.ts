@@ -29,8 +29,10 @@ export const ATTR = {
   aggregateType: 'reactive_domain.aggregate.type',
   /** Aggregate id. */
   aggregateId: 'reactive_domain.aggregate.id',
-  /** What a subscription follows: `stream <name>` or `$all` with its filter. */
+  /** What a subscription follows: `stream <name>` or `$all` with its filter (after the subscriber's name, if any). */
   subscription: 'reactive_domain.subscription',
+  /** Who subscribes (a read model's or process manager's name), when the traced store was given one. */
+  subscriber: 'reactive_domain.subscriber',
   /** Why a subscription dropped. */
   dropReason: 'reactive_domain.drop_reason',
 } as const;

@@ -10,6 +10,7 @@ export {
   type CommandPipeline,
   type QueryPipeline,
   type TelemetryOptions,
+  type TraceStoreOptions,
 } from './telemetry';
 export type { TraceableRepository } from './traced-repository';
 export { ATTR, METRIC } from './attributes';

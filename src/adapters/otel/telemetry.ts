@@ -18,6 +18,17 @@ export interface TelemetryOptions {
   readonly name?: string;
 }
 
+/** Options of {@link ReactiveDomainTelemetry.traceStore}. */
+export interface TraceStoreOptions {
+  /**
+   * Name of the read model or process manager that subscribes through this wrapper: its `process` spans get a
+   * `reactive_domain.subscriber` attribute and its lag gauges are labelled with it. Give each model its own wrapper
+   * of the same store (`traceStore(store, { subscriber: 'order-summaries' })`); appends through any wrapper of the
+   * same telemetry count for every model's lag.
+   */
+  readonly subscriber?: string;
+}
+
 /** Something `use(middleware)` can be called on: a `CommandDispatcher`. */
 export interface CommandPipeline {
   /** Adds a command middleware. */
@@ -119,8 +130,8 @@ export class ReactiveDomainTelemetry {
    * the metadata headers of appended events (`traceparent`, `tracestate`) and continued by subscribers; the events
    * appended counter, subscription lag gauges and drop counter.
    */
-  traceStore(store: StreamStore): StreamStore {
-    return new TracedStreamStore(store, this);
+  traceStore(store: StreamStore, options: TraceStoreOptions = {}): StreamStore {
+    return new TracedStreamStore(store, this, options.subscriber);
   }
 
   /**

@@ -36,6 +36,8 @@ export class TracedStreamStore implements StreamStore {
     /** The wrapped store. */
     readonly inner: StreamStore,
     private readonly telemetry: TelemetrySource,
+    /** Who subscribes through this wrapper (a read model's or process manager's name), for spans and metrics. */
+    private readonly subscriber?: string,
   ) {}
 
   appendToStream(
@@ -148,12 +150,14 @@ export class TracedStreamStore implements StreamStore {
     open: (wrapped: SubscriptionHandlers) => StoreSubscription,
   ): StoreSubscription {
     const telemetry = this.telemetry;
+    const subscriber = this.subscriber;
+    if (subscriber !== undefined) description = `${subscriber} (${description})`;
     const tracker = new LagTracker(description, target);
     const wrapped: SubscriptionHandlers = {
       onEvent: (event) => {
         const active = telemetry.active();
         if (active === undefined) return handlers.onEvent(event);
-        return consume(active, event, description, () => handlers.onEvent(event)).then(() =>
+        return consume(active, event, description, subscriber, () => handlers.onEvent(event)).then(() =>
           tracker.delivered(event.position),
         );
       },
@@ -196,6 +200,7 @@ async function consume(
   active: ActiveTelemetry,
   event: RecordedEvent,
   description: string,
+  subscriber: string | undefined,
   handle: () => void | Promise<void>,
 ): Promise<void> {
   const api = active.api;
@@ -210,6 +215,7 @@ async function consume(
     [ATTR.position]: event.position.toString(),
     [ATTR.subscription]: description,
   };
+  if (subscriber !== undefined) attributes[ATTR.subscriber] = subscriber;
   if (typeof metadata?.$correlationId === 'string') attributes[ATTR.correlationId] = metadata.$correlationId;
   if (typeof metadata?.$causationId === 'string') attributes[ATTR.causationId] = metadata.$causationId;
   await active.inSpan(

@@ -277,12 +277,15 @@ describe('reactive-domain/otel on the order-service saga', () => {
   });
 
   it('lag gauges count events appended here and not yet handled, and their age', async () => {
-    const { telemetry, metrics } = sdk();
-    const store = telemetry.traceStore(new InMemoryStreamStore());
+    const { telemetry, metrics, exporter } = sdk();
+    const memory = new InMemoryStreamStore();
+    const store = telemetry.traceStore(memory);
+    // The model subscribes through its own wrapper, named: spans and lag carry its name.
+    const modelStore = telemetry.traceStore(memory, { subscriber: 'order-list' });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const handled: string[] = [];
-    const subscription = store.subscribeToAll(
+    const subscription = modelStore.subscribeToAll(
       { after: 'start', filter: { on: 'streamName', prefixes: ['order-'] } },
       {
         onEvent: async (event) => {
@@ -296,7 +299,7 @@ describe('reactive-domain/otel on the order-service saga', () => {
     await store.appendToStream('other-1', 'any', [event()]);
     const lagOf = async () =>
       points(await metrics(), METRIC.lagEvents).find(
-        (point) => point.attributes[ATTR.subscription] === '$all streamName order-',
+        (point) => point.attributes[ATTR.subscription] === 'order-list ($all streamName order-)',
       )?.value;
     expect(await lagOf()).toBe(2);
     const age = points(await metrics(), METRIC.lagSeconds)[0]!.value as number;
@@ -308,6 +311,12 @@ describe('reactive-domain/otel on the order-service saga', () => {
       'both events handled',
     );
     await eventually(lagOf, (lag) => lag === 0, 'lag 0');
+    const processed = exporter.getFinishedSpans().filter((span) => span.name === 'process T');
+    expect(processed).toHaveLength(2);
+    expect(processed[0]!.attributes).toMatchObject({
+      [ATTR.subscriber]: 'order-list',
+      [ATTR.stream]: 'order-1',
+    });
     expect(telemetry.lagTrackers.size).toBe(1);
     await subscription.close();
     expect(telemetry.lagTrackers.size).toBe(0); // a closed subscription is no longer observed
