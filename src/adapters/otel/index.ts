@@ -13,6 +13,7 @@ export {
   type TraceStoreOptions,
 } from './telemetry';
 export type { TraceableRepository } from './traced-repository';
+export type { TraceableDelivery, TraceableTransport, TraceableTransportMessage } from './traced-transport';
 export { ATTR, METRIC } from './attributes';
 export {
   TRACEPARENT,

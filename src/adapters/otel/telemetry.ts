@@ -7,6 +7,12 @@ import type { LagTracker } from './lag-tracker';
 import { loadOtelApi, type OtelApi } from './otel-api';
 import { TracedStreamStore } from './traced-stream-store';
 import { traceRepository, type TraceableRepository } from './traced-repository';
+import {
+  traceTransport,
+  type TraceableDelivery,
+  type TraceableTransport,
+  type TraceableTransportMessage,
+} from './traced-transport';
 
 /** Options of {@link ReactiveDomainTelemetry}. */
 export interface TelemetryOptions {
@@ -132,6 +138,17 @@ export class ReactiveDomainTelemetry {
    */
   traceStore(store: StreamStore, options: TraceStoreOptions = {}): StreamStore {
     return new TracedStreamStore(store, this, options.subscriber);
+  }
+
+  /**
+   * Wraps a broker transport (`MessageTransport`): `publish <topic>` spans (continuing the trace a forwarded event
+   * carries, and handing the consumer this span's context) and `consume <type>` spans around each delivery. Returns a
+   * proxy of the same type.
+   */
+  traceTransport<
+    T extends TraceableTransport<TraceableTransportMessage, TraceableDelivery<TraceableTransportMessage>>,
+  >(transport: T): T {
+    return traceTransport(transport, this);
   }
 
   /**

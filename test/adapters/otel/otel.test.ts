@@ -324,6 +324,94 @@ describe('reactive-domain/otel on the order-service saga', () => {
   });
 });
 
+/** A broker with the shape of `MessageTransport` (publish, subscribe with deliveries), delivering in process. */
+interface Message {
+  readonly messageId: string;
+  readonly type: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+}
+interface Delivery {
+  readonly message: Message;
+  readonly topic: string;
+  readonly attempt: number;
+}
+class LoopbackTransport {
+  readonly name = 'loopback';
+  private readonly handlers: Array<(delivery: Delivery) => void | Promise<void>> = [];
+  readonly published: Message[] = [];
+  async publish(topic: string, message: Message): Promise<void> {
+    this.published.push(message);
+    for (const handler of this.handlers) await handler({ message, topic, attempt: 1 });
+  }
+  async subscribe(
+    _options: { group: string; topics: readonly string[] },
+    handler: (delivery: Delivery) => void | Promise<void>,
+  ): Promise<{ close(): Promise<void> }> {
+    this.handlers.push(handler);
+    return { close: async () => undefined };
+  }
+}
+
+describe('reactive-domain/otel across a broker', () => {
+  it('forwarded event: publish continues the trace from the event metadata, the consumer continues publish', async () => {
+    const { exporter, telemetry } = sdk();
+    const memory = new InMemoryStreamStore();
+    const store = telemetry.traceStore(memory);
+    const dispatcher = new CommandDispatcher();
+    telemetry.instrument({ dispatcher });
+    dispatcher.register(StockProduct, async (command) => {
+      await store.appendToStream('warehouse-1', 'any', [
+        {
+          eventId: crypto.randomUUID(),
+          type: 'StockAdded',
+          data: '{}',
+          metadata: JSON.stringify({ $correlationId: command.correlationId, $causationId: command.msgId }),
+        },
+      ]);
+    });
+    const transport = telemetry.traceTransport(new LoopbackTransport());
+    const consumed: string[] = [];
+    await transport.subscribe({ group: 'g', topics: ['events'] }, async (delivery) => {
+      consumed.push(delivery.message.type);
+    });
+    await dispatcher.send(MessageBuilder.new(() => new StockProduct(MAIN_WAREHOUSE, ProductId.create(), 1)));
+
+    // What the log forwarder does: the event's metadata headers become the message's trace context.
+    const slice = (await memory.readStream('warehouse-1')) as StreamSlice;
+    const event = slice.events[0]!;
+    const metadata = JSON.parse(event.metadata) as {
+      $correlationId: string;
+      headers: { traceparent: string };
+    };
+    await transport.publish('events', {
+      messageId: event.eventId,
+      type: event.type,
+      correlationId: metadata.$correlationId,
+      traceparent: metadata.headers.traceparent,
+    });
+
+    expect(consumed).toEqual(['StockAdded']);
+    const spans = exporter.getFinishedSpans();
+    const byId = new Map(spans.map((span) => [span.spanContext().spanId, span]));
+    const consume = spans.find((span) => span.name === 'consume StockAdded')!;
+    expect(ancestry(consume, byId).map(label)).toEqual([
+      'handle StockProduct',
+      'append warehouse-1',
+      'publish events',
+      'consume StockAdded',
+    ]);
+    expect(consume.attributes).toMatchObject({
+      [ATTR.messageId]: event.eventId,
+      [ATTR.correlationId]: metadata.$correlationId,
+      'messaging.destination.name': 'events',
+    });
+    await store.close();
+  });
+});
+
 describe('reactive-domain/otel without a registered provider', () => {
   it('records nothing and leaves event metadata untouched', async () => {
     expect(trace.getTracerProvider()).toBeDefined();
