@@ -1,3 +1,4 @@
+import { logSafely } from '../core/logger';
 import type { TransportDelivery, DeliveryHandler } from './message-transport';
 import type { TransportMessage } from './transport-message';
 
@@ -80,10 +81,14 @@ export async function runDelivery(
   }
 }
 
-/** Default error sink of a subscription without `onError`: a process warning, so failures are never silent. */
+/** Default error sink of a subscription without `onError`: a warning on the process-wide logger (by default a process warning), so failures are never silent. */
 export function warnTransportError(transport: string, group: string): (error: unknown) => void {
   return (error) => {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    process.emitWarning(`Transport ${transport}, group ${group}: ${text}`, { code: 'RD_TRANSPORT' });
+    logSafely(
+      'warn',
+      { type: 'Warning', code: 'RD_TRANSPORT', err: error },
+      `Transport ${transport}, group ${group}: ${text}`,
+    );
   };
 }

@@ -1,3 +1,4 @@
+import { logSafely } from '../core/logger';
 import { InvalidArgumentError } from '../core/reactive-domain.error';
 import { allCheckpoint, type Checkpoint } from '../foundation/subscriptions/checkpoint';
 import type { CheckpointStore } from '../foundation/subscriptions/checkpoint-store';
@@ -130,7 +131,8 @@ export class LogForwarder {
     this.topicOf = options.topicOf ?? defaultEventTopic;
     this.messageOf = options.messageOf ?? messageOfRecordedEvent;
     this.onError =
-      options.onError ?? ((error) => process.emitWarning(error.message, { code: 'RD_FORWARDER' }));
+      options.onError ??
+      ((error) => logSafely('warn', { type: 'Warning', code: 'RD_FORWARDER', err: error }, error.message));
   }
 
   /** Counters and the confirmed position. */

@@ -1,3 +1,4 @@
+import { logSafely } from '../core/logger';
 import { delay, validPositiveInteger, validTimeoutMs } from './deadline';
 import type { MessageTransport } from './message-transport';
 import type { TransportMessage } from './transport-message';
@@ -117,9 +118,10 @@ export class OutboxRelay {
       try {
         relayed = await this.relayOnce();
       } catch (error) {
-        (this.options.onError ?? ((e: unknown) => process.emitWarning(String(e), { code: 'RD_OUTBOX' })))(
-          error,
-        );
+        (
+          this.options.onError ??
+          ((e: unknown) => logSafely('warn', { type: 'Warning', code: 'RD_OUTBOX', err: e }, String(e)))
+        )(error);
       }
       if (relayed < this.batchSize) await delay(this.pollIntervalMs, signal);
     }

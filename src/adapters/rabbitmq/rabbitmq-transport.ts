@@ -1,3 +1,4 @@
+import { logSafely } from '../../core/logger';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type * as AmqplibPackage from 'amqplib';
 import {
@@ -104,9 +105,11 @@ export class RabbitMqTransport implements MessageTransport {
     this.reportError =
       options.onConnectionError ??
       ((error) =>
-        process.emitWarning(`Transport rabbitmq: ${error instanceof Error ? error.message : String(error)}`, {
-          code: 'RD_TRANSPORT',
-        }));
+        logSafely(
+          'warn',
+          { type: 'Warning', code: 'RD_TRANSPORT', err: error },
+          `Transport rabbitmq: ${error instanceof Error ? error.message : String(error)}`,
+        ));
   }
 
   /** Connects and declares the exchange. */

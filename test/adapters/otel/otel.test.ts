@@ -32,6 +32,8 @@ import {
   type StreamStore,
 } from '../../../src';
 import { PlaceOrder, StockProduct } from '../../../examples/order-service/commands';
+import { InMemoryCheckpointStore } from '../../../src/foundation';
+import { InMemoryTransport, LogForwarder, type MessageTransport } from '../../../src/transport';
 import { OrderLine, orderServiceEvents } from '../../../examples/order-service/events';
 import { CustomerId, MAIN_WAREHOUSE, OrderId, ProductId } from '../../../examples/order-service/ids';
 import { GetOrder } from '../../../examples/order-service/order-summaries';
@@ -324,39 +326,8 @@ describe('reactive-domain/otel on the order-service saga', () => {
   });
 });
 
-/** A broker with the shape of `MessageTransport` (publish, subscribe with deliveries), delivering in process. */
-interface Message {
-  readonly messageId: string;
-  readonly type: string;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly traceparent?: string;
-  readonly tracestate?: string;
-}
-interface Delivery {
-  readonly message: Message;
-  readonly topic: string;
-  readonly attempt: number;
-}
-class LoopbackTransport {
-  readonly name = 'loopback';
-  private readonly handlers: Array<(delivery: Delivery) => void | Promise<void>> = [];
-  readonly published: Message[] = [];
-  async publish(topic: string, message: Message): Promise<void> {
-    this.published.push(message);
-    for (const handler of this.handlers) await handler({ message, topic, attempt: 1 });
-  }
-  async subscribe(
-    _options: { group: string; topics: readonly string[] },
-    handler: (delivery: Delivery) => void | Promise<void>,
-  ): Promise<{ close(): Promise<void> }> {
-    this.handlers.push(handler);
-    return { close: async () => undefined };
-  }
-}
-
 describe('reactive-domain/otel across a broker', () => {
-  it('forwarded event: publish continues the trace from the event metadata, the consumer continues publish', async () => {
+  it('the log forwarder publishes in the trace of the event, and the remote consumer continues it', async () => {
     const { exporter, telemetry } = sdk();
     const memory = new InMemoryStreamStore();
     const store = telemetry.traceStore(memory);
@@ -372,41 +343,49 @@ describe('reactive-domain/otel across a broker', () => {
         },
       ]);
     });
-    const transport = telemetry.traceTransport(new LoopbackTransport());
+    // Both sides of the broker go through the traced transport.
+    const transport: MessageTransport = telemetry.traceTransport(new InMemoryTransport());
     const consumed: string[] = [];
-    await transport.subscribe({ group: 'g', topics: ['events'] }, async (delivery) => {
-      consumed.push(delivery.message.type);
+    const subscription = await transport.subscribe(
+      { group: 'remote', topics: ['events.>'] },
+      async (delivery) => {
+        consumed.push(delivery.message.type);
+        await delivery.ack();
+      },
+    );
+    const forwarder = new LogForwarder({
+      name: 'out',
+      store: memory,
+      transport,
+      checkpoints: new InMemoryCheckpointStore(),
     });
-    await dispatcher.send(MessageBuilder.new(() => new StockProduct(MAIN_WAREHOUSE, ProductId.create(), 1)));
+    await forwarder.start();
+    const command = MessageBuilder.new(() => new StockProduct(MAIN_WAREHOUSE, ProductId.create(), 1));
+    await dispatcher.send(command);
+    await eventually(
+      () => consumed.length,
+      (n) => n === 1,
+      'the remote consumer',
+    );
+    await forwarder.stop();
+    await subscription.close();
 
-    // What the log forwarder does: the event's metadata headers become the message's trace context.
-    const slice = (await memory.readStream('warehouse-1')) as StreamSlice;
-    const event = slice.events[0]!;
-    const metadata = JSON.parse(event.metadata) as {
-      $correlationId: string;
-      headers: { traceparent: string };
-    };
-    await transport.publish('events', {
-      messageId: event.eventId,
-      type: event.type,
-      correlationId: metadata.$correlationId,
-      traceparent: metadata.headers.traceparent,
-    });
-
-    expect(consumed).toEqual(['StockAdded']);
-    const spans = exporter.getFinishedSpans();
+    const spans = await eventually(
+      () => exporter.getFinishedSpans(),
+      (all) => all.some((span) => span.name === 'consume StockAdded'),
+      'the consume span',
+    );
     const byId = new Map(spans.map((span) => [span.spanContext().spanId, span]));
     const consume = spans.find((span) => span.name === 'consume StockAdded')!;
     expect(ancestry(consume, byId).map(label)).toEqual([
       'handle StockProduct',
       'append warehouse-1',
-      'publish events',
+      'publish events.warehouse.StockAdded',
       'consume StockAdded',
     ]);
     expect(consume.attributes).toMatchObject({
-      [ATTR.messageId]: event.eventId,
-      [ATTR.correlationId]: metadata.$correlationId,
-      'messaging.destination.name': 'events',
+      [ATTR.correlationId]: command.msgId,
+      'messaging.destination.name': 'events.warehouse.StockAdded',
     });
     await store.close();
   });
