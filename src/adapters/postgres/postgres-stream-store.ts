@@ -1,3 +1,4 @@
+import { logSafely } from '../../core/logger';
 import { createHash } from 'node:crypto';
 import type { Client, ClientBase } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
@@ -96,7 +97,7 @@ export interface PostgresStreamStoreOptions extends PostgresConnectionOptions {
    * live point with such a read too. Default 500 ms.
    */
   readonly horizonWaitMs?: number;
-  /** Receives warnings; default: `process.emitWarning` (code `RD_PG_READ_STALLED` / `RD_PG_LISTENER_LOST`). */
+  /** Receives warnings; default: the process-wide logger (`setLogger`; by default `process.emitWarning`, code `RD_PG_READ_STALLED` / `RD_PG_LISTENER_LOST`). */
   readonly onWarning?: (warning: PostgresStoreWarning) => void;
 }
 
@@ -778,8 +779,13 @@ function positiveOption(value: unknown, name: string, fallback: number): number 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function emitWarning(warning: PostgresStoreWarning): void {
-  process.emitWarning(warning.message, {
-    type: 'PostgresStoreWarning',
-    code: warning.kind === 'read_stalled' ? 'RD_PG_READ_STALLED' : 'RD_PG_LISTENER_LOST',
-  });
+  logSafely(
+    'warn',
+    {
+      type: 'PostgresStoreWarning',
+      code: warning.kind === 'read_stalled' ? 'RD_PG_READ_STALLED' : 'RD_PG_LISTENER_LOST',
+      kind: warning.kind,
+    },
+    warning.message,
+  );
 }
