@@ -73,6 +73,8 @@ interface OpenedStore {
   readonly description: string;
   /** Where the saga keeps its checkpoints (SQLite only here). */
   readonly checkpoints?: CheckpointStore;
+  /** The store's URL for the `reactive-domain` CLI, when the store outlives the demo. */
+  readonly cliUrl?: string;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ async function openSqlite(): Promise<OpenedStore> {
   return {
     store,
     description: `${shown === '' || shown.startsWith('..') ? file : shown} (${earlier} events from earlier runs)`,
+    cliUrl: `sqlite:${shown === '' || shown.startsWith('..') ? file : shown}`,
     checkpoints: new SqliteCheckpointStore(database),
     close: async () => {
       await store.close();
@@ -100,6 +103,8 @@ async function openSqlite(): Promise<OpenedStore> {
 }
 
 const hideCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+/** Hides only a password (a URL to copy keeps its user name). */
+const hidePassword = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 
 async function openStore(): Promise<OpenedStore> {
   const flag = storeFlag();
@@ -117,6 +122,7 @@ async function openStore(): Promise<OpenedStore> {
   }
   let store: StreamStore;
   let label: string;
+  let cliUrl: string | undefined;
   if (kind === 'postgres') {
     // Loaded only here: pg is not needed for the other stores.
     const { PostgresStreamStore, migrate } = await import('./reactive-domain-postgres.js');
@@ -131,6 +137,7 @@ async function openStore(): Promise<OpenedStore> {
       });
     }
     store = PostgresStreamStore.fromConnectionString(url, { schema });
+    cliUrl = `${hidePassword(url)}${url.includes('?') ? '&' : '?'}schema=${schema}`;
   } else {
     if (!esdbUrl)
       throw new Error('--store eventstoredb needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false)');
@@ -138,6 +145,7 @@ async function openStore(): Promise<OpenedStore> {
     const { EventStoreDBStreamStore } = await import('./reactive-domain-eventstoredb.js');
     store = EventStoreDBStreamStore.fromConnectionString(esdbUrl);
     label = `EventStoreDB at ${hideCredentials(esdbUrl)}`;
+    cliUrl = hidePassword(esdbUrl);
   }
   // Fail fast with a clear message rather than letting the listeners retry against a server that is not there.
   try {
@@ -148,7 +156,12 @@ async function openStore(): Promise<OpenedStore> {
       cause: error,
     });
   }
-  return { store, description: label, close: () => store.close() };
+  return {
+    store,
+    description: label,
+    ...(cliUrl === undefined ? {} : { cliUrl }),
+    close: () => store.close(),
+  };
 }
 
 /** Everything appended to the store after `position`, in order. */
@@ -256,7 +269,7 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   const opened = await openStore();
-  const { store } = opened;
+  const { store, cliUrl } = opened;
   log(`store: ${opened.description}`);
   const ada = CustomerId.create();
   const bob = CustomerId.create();
@@ -405,6 +418,12 @@ async function main(): Promise<void> {
       for (const child of children.get(item.id) ?? []) print(child, depth + 1);
     };
     print({ id: place.msgId, label: 'PlaceOrder', kind: 'command' }, 0);
+    if (cliUrl !== undefined) {
+      // Written as is (not humanized): the full id, to copy. The commands are in the store (recordCommands).
+      process.stdout.write(
+        `\n  The whole tree, from the store: npx reactive-domain --store '${cliUrl}' trace ${place.msgId}\n`,
+      );
+    }
     const types = chain.filter((e) => !isBookkeeping(e)).map((e) => e.type);
     for (const expected of ['OrderPlaced', 'StockReserved', 'PaymentCaptured', 'OrderConfirmed']) {
       check(types.includes(expected), `the correlation chain must include ${expected}`);
