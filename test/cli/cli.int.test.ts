@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InMemoryStreamStore } from '../../src/persistence';
 import { startEsdbTestServer, type EsdbTestServer } from '../support/esdb-test-server';
@@ -17,6 +17,11 @@ const conversation = (i: number): string => `00000000-0000-4000-8000-${String(i)
 beforeAll(assertBuilt);
 
 describe('reactive-domain CLI (config store)', () => {
+  it('the bin is an executable node script (npx reactive-domain runs it)', () => {
+    expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(CLI).mode & 0o111).not.toBe(0);
+  });
+
   it('--help everywhere, exit 0', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
