@@ -3,7 +3,9 @@
  * own customers, a refused command appends nothing, and the personal fields are ciphertext in the shared store.
  */
 import {
+  CorrelatedRepository,
   CrossTenantAccessError,
+  Fail,
   InMemoryKeyStore,
   InMemoryStreamStore,
   TenantScope,
@@ -95,5 +97,40 @@ describe('order service: tenants and authorization', () => {
       expect(event.data).not.toContain(EMAIL);
     }
     await service.stop();
+  });
+
+  it('refuses a denied command through the real dispatcher: a typed Fail, no handler run, nothing appended', async () => {
+    const shared = new InMemoryStreamStore();
+    const service = new TenantCustomerService(shared, new InMemoryKeyStore());
+    const ada = CustomerId.create();
+    await service.as('acme', clerk, () => service.dispatcher.send(new RegisterCustomer(ada, EMAIL, 'Ada')));
+    // Every customer handler starts by loading through the repository: no load means the handler never ran.
+    const loads = [
+      jest.spyOn(CorrelatedRepository.prototype, 'getById'),
+      jest.spyOn(CorrelatedRepository.prototype, 'tryGetById'),
+    ];
+    try {
+      const before = await shared.readAll();
+      expect(before.events.length).toBeGreaterThan(0);
+      const mallory: Principal = { id: CustomerId.create(), roles: ['customer'] };
+      const refused = await service.as('acme', mallory, () =>
+        service.dispatcher.trySend(new ChangeCustomerEmail(ada, 'mallory@evil.example')),
+      );
+      const notAClerk = await service.as('acme', mallory, () =>
+        service.dispatcher.trySend(new RegisterCustomer(CustomerId.create(), 'x@y.z', 'X')),
+      );
+      for (const outcome of [refused, notAClerk]) {
+        expect(outcome).toBeInstanceOf(Fail);
+        const error = (outcome as Fail).error;
+        expect(error).toBeInstanceOf(UnauthorizedError);
+        expect((error as UnauthorizedError).code).toBe('UNAUTHORIZED');
+      }
+      for (const load of loads) expect(load).not.toHaveBeenCalled();
+      const after = await shared.readAll();
+      expect(after.events.map((e) => e.eventId)).toEqual(before.events.map((e) => e.eventId));
+    } finally {
+      for (const load of loads) load.mockRestore();
+      await service.stop();
+    }
   });
 });

@@ -54,20 +54,6 @@ export const customerPolicy: Policy = allOf(
       : allow(),
 );
 
-const tenantCheck = enforceTenant();
-const policyCheck = authorize(customerPolicy);
-
-/** Runs `handler` behind the tenant check and the policy; a refusal throws the typed error and skips the handler. */
-async function guarded<T>(message: object, handler: () => T | PromiseLike<T>): Promise<T> {
-  const metadata = new Map<string, unknown>();
-  const fail = (error: unknown): never => {
-    throw error;
-  };
-  return tenantCheck({ message, metadata, fail }, () =>
-    policyCheck({ message, metadata, fail }, async () => handler()),
-  );
-}
-
 /**
  * The customer side of the order service for many tenants sharing one store: every stream in the tenant's
  * namespace (`acme.customer-<id>`), personal fields encrypted per customer, a directory per tenant, and every command
@@ -98,18 +84,16 @@ export class TenantCustomerService {
       },
     });
     // Every command and query runs through the tenant check first (a message of another tenant is refused whoever
-    // sends it), then the policy. (`guarded` runs these middleware around each handler; with the dispatcher's
-    // middleware pipeline it is `dispatcher.use(enforceTenant()); dispatcher.use(authorize(customerPolicy))`.)
-    const guardedDispatcher = {
-      register: ((type, handler) =>
-        this.dispatcher.register(type, (command, context) =>
-          guarded(command, () => handler(command, context)),
-        )) as CommandDispatcher['register'],
-    };
-    registerCustomerHandlers(guardedDispatcher, new CorrelatedRepository(repository));
+    // sends it), then the policy; a refusal is a typed failure and the handler never runs.
+    this.dispatcher.use(enforceTenant());
+    this.dispatcher.use(authorize(customerPolicy));
+    this.queries.use(enforceTenant());
+    this.queries.use(authorize(customerPolicy));
+    registerCustomerHandlers(this.dispatcher, new CorrelatedRepository(repository));
     // One directory per tenant; the query answers from the caller's tenant's directory only.
-    this.queries.register(GetCustomer, (q) =>
-      guarded(q, () => this.directories.get(TenantScope.require('GetCustomer'))?.get(q.customerId) ?? null),
+    this.queries.register(
+      GetCustomer,
+      (q) => this.directories.get(TenantScope.require('GetCustomer'))?.get(q.customerId) ?? null,
     );
   }
 
