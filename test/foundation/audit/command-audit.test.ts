@@ -1,7 +1,21 @@
 import { Command } from '../../../src/core/message';
 import { setLogger, type LogFields } from '../../../src/core/logger';
-import { COMMAND_RECORDED, recordCommands, type CommandRecord } from '../../../src/foundation';
-import { CommandDispatcher, MessageBuilder } from '../../../src/messaging';
+import {
+  COMMAND_RECORDED,
+  REDACTED_MARKER,
+  TenantScope,
+  enforceTenant,
+  recordCommands,
+  type CommandRecord,
+} from '../../../src/foundation';
+import {
+  CommandDispatcher,
+  MessageBuilder,
+  PrincipalScope,
+  authorize,
+  rolePolicy,
+  type Principal,
+} from '../../../src/messaging';
 import { InMemoryStreamStore, type StreamSlice, type StreamStore } from '../../../src/persistence';
 
 class Transfer extends Command {
@@ -115,5 +129,126 @@ describe('recordCommands middleware', () => {
     expect(response.kind).toBe('success');
     expect(logged).toHaveLength(1);
     expect(logged[0]![1]).toMatch(/command audit: recording Transfer .* failed: Error: disk full/);
+  });
+
+  describe('with tenancy and authorization', () => {
+    class ChangeEmail extends Command {
+      constructor(
+        readonly customerId: string,
+        readonly contact: { email: string; phone: string[] },
+        readonly password: string,
+      ) {
+        super();
+      }
+    }
+    const clerk: Principal = { id: 'clerk-7', roles: ['clerk'] };
+    const CANARY = 'audit-canary-5f1c@example.org';
+    const PASSWORD = 'hunter2-canary-9d';
+
+    function pipeline(store: StreamStore, sink?: (record: CommandRecord) => void) {
+      const dispatcher = new CommandDispatcher();
+      const handled: string[] = [];
+      // Audit first, so that tenant and policy refusals are recorded too.
+      dispatcher.use(
+        recordCommands(store, {
+          streamName: () => 'audit',
+          redact: ['email', 'password'],
+          ...(sink ? { sink } : {}),
+        }),
+      );
+      dispatcher.use(enforceTenant());
+      dispatcher.use(authorize(rolePolicy([[ChangeEmail, ['clerk']]])));
+      dispatcher.register(ChangeEmail, (command) => {
+        handled.push(command.customerId);
+        // A careless handler quoting the secret values in its error.
+        if (command.customerId === 'broken')
+          throw new RefusedError(`cannot reach ${command.contact.email} with ${command.password}`);
+      });
+      return { dispatcher, handled };
+    }
+
+    it('records the principal and the tenant; a denial is recorded as a fail with UNAUTHORIZED', async () => {
+      const store = new InMemoryStreamStore();
+      const { dispatcher, handled } = pipeline(store);
+      const command = () => new ChangeEmail('c-1', { email: 'a@b.c', phone: [] }, 'x');
+      await TenantScope.run('acme', () => PrincipalScope.run(clerk, () => dispatcher.send(command())));
+      const intruder: Principal = { id: 'mallory', roles: ['customer'] };
+      const denied = await TenantScope.run('acme', () =>
+        PrincipalScope.run(intruder, () => dispatcher.trySend(command())),
+      );
+      expect(denied.kind).toBe('fail');
+      const noTenant = await PrincipalScope.run(clerk, () => dispatcher.trySend(command()));
+      expect(noTenant.kind).toBe('fail');
+      expect(handled).toEqual(['c-1']);
+
+      const records = (await recordsOf(store, 'audit')).map((r) => r.data);
+      expect(records).toHaveLength(3);
+      expect(records[0]).toMatchObject({ outcome: 'success', principal: clerk, tenant: 'acme' });
+      expect(records[1]).toMatchObject({
+        outcome: 'fail',
+        error: { code: 'UNAUTHORIZED' },
+        principal: { id: 'mallory', roles: ['customer'] },
+        tenant: 'acme',
+      });
+      expect(records[2]).toMatchObject({
+        outcome: 'fail',
+        error: { code: 'TENANT_REQUIRED' },
+        principal: clerk,
+      });
+      expect(records[2]!.tenant).toBeUndefined();
+    });
+
+    it('redacts the listed fields at any depth, and their values in the error message; the canary is stored nowhere', async () => {
+      const store = new InMemoryStreamStore();
+      const sunk: CommandRecord[] = [];
+      const { dispatcher } = pipeline(store, (record) => void sunk.push(record));
+      const send = (customerId: string) =>
+        TenantScope.run('acme', () =>
+          PrincipalScope.run(clerk, () =>
+            dispatcher.trySend(new ChangeEmail(customerId, { email: CANARY, phone: ['555-0100'] }, PASSWORD)),
+          ),
+        );
+      expect((await send('c-2')).kind).toBe('success');
+      expect((await send('broken')).kind).toBe('fail');
+
+      const stored = await store.readAll();
+      const raw = stored.events.map((e) => `${e.eventId} ${e.streamName} ${e.type} ${e.data} ${e.metadata}`);
+      expect(raw).toHaveLength(2);
+      for (const text of [...raw, JSON.stringify(sunk)]) {
+        expect(text).not.toContain(CANARY);
+        expect(text).not.toContain(PASSWORD);
+      }
+      const [ok, failed] = (await recordsOf(store, 'audit')).map((r) => r.data);
+      expect(ok!.fields).toEqual({
+        customerId: 'c-2',
+        contact: { email: REDACTED_MARKER, phone: ['555-0100'] },
+        password: REDACTED_MARKER,
+      });
+      expect(failed!.error).toEqual({
+        code: 'REFUSED',
+        message: `cannot reach ${REDACTED_MARKER} with ${REDACTED_MARKER}`,
+      });
+      // The sink saw the same records as the store.
+      expect(sunk).toEqual([ok, failed]);
+    });
+
+    it('a failing sink is logged and changes neither the outcome nor the stored record', async () => {
+      const store = new InMemoryStreamStore();
+      const logged: string[] = [];
+      const log = (_fields: LogFields, message: string): void => void logged.push(message);
+      setLogger({ warn: log, error: log, info: log, debug: log });
+      const { dispatcher } = pipeline(store, () => {
+        throw new Error('sink down');
+      });
+      const outcome = await TenantScope.run('acme', () =>
+        PrincipalScope.run(clerk, () =>
+          dispatcher.trySend(new ChangeEmail('c-3', { email: 'a@b.c', phone: [] }, 'x')),
+        ),
+      );
+      expect(outcome.kind).toBe('success');
+      expect(await recordsOf(store, 'audit')).toHaveLength(1);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/command audit: the sink failed on ChangeEmail .*: Error: sink down/);
+    });
   });
 });
