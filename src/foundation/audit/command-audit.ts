@@ -53,7 +53,7 @@ export interface CommandRecord {
 export interface CommandAuditOptions {
   /** The audit stream of a command (default `commands-<correlationId>`: one stream per conversation). */
   readonly streamName?: (command: Command) => string;
-  /** Record the command's fields (default true). Turn off when commands carry personal data. */
+  /** Record the command's fields (default true). Turn off, or use `redact`, when commands carry personal data. */
   readonly fields?: boolean;
   /**
    * Names of fields whose values are replaced by {@link REDACTED_MARKER} in the recorded fields, at any depth
@@ -72,6 +72,10 @@ export interface CommandAuditOptions {
  * A command middleware that records every handled command as a `CommandRecorded` event (see {@link CommandRecord})
  * with the command's correlation and causation in its metadata, so tools (`reactive-domain trace`) can show the
  * commands of a conversation — and which event caused each — beside the events. Only events are otherwise stored.
+ *
+ * The record names the principal (the one `authorize` left under `PRINCIPAL_METADATA_KEY`, else
+ * `PrincipalScope.current()`) and the tenant (the one `enforceTenant` left in the metadata, else
+ * `TenantScope.current()`). Register it before `enforceTenant` and `authorize` so refusals are recorded too.
  *
  * The record is appended after the handler finished, whatever the outcome. A failed append does not change the
  * command's outcome (the command has already happened); it is reported on the process-wide logger.
