@@ -10,6 +10,7 @@ export * from './recorded-event-message';
 export * from './log-forwarder';
 export * from './inbox-store';
 export * from './outbox-store';
+export * from './outbox-row';
 export * from './message-codec';
 export * from './bus-bridge';
 export * from './remote-commands';

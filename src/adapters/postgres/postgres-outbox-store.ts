@@ -3,25 +3,10 @@ import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.
 import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import { validPositiveInteger } from '../../transport/deadline';
 import type { OutboxEntry, OutboxStore, StoredOutboxEntry } from '../../transport/outbox-store';
-import {
-  assertTopic,
-  assertTransportMessage,
-  type TransportMessage,
-} from '../../transport/transport-message';
+import { outboxEntryOf, outboxEnvelopeOf, type OutboxRow } from '../../transport/outbox-row';
+import { assertTopic, assertTransportMessage } from '../../transport/transport-message';
 import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
-
-/** The optional fields of a message, kept as one JSON text (`envelope`). */
-type Envelope = Omit<TransportMessage, 'messageId' | 'type' | 'body'>;
-
-interface OutboxRow {
-  sequence: string;
-  topic: string;
-  message_id: string;
-  type: string;
-  body: string;
-  envelope: string;
-}
 
 /**
  * An {@link OutboxStore} in PostgreSQL (table `outbox` of the schema, schema version 2; run `migrate()` first), for
@@ -77,7 +62,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
         entries.map((e) => e.message.messageId),
         entries.map((e) => e.message.type),
         entries.map((e) => e.message.body),
-        entries.map((e) => JSON.stringify(envelopeOf(e.message))),
+        entries.map((e) => JSON.stringify(outboxEnvelopeOf(e.message))),
       ],
     );
   }
@@ -91,7 +76,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
         `FROM ${this.db.name('outbox')} ORDER BY sequence LIMIT $1`,
       [limit],
     );
-    return rows.map(toEntry);
+    return rows.map(outboxEntryOf);
   }
 
   async markSent(sequences: readonly bigint[]): Promise<void> {
@@ -122,27 +107,4 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
     });
     return this.ready;
   }
-}
-
-function envelopeOf(message: TransportMessage): Envelope {
-  const { messageId: _id, type: _type, body: _body, ...rest } = message;
-  // JSON.stringify drops undefined fields: only what is set is stored.
-  return rest;
-}
-
-function toEntry(row: OutboxRow): StoredOutboxEntry {
-  let envelope: Envelope;
-  try {
-    envelope = JSON.parse(row.envelope) as Envelope;
-  } catch (error) {
-    throw new InvalidArgumentError(
-      `Stored outbox entry ${row.sequence} has a corrupt envelope: ${row.envelope.slice(0, 100)}`,
-      { cause: error },
-    );
-  }
-  return {
-    sequence: BigInt(row.sequence),
-    topic: row.topic,
-    message: { ...envelope, messageId: row.message_id, type: row.type, body: row.body },
-  };
 }

@@ -2,24 +2,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { validPositiveInteger } from '../../transport/deadline';
 import type { OutboxEntry, OutboxStore, StoredOutboxEntry } from '../../transport/outbox-store';
-import {
-  assertTopic,
-  assertTransportMessage,
-  type TransportMessage,
-} from '../../transport/transport-message';
+import { outboxEntryOf, outboxEnvelopeOf, type OutboxRow } from '../../transport/outbox-row';
+import { assertTopic, assertTransportMessage } from '../../transport/transport-message';
 import type { SqliteDatabase } from './sqlite-database';
-
-/** The optional fields of a message, kept as one JSON text (`envelope`). */
-type Envelope = Omit<TransportMessage, 'messageId' | 'type' | 'body'>;
-
-interface OutboxRow {
-  sequence: number;
-  topic: string;
-  message_id: string;
-  type: string;
-  body: string;
-  envelope: string;
-}
 
 /**
  * An {@link OutboxStore} in the `rd_outbox` table of a {@link SqliteDatabase} (schema version 2), for messages that
@@ -86,7 +71,7 @@ export class SqliteOutboxStore implements OutboxStore<BetterSqlite3.Database> {
           message.messageId,
           message.type,
           message.body,
-          JSON.stringify(envelopeOf(message)),
+          JSON.stringify(outboxEnvelopeOf(message)),
           now,
         );
     });
@@ -103,7 +88,7 @@ export class SqliteOutboxStore implements OutboxStore<BetterSqlite3.Database> {
     const rows = this.database.read('read the pending outbox messages', () =>
       this.statements.pending.all(limit),
     );
-    return rows.map(toEntry);
+    return rows.map(outboxEntryOf);
   }
 
   async markSent(sequences: readonly bigint[]): Promise<void> {
@@ -117,27 +102,4 @@ export class SqliteOutboxStore implements OutboxStore<BetterSqlite3.Database> {
       for (const sequence of sequences) this.statements.delete.run(Number(sequence));
     });
   }
-}
-
-function envelopeOf(message: TransportMessage): Envelope {
-  const { messageId: _id, type: _type, body: _body, ...rest } = message;
-  // JSON.stringify drops undefined fields: only what is set is stored.
-  return rest;
-}
-
-function toEntry(row: OutboxRow): StoredOutboxEntry {
-  let envelope: Envelope;
-  try {
-    envelope = JSON.parse(row.envelope) as Envelope;
-  } catch (error) {
-    throw new InvalidArgumentError(
-      `Stored outbox entry ${row.sequence} has a corrupt envelope: ${row.envelope.slice(0, 100)}`,
-      { cause: error },
-    );
-  }
-  return {
-    sequence: BigInt(row.sequence),
-    topic: row.topic,
-    message: { ...envelope, messageId: row.message_id, type: row.type, body: row.body },
-  };
 }
