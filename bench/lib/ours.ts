@@ -158,9 +158,14 @@ export class PassThroughSerializer extends EventSerializer {
   }
 
   override deserialize<T extends object = object>(recorded: RecordedEvent): DeserializedEvent<T> {
+    return { event: this.deserializeEvent<T>(recorded), metadata: EMPTY, recorded };
+  }
+
+  /** What the repository calls for each event it loads: the stored object itself, no wrapper. */
+  override deserializeEvent<T extends object = object>(recorded: RecordedEvent): T {
     const event = this.objects[+recorded.data];
     if (event === undefined) throw new Error(`PassThroughSerializer: no object for event ${recorded.eventId}`);
-    return { event: event as T, metadata: EMPTY, recorded };
+    return event as T;
   }
 }
 const EMPTY: EventMetadata = Object.freeze({});

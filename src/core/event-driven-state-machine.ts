@@ -81,6 +81,14 @@ export abstract class EventDrivenStateMachine {
         `cannot restore history while ${this.#recorded.length} raised event(s) are not saved`,
       );
     }
+    if (Array.isArray(events)) {
+      // Indexed: a replay hands arrays, and this loop runs once per event loaded.
+      for (let i = 0; i < events.length; i++) {
+        this.route(this.checkEvent(events[i]));
+        this.#version++;
+      }
+      return;
+    }
     for (const event of events) {
       this.route(this.checkEvent(event));
       this.#version++;
@@ -221,20 +229,26 @@ export abstract class EventDrivenStateMachine {
 
   private route(event: object): void {
     const type = event.constructor;
+    if (this.#explicitRoutes === undefined && this.#childRoutes === undefined) {
+      // Most aggregates route by convention only: one cached lookup, no map reads.
+      const convention = this.#classRoutes.routeFor(type);
+      if (convention) convention.call(this, event);
+      else if (this.#classRoutes.strict) this.refuseUnrouted(type);
+      return;
+    }
     const explicit = this.#explicitRoutes?.get(type);
     const children = this.#childRoutes?.get(type);
     if (explicit) explicit(event);
     else {
       const convention = this.#classRoutes.routeFor(type);
       if (convention) convention.call(this, event);
-      else if (!children && this.#classRoutes.strict) {
-        throw new UnroutedEventError(
-          this.label(),
-          `no route for event ${this.typeLabel(type)} (strict routing is on)`,
-        );
-      }
+      else if (!children && this.#classRoutes.strict) this.refuseUnrouted(type);
     }
     if (children) for (const child of children) child(event);
+  }
+
+  private refuseUnrouted(type: Function): never {
+    throw new UnroutedEventError(this.label(), `no route for event ${this.typeLabel(type)} (strict routing is on)`);
   }
 
   private checkEvent(event: unknown): object {

@@ -14,7 +14,7 @@ import { CorrelationScope } from './correlation-scope';
 import { HandlerRegistry } from './handler-registry';
 import { type BusSubscription, InMemoryBus } from './in-memory-bus';
 import { type CommandMiddleware, MiddlewareList, runCommandPipeline } from './middleware';
-import { takeWrittenPositions } from './written-positions';
+import { collectWrittenPositions, takeWrittenPositions } from './written-positions';
 
 /** Default command timeout: generous, because Reactive Domain's 100/500 ms defaults failed healthy commands. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
@@ -205,6 +205,7 @@ export class CommandDispatcher {
       callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
 
       const completed = (response: Success | Fail): void => {
+        if (!(response instanceof Success)) takeWrittenPositions(command); // ends the collection opened below
         if (canceled === undefined) {
           settle();
           resolve(response);
@@ -217,6 +218,7 @@ export class CommandDispatcher {
 
       const runHandler = (): void => {
         if (canceled !== undefined) return; // canceled while acknowledging: the handler never runs
+        collectWrittenPositions(command); // taken by the Success, or discarded by `completed`
         const middleware = this.middleware.list;
         if (middleware.length > 0) {
           const invoke = (): unknown =>

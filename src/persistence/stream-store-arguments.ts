@@ -70,23 +70,34 @@ export function assertEventList(events: unknown, streamName: string): asserts ev
 }
 
 function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
-  const where = `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
   if (typeof event !== 'object' || event === null)
-    throw new InvalidArgumentError(`${where} must be an object, got ${describeValue(event)}`);
+    throw new InvalidArgumentError(`${where(streamName, index)} must be an object, got ${describeValue(event)}`);
   const { eventId, type, data, metadata } = event as Partial<EventData>;
-  if (!isUuid(eventId))
-    throw new InvalidArgumentError(`${where}: eventId must be a UUID string, got ${describeValue(eventId)}`);
-  if (typeof type !== 'string' || type.length === 0)
-    throw new InvalidArgumentError(`${where}: type must be a non-empty string, got ${describeValue(type)}`);
-  if (typeof data !== 'string')
+  if (!isUuid(eventId)) {
     throw new InvalidArgumentError(
-      `${where} (${type}): data must be a JSON string, got ${describeValue(data)}`,
-    );
-  if (typeof metadata !== 'string') {
-    throw new InvalidArgumentError(
-      `${where} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
+      `${where(streamName, index)}: eventId must be a UUID string, got ${describeValue(eventId)}`,
     );
   }
+  if (typeof type !== 'string' || type.length === 0) {
+    throw new InvalidArgumentError(
+      `${where(streamName, index)}: type must be a non-empty string, got ${describeValue(type)}`,
+    );
+  }
+  if (typeof data !== 'string') {
+    throw new InvalidArgumentError(
+      `${where(streamName, index)} (${type}): data must be a JSON string, got ${describeValue(data)}`,
+    );
+  }
+  if (typeof metadata !== 'string') {
+    throw new InvalidArgumentError(
+      `${where(streamName, index)} (${type}): metadata must be a JSON string, got ${describeValue(metadata)}`,
+    );
+  }
+}
+
+/** Names the offending event in an error message; built only on failure (every append checks every event). */
+function where(streamName: string, index: number): string {
+  return `appendToStream(${JSON.stringify(streamName)}): event #${index}`;
 }
 
 export function assertDirection(direction: unknown, target: string): 'forwards' | 'backwards' {

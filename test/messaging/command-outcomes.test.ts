@@ -3,11 +3,14 @@ import { ReactiveDomainError } from '../../src/core/reactive-domain.error';
 import {
   CommandDispatcher,
   CorrelationScope,
+  Fail,
   MessageBuilder,
   NoCorrelationScopeError,
   NotACommandError,
   Success,
+  collectWrittenPositions,
   recordWrittenPosition,
+  takeWrittenPositions,
 } from '../../src/messaging';
 
 class PlaceOrder extends Command<{ orderId: string }> {
@@ -142,5 +145,28 @@ describe('ReactiveDomainError in matchers', () => {
     await expect(new CommandDispatcher().send(null as never)).rejects.toThrow(ReactiveDomainError);
     expect(new NoCorrelationScopeError('x')).toBeInstanceOf(ReactiveDomainError);
     expect(new NoCorrelationScopeError('x').name).toBe('NoCorrelationScopeError');
+  });
+});
+
+describe('written positions are collected only while a command runs', () => {
+  it('a failed command discards what its handler recorded', async () => {
+    const dispatcher = new CommandDispatcher();
+    const command = new Ping();
+    dispatcher.register(Ping, (sent) => {
+      recordWrittenPosition(sent, 12n);
+      throw new Error('refused');
+    });
+    const response = await dispatcher.trySend(command);
+    expect(response).toBeInstanceOf(Fail);
+    expect(takeWrittenPositions(command)).toEqual([]);
+  });
+
+  it('a position recorded for a message nobody collects for is not kept', () => {
+    const command = new Ping();
+    recordWrittenPosition(command, 12n);
+    expect(takeWrittenPositions(command)).toEqual([]);
+    collectWrittenPositions(command);
+    recordWrittenPosition(command, 40n);
+    expect(takeWrittenPositions(command)).toEqual([40n]);
   });
 });

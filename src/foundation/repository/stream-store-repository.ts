@@ -334,8 +334,8 @@ export class StreamStoreRepository implements Repository {
       if (end > start) {
         const applied = start === 0 && end === events.length ? events : events.slice(start, end);
         // A plain loop and the event alone (no closure, no result wrapper per event): this runs for every event loaded.
-        const restored: object[] = [];
-        for (let i = 0; i < applied.length; i++) restored.push(this.serializer.deserializeEvent(applied[i]!));
+        const restored = new Array<object>(applied.length);
+        for (let i = 0; i < applied.length; i++) restored[i] = this.serializer.deserializeEvent(applied[i]!);
         instance.restoreFromEvents(restored);
       }
       from = events[events.length - 1]!.revision + 1;

@@ -9,6 +9,7 @@ import {
   CommandDispatcher,
   CorrelationScope,
   NoCorrelationScopeError,
+  collectWrittenPositions,
   takeWrittenPositions,
 } from '../../../src/messaging';
 import { EventSerializer, InMemoryStreamStore } from '../../../src/persistence';
@@ -115,6 +116,7 @@ describe('the repository records positions written on behalf of the source', () 
     const { repository, correlated } = setup();
     const id = await openAccount(repository);
     const command = new Deposit(id, 2);
+    collectWrittenPositions(command); // as the dispatcher does for each command it runs
     const account = await correlated.getById(Account, id, command);
     account.deposit(1);
     const first = await correlated.saveAndContinue(account);
