@@ -248,7 +248,10 @@ export abstract class EventDrivenStateMachine {
   }
 
   private refuseUnrouted(type: Function): never {
-    throw new UnroutedEventError(this.label(), `no route for event ${this.typeLabel(type)} (strict routing is on)`);
+    throw new UnroutedEventError(
+      this.label(),
+      `no route for event ${this.typeLabel(type)} (strict routing is on)`,
+    );
   }
 
   private checkEvent(event: unknown): object {

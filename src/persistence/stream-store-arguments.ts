@@ -71,7 +71,9 @@ export function assertEventList(events: unknown, streamName: string): asserts ev
 
 function assertEventData(event: unknown, streamName: string, index: number): asserts event is EventData {
   if (typeof event !== 'object' || event === null)
-    throw new InvalidArgumentError(`${where(streamName, index)} must be an object, got ${describeValue(event)}`);
+    throw new InvalidArgumentError(
+      `${where(streamName, index)} must be an object, got ${describeValue(event)}`,
+    );
   const { eventId, type, data, metadata } = event as Partial<EventData>;
   if (!isUuid(eventId)) {
     throw new InvalidArgumentError(
