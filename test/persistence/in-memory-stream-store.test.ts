@@ -12,7 +12,12 @@ import {
   type ReadStreamResult,
   type StreamSlice,
 } from '../../src/persistence';
-import { Recorder, anEvent, events, eventually } from '../contract/stream-store.contract';
+import {
+  SubscriptionRecorder as Recorder,
+  eventually,
+  sampleEvent as anEvent,
+  sampleEvents as events,
+} from '../../src/testing/contracts';
 
 function slice(result: ReadStreamResult): StreamSlice {
   if (result.status !== 'ok') throw new Error(`expected a slice, got ${result.status}`);

@@ -11,7 +11,11 @@ import {
   type AppendResult,
   type ReadStreamResult,
 } from '../../src/persistence';
-import { Recorder, events, eventually } from '../contract/stream-store.contract';
+import {
+  SubscriptionRecorder as Recorder,
+  eventually,
+  sampleEvents as events,
+} from '../../src/testing/contracts';
 
 /** The shared checks of StreamStoreBase, seen through the in-memory store (every store inherits them). */
 describe('StreamStoreBase: one set of argument checks for every store', () => {

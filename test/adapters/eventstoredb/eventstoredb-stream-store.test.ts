@@ -17,7 +17,7 @@ import {
   RevisionOutOfRangeError,
   UnexpectedServerResponseError,
 } from '../../../src/adapters/eventstoredb/eventstoredb.errors';
-import { eventually } from '../../contract/stream-store.contract';
+import { eventually } from '../../../src/testing/contracts';
 import { FakeEsdbClient, recorded } from './fake-esdb-client';
 
 function recorder() {

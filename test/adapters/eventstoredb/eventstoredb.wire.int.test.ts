@@ -16,7 +16,7 @@ import {
   WrongExpectedVersionError,
 } from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
-import { Recorder, eventually } from '../../contract/stream-store.contract';
+import { SubscriptionRecorder as Recorder, eventually } from '../../../src/testing/contracts';
 import { startEsdbTestServer, type EsdbTestServer } from '../../support/esdb-test-server';
 
 const event = (data = '{"n":1}', metadata = '{"m":1}'): EventData => ({

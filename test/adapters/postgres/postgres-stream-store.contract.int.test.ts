@@ -1,5 +1,5 @@
 import { PostgresStreamStore } from '../../../src/adapters/postgres';
-import { describeStreamStoreContract } from '../../contract/stream-store.contract';
+import { streamStoreContract as describeStreamStoreContract } from '../../../src/testing/contracts';
 import { describeWithServer, serverUrl } from '../../support/servers';
 import { freshSchema } from './pg-test-support';
 
