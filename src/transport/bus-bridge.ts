@@ -1,4 +1,5 @@
 import type { Message, MessageType } from '../core/message';
+import { TenantScope } from '../foundation/tenancy/tenant-scope';
 import type { BusSubscription, InMemoryBus } from '../messaging/in-memory-bus';
 import type { InboxStore } from './inbox-store';
 import { withInbox } from './inbox-store';
@@ -18,7 +19,10 @@ export interface BusToTransportOptions {
   readonly codec?: MessageCodec;
   /** Topic of a message; default `messages.<registered type name>`. */
   readonly topicOf?: (message: Message, typeName: string) => string;
-  /** Tenant and trace context of a message (e.g. from the tenancy scope or the active span). */
+  /**
+   * Tenant and trace context of a message (e.g. from the active span). Default: the tenant of the current
+   * `TenantScope`, if any, as `RemoteCommandSender` does.
+   */
   readonly contextOf?: (message: Message) => MessageContext;
   /**
    * Messages that arrived from the transport (through {@link bridgeTransportToBus} on the same bus) are not sent
@@ -43,7 +47,7 @@ export function bridgeBusToTransport(options: BusToTransportOptions): BusBridge 
   const subscriptions: BusSubscription[] = [];
   const handler = async (message: Message): Promise<void> => {
     if (options.arrived?.has(message)) return;
-    const encoded = codec.encode(message, options.contextOf?.(message));
+    const encoded = codec.encode(message, options.contextOf?.(message) ?? scopeContext());
     const topic = options.topicOf?.(message, encoded.type) ?? `messages.${topicToken(encoded.type)}`;
     await options.transport.publish(topic, encoded);
   };
@@ -86,17 +90,23 @@ export interface TransportToBusOptions {
  */
 export async function bridgeTransportToBus(options: TransportToBusOptions): Promise<BusBridge> {
   const codec = options.codec ?? new MessageCodec();
-  const deliver = async (message: Message): Promise<void> => {
+  const deliver = async (message: Message, tenant: string | undefined): Promise<void> => {
     options.arrived?.add(message);
-    const result = await options.bus.publish(message);
+    // The sender's tenant (rd-tenant) becomes the bus handlers' tenant scope, as for remote commands; an invalid one
+    // fails the delivery (redelivered, then dead-lettered), never published outside its tenant.
+    const result = await (tenant === undefined
+      ? options.bus.publish(message)
+      : TenantScope.run(tenant, () => options.bus.publish(message)));
     if (result.errors.length > 0) {
       const first = result.errors[0]?.error;
       throw first instanceof Error ? first : new Error(String(first));
     }
   };
   const handler: DeliveryHandler = options.inbox
-    ? withInbox(options.inbox, options.group, (delivery) => deliver(codec.decode<Message>(delivery.message)))
-    : (delivery) => deliver(codec.decode<Message>(delivery.message));
+    ? withInbox(options.inbox, options.group, (delivery) =>
+        deliver(codec.decode<Message>(delivery.message), delivery.message.tenant),
+      )
+    : (delivery) => deliver(codec.decode<Message>(delivery.message), delivery.message.tenant);
   const subscription: TransportSubscription = await options.transport.subscribe(
     {
       group: options.group,
@@ -108,4 +118,10 @@ export async function bridgeTransportToBus(options: TransportToBusOptions): Prom
     handler,
   );
   return { stop: () => subscription.close() };
+}
+
+/** The current tenant scope as a message context (undefined outside any scope). */
+function scopeContext(): MessageContext | undefined {
+  const tenant = TenantScope.current();
+  return tenant === undefined ? undefined : { tenant };
 }

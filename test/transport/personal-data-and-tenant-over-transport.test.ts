@@ -19,12 +19,16 @@ import {
 import { CommandDispatcher } from '../../src/messaging/command-dispatcher';
 import { InMemoryBus } from '../../src/messaging/in-memory-bus';
 import { MessageBuilder } from '../../src/messaging/message-builder';
-import { Checkout, codec } from './transport-fixtures';
+import { Checkout, ItemAdded, codec } from './transport-fixtures';
 import {
   InMemoryBroker,
   InMemoryTransport,
   LogForwarder,
   RemoteCommandSender,
+  bridgeBusToTransport,
+  bridgeTransportToBus,
+  deadLetterGroup,
+  deadLetterTopic,
   serveRemoteCommands,
   WIRE_HEADERS,
   type TransportDelivery,
@@ -142,5 +146,76 @@ describe('tenant across remote commands', () => {
     await forged.stop();
     await sender.stop();
     await server.stop();
+  });
+});
+
+describe('tenant across the bus bridges', () => {
+  it("a message published in a tenant's scope reaches the other bus's handlers in that tenant's scope", async () => {
+    const broker = new InMemoryBroker();
+    const here = new InMemoryBus('here');
+    const there = new InMemoryBus('there');
+    const seen: [number, string | undefined][] = [];
+    there.subscribe(ItemAdded, (e) => void seen.push([e.n, TenantScope.current()]));
+    const inbound = await bridgeTransportToBus({
+      transport: new InMemoryTransport({ broker }),
+      bus: there,
+      group: 'there',
+      codec,
+      prefetch: 1,
+    });
+    const outbound = bridgeBusToTransport({
+      bus: here,
+      transport: new InMemoryTransport({ broker }),
+      types: [ItemAdded],
+      codec,
+    });
+    await TenantScope.run('acme', () => here.publish(MessageBuilder.new(() => new ItemAdded('c1', 1))));
+    await TenantScope.run('globex', () => here.publish(MessageBuilder.new(() => new ItemAdded('c2', 2))));
+    await here.publish(MessageBuilder.new(() => new ItemAdded('c3', 3)));
+    await waitUntil(() => seen.length === 3, 10_000, 'three bridged events');
+    expect(seen.sort((a, b) => a[0] - b[0])).toEqual([
+      [1, 'acme'],
+      [2, 'globex'],
+      [3, undefined],
+    ]);
+    await outbound.stop();
+    await inbound.stop();
+  });
+
+  it('a malformed tenant header fails the delivery: dead-lettered with the reason, never handled', async () => {
+    const broker = new InMemoryBroker();
+    const bus = new InMemoryBus();
+    let handled = 0;
+    bus.subscribe(ItemAdded, () => void handled++);
+    const inbound = await bridgeTransportToBus({
+      transport: new InMemoryTransport({ broker }),
+      bus,
+      group: 'svc',
+      codec,
+      maxDeliveries: 1,
+    });
+    const dead: TransportDelivery[] = [];
+    const watcher = new InMemoryTransport({ broker });
+    await watcher.subscribe(
+      { group: deadLetterGroup('svc'), topics: [deadLetterTopic('svc')] },
+      async (delivery) => {
+        dead.push(delivery);
+      },
+    );
+    const outbound = new InMemoryBus();
+    const forged = bridgeBusToTransport({
+      bus: outbound,
+      transport: new InMemoryTransport({ broker }),
+      types: [ItemAdded],
+      codec,
+      contextOf: () => ({ tenant: 'ACME; drop table' }),
+    });
+    await outbound.publish(MessageBuilder.new(() => new ItemAdded('c1', 1)));
+    await waitUntil(() => dead.length === 1, 10_000, 'the dead letter');
+    expect(dead[0]!.message.headers?.[WIRE_HEADERS.deadLetterReason]).toMatch(/tenant id/i);
+    expect(handled).toBe(0);
+    await forged.stop();
+    await watcher.close();
+    await inbound.stop();
   });
 });
