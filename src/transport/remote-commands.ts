@@ -9,8 +9,8 @@ import { CommandCanceledError, CommandError, CommandTimedOutError } from '../mes
 import { TenantScope } from '../foundation/tenancy/tenant-scope';
 import { validTimeoutMs } from './deadline';
 import { describeReason } from './delivery-runner';
-import type { InboxStore } from './inbox-store';
-import type { MessageTransport, TransportSubscription } from './message-transport';
+import { type InboxStore, withInbox } from './inbox-store';
+import type { MessageTransport, TransportDelivery, TransportSubscription } from './message-transport';
 import { MessageCodec, type MessageContext } from './message-codec';
 import { RemoteCommandError, RemoteCommandNotHandledError } from './transport.errors';
 import { topicToken, type TransportMessage } from './transport-message';
@@ -124,13 +124,12 @@ export async function serveRemoteCommands(options: ServeRemoteCommandsOptions): 
           prefetch: options.prefetch ?? 16,
           ...(options.onError ? { onError: options.onError } : {}),
         },
-        async (delivery) => {
-          if (options.inbox) {
-            await options.inbox.handleOnce(topic, delivery.message.messageId, () => handle(delivery.message));
-          } else await handle(delivery.message);
-        },
+        options.inbox ? withInbox(options.inbox, topic, handleDelivery) : handleDelivery,
       ),
     );
+  }
+  function handleDelivery(delivery: TransportDelivery): Promise<void> {
+    return handle(delivery.message);
   }
   async function handle(request: TransportMessage): Promise<void> {
     const command = codec.decode<Command>(request);

@@ -11,6 +11,7 @@ import {
   RemoteCommandSender,
   bridgeBusToTransport,
   bridgeTransportToBus,
+  commandTopic,
   serveRemoteCommands,
 } from '../../src/transport';
 import { waitUntil } from '../../src/testing/contracts';
@@ -100,5 +101,30 @@ describe('remote commands, in memory only', () => {
     await sender.stop();
     await server.stop();
     expect([Success, Fail, RemoteCommandError, RemoteCommandNotHandledError]).toHaveLength(4);
+  });
+});
+
+describe('remote commands with an inbox', () => {
+  it('runs a command delivered twice (same message id) once', async () => {
+    const broker = new InMemoryBroker();
+    const dispatcher = new CommandDispatcher({ bus: new InMemoryBus() });
+    let runs = 0;
+    dispatcher.register(Checkout, () => void runs++);
+    const server = await serveRemoteCommands({
+      transport: new InMemoryTransport({ broker }),
+      dispatcher,
+      types: [Checkout],
+      codec,
+      inbox: new InMemoryInboxStore(),
+    });
+    const publisher = new InMemoryTransport({ broker });
+    const topic = commandTopic(codec.serializer.registry.nameOfType(Checkout)!);
+    const message = codec.encode(MessageBuilder.new(() => new Checkout('c1')));
+    await publisher.publish(topic, message);
+    await publisher.publish(topic, message);
+    await waitUntil(() => runs > 0, 10_000, 'the command to run');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(runs).toBe(1);
+    await server.stop();
   });
 });
