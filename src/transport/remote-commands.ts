@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command, MessageType } from '../core/message';
+import { logSafely } from '../core/logger';
 import { InvalidArgumentError } from '../core/reactive-domain.error';
 import type { CommandDispatcher, SendOptions } from '../messaging/command-dispatcher';
 import type { BusSubscription } from '../messaging/in-memory-bus';
@@ -28,6 +29,10 @@ interface ReplyBody {
   readonly error?: { readonly name: string; readonly code?: string; readonly message: string };
   /** On an ack: where the sender can send a cancellation to the instance that runs the command. */
   readonly cancelTo?: string;
+  /** On a success: the handler's result, as JSON (absent when undefined or not representable in JSON). */
+  readonly result?: unknown;
+  /** On a success: the positions appended on behalf of the command, as decimal strings. */
+  readonly positions?: readonly string[];
 }
 
 /** Type name of cancellation messages (sender -> the instance running the command). */
@@ -169,7 +174,14 @@ export async function serveRemoteCommands(options: ServeRemoteCommandsOptions): 
 }
 
 function replyOf(commandId: string, response: CommandResponse): ReplyBody {
-  if (response instanceof Success) return { commandId, kind: 'success' };
+  if (response instanceof Success) {
+    return {
+      commandId,
+      kind: 'success',
+      ...resultField(response),
+      ...(response.positions.length > 0 ? { positions: response.positions.map(String) } : {}),
+    };
+  }
   const failure = response as Fail;
   const cause =
     failure.error instanceof CommandError && failure.error.cause !== undefined
@@ -184,6 +196,42 @@ function replyOf(commandId: string, response: CommandResponse): ReplyBody {
   };
   if (response instanceof Canceled) return { commandId, kind: 'canceled', reason: response.reason, error };
   return { commandId, kind: 'fail', error };
+}
+
+/**
+ * The handler's result for the reply: it crosses as JSON, so the sender gets plain data (a `Date` arrives as its ISO
+ * string). A result JSON cannot hold (a bigint, a cycle, a function) is left out and reported here, in the process
+ * that produced it: the sender's `Success` then has no `result`.
+ */
+function resultField(success: Success): { result?: unknown } {
+  if (success.result === undefined) return {};
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(success.result);
+  } catch (error) {
+    reportDroppedResult(success, error);
+    return {};
+  }
+  if (text !== undefined) return { result: success.result };
+  reportDroppedResult(success, new Error(`${typeof success.result} is not representable in JSON`));
+  return {};
+}
+
+function reportDroppedResult(success: Success, error: unknown): void {
+  logSafely(
+    'warn',
+    { type: 'ReactiveDomainWarning', err: error, commandId: success.command.msgId },
+    `remote command ${success.command.msgId}: its result cannot cross as JSON (${String(error)}); the sender's Success has no result`,
+  );
+}
+
+/** Positions from a reply; anything but decimal strings is ignored (the reply comes from another process). */
+function positionsOf(positions: unknown): readonly bigint[] | undefined {
+  if (!Array.isArray(positions)) return undefined;
+  const parsed: bigint[] = [];
+  for (const position of positions)
+    if (typeof position === 'string' && /^\d{1,30}$/.test(position)) parsed.push(BigInt(position));
+  return parsed;
 }
 
 /** Options of {@link RemoteCommandSender}. */
@@ -378,7 +426,7 @@ export class RemoteCommandSender {
         pending.cancelTo = typeof body.cancelTo === 'string' ? body.cancelTo : undefined;
         return;
       case 'success':
-        return pending.settle(new Success(command));
+        return pending.settle(new Success(command, body.result, positionsOf(body.positions)));
       case 'fail':
         return pending.settle(new Fail(command, remoteError()));
       case 'canceled':

@@ -1,4 +1,6 @@
+import { setLogger } from '../../src/core/logger';
 import { CommandDispatcher } from '../../src/messaging/command-dispatcher';
+import { recordWrittenPosition } from '../../src/messaging/written-positions';
 import { Canceled, Fail, Success } from '../../src/messaging/command-messages';
 import { InMemoryBus } from '../../src/messaging/in-memory-bus';
 import { MessageBuilder } from '../../src/messaging/message-builder';
@@ -126,5 +128,55 @@ describe('remote commands with an inbox', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(runs).toBe(1);
     await server.stop();
+  });
+});
+
+describe('remote Success: result and positions', () => {
+  afterEach(() => setLogger(undefined));
+
+  async function serve(handler: (command: Checkout) => unknown) {
+    const broker = new InMemoryBroker();
+    const dispatcher = new CommandDispatcher({ bus: new InMemoryBus() });
+    dispatcher.register(Checkout, handler);
+    const server = await serveRemoteCommands({
+      transport: new InMemoryTransport({ broker }),
+      dispatcher,
+      types: [Checkout],
+      codec,
+    });
+    const sender = new RemoteCommandSender({ transport: new InMemoryTransport({ broker }), codec });
+    await sender.start();
+    return {
+      sender,
+      stop: async () => {
+        await sender.stop();
+        await server.stop();
+      },
+    };
+  }
+
+  it("carries the handler's result (as JSON) and the positions appended on behalf of the command", async () => {
+    const { sender, stop } = await serve((command) => {
+      recordWrittenPosition(command, 128n);
+      recordWrittenPosition(command, 2n ** 70n);
+      return { orderId: 'o-1', lines: [1, 2] };
+    });
+    const success = await sender.send(MessageBuilder.new(() => new Checkout('c1')));
+    expect(success.result).toEqual({ orderId: 'o-1', lines: [1, 2] });
+    expect(success.positions).toEqual([128n, 2n ** 70n]);
+    expect(success.lastPosition).toBe(2n ** 70n);
+    await stop();
+  });
+
+  it('a result JSON cannot hold is left out and reported where it was produced, never failing the command', async () => {
+    const warnings: string[] = [];
+    const record = (_fields: unknown, message: string) => void warnings.push(message);
+    setLogger({ warn: record, error: record, info: record, debug: record });
+    const { sender, stop } = await serve(() => ({ total: 10n }));
+    const success = await sender.send(MessageBuilder.new(() => new Checkout('c2')));
+    expect(success).toBeInstanceOf(Success);
+    expect(success.result).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/result cannot cross as JSON .*BigInt/)]);
+    await stop();
   });
 });
