@@ -6,6 +6,7 @@ import { ReactiveDomainError } from '../core/reactive-domain.error';
 import type { CheckpointStore } from '../foundation/subscriptions/checkpoint-store';
 import { describeCheckpoint } from '../foundation/subscriptions/checkpoint';
 import type { AllFilter, RecordedEvent, StreamStore } from '../persistence/stream-store';
+import { readAllEvents } from '../persistence/stream-readers';
 import {
   CliUsageError,
   ConfigInvalidError,
@@ -233,26 +234,13 @@ async function openConfiguredStore(
 
 // ---- commands ------------------------------------------------------------------------------------------------------
 
-const PAGE = 1000;
-
-/** Pages through `$all` forwards. */
-async function* allEvents(store: StreamStore, filter?: AllFilter): AsyncGenerator<RecordedEvent> {
-  let after: bigint | 'start' = 'start';
-  for (;;) {
-    const slice = await store.readAll({ after, maxCount: PAGE, ...(filter ? { filter } : {}) });
-    yield* slice.events;
-    if (slice.isEnd || slice.events.length === 0) return;
-    after = slice.events[slice.events.length - 1]!.position;
-  }
-}
-
 async function listStreams({ opened, json, io }: Session, prefix: string | undefined): Promise<void> {
   const streams = new Map<
     string,
     { events: number; lastRevision: number; lastPosition: bigint; lastWrite: Date }
   >();
   const filter: AllFilter | undefined = prefix ? { on: 'streamName', prefixes: [prefix] } : undefined;
-  for await (const event of allEvents(opened.store, filter)) {
+  for await (const event of readAllEvents(opened.store, { pageSize: 1000, ...(filter ? { filter } : {}) })) {
     const entry = streams.get(event.streamName);
     if (entry) {
       entry.events++;

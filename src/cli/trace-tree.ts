@@ -1,5 +1,6 @@
 import { COMMAND_RECORDED, type CommandRecord } from '../foundation/audit/command-audit';
 import type { RecordedEvent, StreamStore } from '../persistence/stream-store';
+import { readAllEvents } from '../persistence/stream-readers';
 
 /** One message of a conversation. */
 export interface TraceNode {
@@ -55,19 +56,13 @@ export async function readConversation(
 ): Promise<{ events: RecordedEvent[]; scanned: number }> {
   const events: RecordedEvent[] = [];
   const needle = JSON.stringify(correlationId);
-  let after: bigint | 'start' = 'start';
   let scanned = 0;
-  for (;;) {
-    const slice = await store.readAll({ after, maxCount: pageSize });
-    for (const event of slice.events) {
-      scanned++;
-      // Cheap test first: most events are of other conversations.
-      if (!event.metadata.includes(needle) && event.eventId !== correlationId) continue;
-      const metadata = parseMetadata(event.metadata);
-      if (metadata.$correlationId === correlationId || event.eventId === correlationId) events.push(event);
-    }
-    if (slice.isEnd || slice.events.length === 0) break;
-    after = slice.events[slice.events.length - 1]!.position;
+  for await (const event of readAllEvents(store, { pageSize })) {
+    scanned++;
+    // Cheap test first: most events are of other conversations.
+    if (!event.metadata.includes(needle) && event.eventId !== correlationId) continue;
+    const metadata = parseMetadata(event.metadata);
+    if (metadata.$correlationId === correlationId || event.eventId === correlationId) events.push(event);
   }
   return { events, scanned };
 }
