@@ -53,7 +53,7 @@ export function emmettDepositEvents(accountId: string, count: number): EmmettDep
 }
 
 /** Appends an opened account and `deposits` deposits in one append (Emmett's append copies the stream each time). */
-export async function seedEmmett(store: InMemoryEventStore, accountId: string, deposits: number): Promise<void> {
+export async function seedEmmett(store: Pick<EventStore, 'appendToStream'>, accountId: string, deposits: number): Promise<void> {
   const events: EmmettAccountEvent[] = [{ type: 'AccountOpened', data: { accountId } }, ...emmettDepositEvents(accountId, deposits)];
   await store.appendToStream(accountId, events);
 }

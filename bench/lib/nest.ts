@@ -61,6 +61,12 @@ export class NestAccount extends AggregateRoot {
 export class NestEventStore {
   readonly streams = new Map<string, object[]>();
 
+  /** Empties the store, then holds one opened account per id. */
+  reset(ids: readonly string[]): void {
+    this.streams.clear();
+    for (const id of ids) this.streams.set(id, [new NestAccountOpened(id)]);
+  }
+
   async read(id: string): Promise<readonly object[]> {
     return this.streams.get(id) ?? [];
   }

@@ -122,6 +122,26 @@ export function depositEvents(accountId: string, count: number): Deposited[] {
   return events;
 }
 
+/**
+ * A store holding one account per id (stream `account-<id>`: a correlated `AccountOpened` and `deposits` deposits of
+ * {@link depositEvents}, in one append each), written through `serialize` (the JSON serializer by default).
+ */
+export async function openedAccountsStore(
+  ids: readonly string[],
+  serialize: (events: object[]) => EventData[] = serializeAll,
+  deposits = 0,
+): Promise<InMemoryStreamStore> {
+  const store = new InMemoryStreamStore();
+  const source = new Seed();
+  for (const id of ids) {
+    const opened = new AccountOpened(id);
+    opened.correlationId = source.msgId;
+    opened.causationId = source.msgId;
+    await store.appendToStream(accountStream(id), 'no_stream', serialize(deposits > 0 ? [opened, ...depositEvents(id, deposits)] : [opened]));
+  }
+  return store;
+}
+
 /** Appends an opened account plus `deposits` deposits to `store`, in pages (one append per 1,000 events). */
 export async function seedAccount(store: StreamStore, accountId: string, deposits: number): Promise<void> {
   const source = new Seed();

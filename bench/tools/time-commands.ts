@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { CommandDispatcher, Success } from '../../dist/messaging';
-import { Account, AccountOpened, Deposit, depositEvents, InMemoryStreamStore, PassThroughSerializer, Seed, newCorrelatedRepository } from '../lib/ours';
+import { Account, Deposit, InMemoryStreamStore, PassThroughSerializer, newCorrelatedRepository, openedAccountsStore } from '../lib/ours';
 
 const AGGREGATES = 1_000;
 const COMMANDS = Number(process.env.COMMANDS ?? 50_000);
@@ -20,18 +20,8 @@ const ids = Array.from({ length: AGGREGATES }, () => randomUUID());
 /** Deposits each aggregate starts with (the round-trip workload replays 50 on average). */
 const SEEDED = Number(process.env.SEEDED ?? 50);
 
-async function openedStore(pass: PassThroughSerializer): Promise<InMemoryStreamStore> {
-  const store = new InMemoryStreamStore();
-  const seed = new Seed();
-  for (const id of ids) {
-    const opened = new AccountOpened(id);
-    opened.correlationId = seed.msgId;
-    opened.causationId = seed.msgId;
-    const deposits = depositEvents(id, SEEDED).map((e) => pass.serialize(e));
-    await store.appendToStream(`account-${id}`, 'no_stream', [pass.serialize(opened), ...deposits]);
-  }
-  return store;
-}
+const openedStore = (pass: PassThroughSerializer): Promise<InMemoryStreamStore> =>
+  openedAccountsStore(ids, (events) => events.map((e) => pass.serialize(e)), SEEDED);
 
 type Layer = () => Promise<(i: number) => Promise<unknown>>;
 

@@ -6,7 +6,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { assert, emit, runCase, scaled, type CaseResult, type Contender } from '../lib/harness';
-import { Account, Deposit, InMemoryStreamStore, PassThroughSerializer, Seed, AccountOpened, newCorrelatedRepository } from '../lib/ours';
+import { Account, Deposit, PassThroughSerializer, Seed, newCorrelatedRepository, openedAccountsStore } from '../lib/ours';
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const heap = () => {
@@ -26,14 +26,7 @@ async function cacheCase(aggregates: number): Promise<CaseResult> {
     const run = async (cache: boolean): Promise<number> => {
       retained = undefined;
       const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-      const store = new InMemoryStreamStore();
-      const source = new Seed();
-      for (const id of ids) {
-        const opened = new AccountOpened(id);
-        opened.correlationId = source.msgId;
-        opened.causationId = source.msgId;
-        await store.appendToStream(`account-${id}`, 'no_stream', [pass.serialize(opened)]);
-      }
+      const store = await openedAccountsStore(ids, (events) => events.map((e) => pass.serialize(e)));
       const repository = newCorrelatedRepository(store, { serializer: pass, cache, cacheSize: aggregates });
       const before = heap();
       for (const id of ids) {
@@ -44,7 +37,7 @@ async function cacheCase(aggregates: number): Promise<CaseResult> {
       }
       const after = heap();
       retained = [store, repository];
-      const last = await repository.getById(Account, ids[aggregates - 1]!, source);
+      const last = await repository.getById(Account, ids[aggregates - 1]!, new Seed());
       assert(last.deposits === 1, 'saved');
       return after - before;
     };

@@ -12,13 +12,13 @@ import {
   Seed,
   expectedBalance,
   newCorrelatedRepository,
+  openedAccountsStore,
   serializeAll,
-  AccountOpened,
 } from '../lib/ours';
 import { CommandDispatcher, Success } from '../../dist/messaging';
 import type { StreamStore } from '../../dist/persistence';
-import { deposit, getInMemoryEventStore, handle, leanEmmettEventStore, type InMemoryEventStore } from '../lib/emmett';
-import { NestAccountOpened, NestDeposit, NestEventStore, createNestApp } from '../lib/nest';
+import { deposit, getInMemoryEventStore, handle, leanEmmettEventStore, seedEmmett, type InMemoryEventStore } from '../lib/emmett';
+import { NestDeposit, NestEventStore, createNestApp } from '../lib/nest';
 
 const AGGREGATES = 1_000;
 const COMMANDS = scaled(100_000, 10_000);
@@ -53,19 +53,6 @@ const latencyExtra = () => ({
   p50LatencyUs: Math.round(percentile(latencies, 50) * 1000 * 10) / 10,
   p99LatencyUs: Math.round(percentile(latencies, 99) * 1000 * 10) / 10,
 });
-
-/** A store holding 1,000 opened accounts (written through `serialize`). */
-async function openedStore(serialize: (events: object[]) => ReturnType<typeof serializeAll>): Promise<InMemoryStreamStore> {
-  const store = new InMemoryStreamStore();
-  const source = new Seed();
-  for (const id of ids) {
-    const opened = new AccountOpened(id);
-    opened.correlationId = source.msgId;
-    opened.causationId = source.msgId;
-    await store.appendToStream(`account-${id}`, 'no_stream', serialize([opened]));
-  }
-  return store;
-}
 
 /** Our full path: dispatcher -> handler (correlated repository: load, raise, save) -> Success. */
 function dispatcherOver(store: StreamStore, serializer?: PassThroughSerializer, cache = false): CommandDispatcher {
@@ -104,7 +91,7 @@ async function main(): Promise<void> {
     beforeEach: async (mode) => {
       prepare(mode);
       const pass = serialising ? undefined : new PassThroughSerializer({ registry: Account.eventTypes });
-      store = await openedStore(pass ? (events) => events.map((e) => pass.serialize(e)) : serializeAll);
+      store = await openedAccountsStore(ids, pass ? (events) => events.map((e) => pass.serialize(e)) : serializeAll);
       dispatcher = dispatcherOver(store, pass, cache);
       const reader = newCorrelatedRepository(store, pass ? { serializer: pass } : {});
       verify = async () => (await reader.getById(Account, ids[0]!, new Seed())).balance;
@@ -149,7 +136,7 @@ async function main(): Promise<void> {
       beforeEach: async (mode) => {
         prepare(mode);
         const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-        passStore = await openedStore((events) => events.map((e) => pass.serialize(e)));
+        passStore = await openedAccountsStore(ids, (events) => events.map((e) => pass.serialize(e)));
         directRepository = newCorrelatedRepository(passStore, { serializer: pass });
         verify = async () => (await directRepository.getById(Account, ids[0]!, new Seed())).balance;
       },
@@ -169,7 +156,7 @@ async function main(): Promise<void> {
       beforeEach: async (mode) => {
         prepare(mode);
         emmett = getInMemoryEventStore();
-        for (const id of ids) await emmett.appendToStream(id, [{ type: 'AccountOpened', data: { accountId: id } }]);
+        for (const id of ids) await seedEmmett(emmett, id, 0);
         verify = async () => (await handle(emmett, ids[0]!, () => [])).newState.balance;
       },
       fn: async () =>
@@ -186,7 +173,7 @@ async function main(): Promise<void> {
       beforeEach: async (mode) => {
         prepare(mode);
         leanEmmett = leanEmmettEventStore();
-        for (const id of ids) await leanEmmett.appendToStream(id, [{ type: 'AccountOpened', data: { accountId: id } }]);
+        for (const id of ids) await seedEmmett(leanEmmett, id, 0);
         verify = async () => (await handle(leanEmmett, ids[0]!, () => [])).newState.balance;
       },
       fn: async () =>
@@ -202,8 +189,7 @@ async function main(): Promise<void> {
       note: 'CommandBus.execute -> @CommandHandler: load history (hand-written async map store), loadFromHistory, apply, append, commit to the EventBus',
       beforeEach: (mode) => {
         prepare(mode);
-        nest.store.streams.clear();
-        for (const id of ids) nest.store.streams.set(id, [new NestAccountOpened(id)]);
+        nest.store.reset(ids);
         verify = async () => {
           const history = await nest.store.read(ids[0]!);
           return (history as Array<{ amount?: number }>).reduce((sum, e) => sum + (e.amount ?? 0), 0);

@@ -4,11 +4,11 @@
  * retries included).
  */
 import { assert, emit, percentile, runCase, scaled, type Contender } from '../lib/harness';
-import { Account, Deposit, InMemoryStreamStore, PassThroughSerializer, Seed, AccountOpened, newCorrelatedRepository, serializeAll } from '../lib/ours';
+import { Account, Deposit, PassThroughSerializer, Seed, newCorrelatedRepository, openedAccountsStore, serializeAll } from '../lib/ours';
 import { CommandDispatcher } from '../../dist/messaging';
-import { deposit, evolve, initialState, leanEmmettEventStore, type EmmettAccount, type EmmettDeposited } from '../lib/emmett';
+import { deposit, evolve, initialState, leanEmmettEventStore, seedEmmett, type EmmettAccount, type EmmettDeposited } from '../lib/emmett';
 import { CommandHandler, isExpectedVersionConflictError } from '@event-driven-io/emmett';
-import { NestAccountOpened, NestDeposit, createNestApp } from '../lib/nest';
+import { NestDeposit, createNestApp } from '../lib/nest';
 
 const AGGREGATES = 1_000;
 const SENDERS = 8;
@@ -79,14 +79,8 @@ async function main(): Promise<void> {
       beforeEach: async (mode) => {
         prepare(mode);
         const pass = serialising ? undefined : new PassThroughSerializer({ registry: Account.eventTypes });
-        const store = new InMemoryStreamStore();
+        const store = await openedAccountsStore(ids, pass ? (events) => events.map((e) => pass.serialize(e)) : serializeAll);
         const source = new Seed();
-        for (const id of ids) {
-          const opened = new AccountOpened(id);
-          opened.correlationId = source.msgId;
-          opened.causationId = source.msgId;
-          await store.appendToStream(`account-${id}`, 'no_stream', pass ? [pass.serialize(opened)] : serializeAll([opened]));
-        }
         const repository = newCorrelatedRepository(store, { ...(pass ? { serializer: pass } : {}), cache });
         dispatcher = new CommandDispatcher();
         dispatcher.register(Deposit, async (command) => {
@@ -137,7 +131,7 @@ async function main(): Promise<void> {
       beforeEach: async (mode) => {
         prepare(mode);
         lean = leanEmmettEventStore();
-        for (const id of ids) await lean.appendToStream(id, [{ type: 'AccountOpened', data: { accountId: id } }]);
+        for (const id of ids) await seedEmmett(lean, id, 0);
         total = async () => {
           let sum = 0;
           for (const id of ids) sum += (lean.streams.get(id)?.length ?? 1) - 1;
@@ -161,8 +155,7 @@ async function main(): Promise<void> {
       note: 'CommandBus.execute (load history, loadFromHistory, apply, append with an expected length, commit), retried by the caller on the conflict error (Nest has no retry of its own)',
       beforeEach: (mode) => {
         prepare(mode);
-        nest.store.streams.clear();
-        for (const id of ids) nest.store.streams.set(id, [new NestAccountOpened(id)]);
+        nest.store.reset(ids);
         total = async () => {
           let sum = 0;
           for (const id of ids) sum += (nest.store.streams.get(id)?.length ?? 1) - 1;

@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { assert, emit, runCase, scaled, type Contender } from '../lib/harness';
-import { Account, AccountOpened, Deposited, InMemoryStreamStore, PassThroughSerializer, Seed, depositEvents, expectedBalance, registry, serializeAll, serializer } from '../lib/ours';
+import { Account, AccountOpened, Deposited, PassThroughSerializer, expectedBalance, openedAccountsStore, registry, serializeAll, serializer } from '../lib/ours';
 import { ListenerSources, ReadModelBase, type ReadModelOptions } from '../../dist/foundation';
 import { getInMemoryEventStore, inMemoryProjection, inMemoryProjector, type InMemoryEventStore, type ReadEvent } from '@event-driven-io/emmett';
-import { emmettDepositEvents, type EmmettAccountEvent } from '../lib/emmett';
+import { seedEmmett, type EmmettAccountEvent } from '../lib/emmett';
 
 const EVENTS = scaled(100_000, 20_000);
 const STREAMS = 1_000;
@@ -32,27 +32,15 @@ class Balances extends ReadModelBase {
   }
 }
 
-async function seedOurs(store: InMemoryStreamStore, serialize: (events: object[]) => ReturnType<typeof serializeAll>): Promise<void> {
-  const source = new Seed();
-  for (const id of ids) {
-    const opened = new AccountOpened(id);
-    opened.correlationId = source.msgId;
-    opened.causationId = source.msgId;
-    await store.appendToStream(`account-${id}`, 'no_stream', serialize([opened, ...depositEvents(id, DEPOSITS)]));
-  }
-}
-
 async function main(): Promise<void> {
-  const store = new InMemoryStreamStore();
-  await seedOurs(store, serializeAll);
+  const store = await openedAccountsStore(ids, serializeAll, DEPOSITS);
   const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-  const passStore = new InMemoryStreamStore();
-  await seedOurs(passStore, (events) => events.map((e) => pass.serialize(e)));
+  const passStore = await openedAccountsStore(ids, (events) => events.map((e) => pass.serialize(e)), DEPOSITS);
 
   // Emmett: streams written one after the other, so reading them in turn is global-position order (its checkpoints
   // skip anything at or before the last position handled).
   const emmett: InMemoryEventStore = getInMemoryEventStore();
-  for (const id of ids) await emmett.appendToStream(id, [{ type: 'AccountOpened', data: { accountId: id } }, ...emmettDepositEvents(id, DEPOSITS)]);
+  for (const id of ids) await seedEmmett(emmett, id, DEPOSITS);
 
   // Floors: the stored payload texts and types in $all order, and the same as objects.
   const all = await store.readAll({ maxCount: EVENTS + 1 });

@@ -38,6 +38,16 @@ describe('test layout', () => {
     expect(misnamed).toEqual([]);
   });
 
+  it('each of those needs is found in some *.int.test.ts (a renamed helper would leave its pattern matching nothing)', () => {
+    const texts = [...testFiles(join(ROOT, 'test')), ...testFiles(join(ROOT, 'examples'))]
+      .filter((file) => file.endsWith('.int.test.ts'))
+      .map((file) => readFileSync(file, 'utf8'));
+    const unmatched = NEEDS.filter(({ pattern }) => !texts.some((text) => pattern.test(text))).map(
+      ({ what }) => what,
+    );
+    expect(unmatched).toEqual([]);
+  });
+
   it('where global setup did not probe (npm run test:unit), a server counts as unavailable, never as reachable', () => {
     const probed = process.env.RD_SERVERS_PROBED;
     delete process.env.RD_SERVERS_PROBED; // as in a unit-only run (a full run probes for every worker)

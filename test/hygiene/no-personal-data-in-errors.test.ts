@@ -110,6 +110,14 @@ const raw = (data: string, revision = 0): RecordedEvent => ({
 describe('no personal data in errors (canary)', () => {
   const serializer = new EventSerializer({ registry });
 
+  it('the probe finds the canary wherever an error exposes it (else every check below would pass blindly)', () => {
+    expect(() => expectClean(new Error(`bad ${CANARY}`))).toThrow();
+    expect(() => expectClean(Object.assign(new Error('bad'), { email: CANARY }))).toThrow();
+    expect(() => expectClean(new Error('bad', { cause: new Error('worse', { cause: CANARY }) }))).toThrow();
+    expect(() => expectClean(undefined)).toThrow();
+    expectClean(new Error('bad', { cause: new Error('worse') }));
+  });
+
   it('serializer: malformed stored JSON around a personal value', () => {
     expectClean(thrown(() => serializer.deserialize(raw(`{"personId":"p","email":"${CANARY}"`))));
     // V8 quotes the text around an unexpected token in its SyntaxError.
@@ -117,26 +125,15 @@ describe('no personal data in errors (canary)', () => {
     expectClean(
       thrown(() => serializer.deserialize({ ...raw('{}'), metadata: `{"headers":{"email":${CANARY}}}` })),
     );
-    expectClean(
-      (() => {
-        try {
-          serializer.deserialize(raw(`{"personId":"p","email":"${CANARY}",}`));
-        } catch (error) {
-          return error;
-        }
-      })(),
-    );
+    expectClean(thrown(() => serializer.deserialize(raw(`{"personId":"p","email":"${CANARY}",}`))));
   });
 
   it('serializer: a personal field that does not fit its schema', () => {
-    const error = (() => {
-      try {
-        serializer.deserialize(raw(JSON.stringify({ personId: 'p', email: 'x', bornOn: CANARY })));
-      } catch (e) {
-        return e;
-      }
-    })();
-    expectClean(error);
+    expectClean(
+      thrown(() =>
+        serializer.deserialize(raw(JSON.stringify({ personId: 'p', email: 'x', bornOn: CANARY }))),
+      ),
+    );
   });
 
   it('repository and store: a conflicting save and a corrupt stored event', async () => {
