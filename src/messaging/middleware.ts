@@ -126,23 +126,23 @@ export function runCommandPipeline(
       try {
         returned = invoke();
       } catch (error) {
-        return Promise.resolve(context.failed(error));
+        return Promise.resolve(context.fail(error));
       }
       return Promise.resolve(returned).then(
         (value) => context.succeeded(value),
-        (error: unknown) => context.failed(error),
+        (error: unknown) => context.fail(error),
       );
     }
     let outcome: Success | Fail | Promise<Success | Fail>;
     try {
       outcome = middlewares[index]!(context, () => step(index + 1));
     } catch (error) {
-      return Promise.resolve(context.failed(error));
+      return Promise.resolve(context.fail(error));
     }
     return Promise.resolve(outcome).then(
       (value) =>
         value instanceof Success || value instanceof Fail ? value : context.notAnOutcome(index, value),
-      (error: unknown) => context.failed(error),
+      (error: unknown) => context.fail(error),
     );
   };
   return step(0);
@@ -174,13 +174,8 @@ class CommandPipelineContext implements CommandMiddlewareContext {
     return this.succeed(value);
   }
 
-  failed(error: unknown): Fail {
-    this.error = error;
-    return new Fail(this.message, error);
-  }
-
   notAnOutcome(index: number, value: unknown): Fail {
-    return this.failed(
+    return this.fail(
       new TypeError(
         `Command middleware #${index} returned ${describe(value)} instead of the Success or Fail of next() or context.fail()`,
       ),

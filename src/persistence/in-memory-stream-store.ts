@@ -1,6 +1,7 @@
 import { compileAllFilter } from './all-filter';
-import { ExpectedVersion } from './expected-version';
+import type { ExpectedVersion } from './expected-version';
 import { StreamStoreBase, type AllPageRequest, type StreamPageRequest } from './stream-store-base';
+import { checkExpectedVersion } from './stream-store-arguments';
 import type { AllSlice, AppendResult, EventData, ReadStreamResult, RecordedEvent } from './stream-store';
 import { StreamDeletedError, WrongExpectedVersionError } from './stream-store.errors';
 
@@ -89,7 +90,7 @@ export class InMemoryStreamStore extends StreamStoreBase {
   ): Promise<AppendResult> {
     let record = this.streams.get(streamName);
     if (record?.tombstoned) throw new StreamDeletedError(streamName);
-    checkExpectedVersion(streamName, record, expectedVersion);
+    checkStreamVersion(streamName, record, expectedVersion);
     if (events.length === 0) {
       return { nextExpectedVersion: record ? record.events.length - 1 : -1, position: this.endPosition() };
     }
@@ -174,11 +175,11 @@ export class InMemoryStreamStore extends StreamStoreBase {
     if (mode === 'soft') {
       // EventStoreDB refuses to soft-delete a stream that was never written, whatever the expected version.
       if (!record) throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
-      checkExpectedVersion(streamName, record, expectedVersion);
+      checkStreamVersion(streamName, record, expectedVersion);
       record.truncateBefore = record.events.length;
       return;
     }
-    checkExpectedVersion(streamName, record, expectedVersion);
+    checkStreamVersion(streamName, record, expectedVersion);
     if (!record) {
       record = { events: [], truncateBefore: 0, tombstoned: true };
       this.streams.set(streamName, record);
@@ -209,21 +210,11 @@ export class InMemoryStreamStore extends StreamStoreBase {
 }
 
 /** Throws unless `expected` matches the stream's state (the stream is not tombstoned). */
-function checkExpectedVersion(
+function checkStreamVersion(
   streamName: string,
   record: StreamRecord | undefined,
   expected: ExpectedVersion,
 ): void {
-  if (expected === ExpectedVersion.Any) return;
-  const exists = record !== undefined && record.events.length > record.truncateBefore;
   const last = record ? record.events.length - 1 : -1;
-  if (expected === ExpectedVersion.NoStream) {
-    if (!exists) return;
-  } else if (expected === ExpectedVersion.StreamExists) {
-    if (exists) return;
-  } else if (expected === last) {
-    // Also true right after a soft delete: EventStoreDB accepts the last revision before the delete.
-    return;
-  }
-  throw new WrongExpectedVersionError(streamName, expected, exists ? last : 'no_stream');
+  checkExpectedVersion(streamName, expected, last, record !== undefined && last >= record.truncateBefore);
 }

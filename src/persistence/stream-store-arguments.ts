@@ -1,6 +1,8 @@
 import { isUuid } from '../core/id';
 import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
+import { ExpectedVersion } from './expected-version';
 import type { EventData, SubscriptionHandlers } from './stream-store';
+import { WrongExpectedVersionError } from './stream-store.errors';
 
 /**
  * Argument checks shared by every {@link StreamStore} implementation, so that each store refuses the same malformed
@@ -152,4 +154,27 @@ export function assertHandlers(handlers: unknown, target: string): asserts handl
   ) {
     throw new InvalidArgumentError(`Subscribing to ${target}: handlers.onEvent must be a function`);
   }
+}
+
+/**
+ * The optimistic concurrency check of a store that compares versions itself (EventStoreDB's rules): throws
+ * {@link WrongExpectedVersionError} unless `expected` matches a stream whose last revision is `last` (-1: never
+ * written) and that `exists` (has visible events: not soft-deleted since its last append).
+ */
+export function checkExpectedVersion(
+  streamName: string,
+  expected: ExpectedVersion,
+  last: number,
+  exists: boolean,
+): void {
+  if (expected === ExpectedVersion.Any) return;
+  if (expected === ExpectedVersion.NoStream) {
+    if (!exists) return;
+  } else if (expected === ExpectedVersion.StreamExists) {
+    if (exists) return;
+  } else if (expected === last) {
+    // Also true right after a soft delete: EventStoreDB accepts the last revision before the delete.
+    return;
+  }
+  throw new WrongExpectedVersionError(streamName, expected, exists ? last : 'no_stream');
 }

@@ -172,9 +172,9 @@ export class ProcessManagerHost<T extends ProcessManager> {
           throw new RebuildNotSupportedError(name);
         },
       }),
-      ...(options.onHandlerError ? { onHandlerError: options.onHandlerError } : {}),
-      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
+      onHandlerError: options.onHandlerError,
+      reconnect: options.reconnect,
+      onError: options.onError,
     });
     this.errors$ = this.#processor.errors$;
   }

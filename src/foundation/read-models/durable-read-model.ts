@@ -140,10 +140,10 @@ export abstract class DurableReadModel<TTx> {
       name,
       store: options.store,
       batchSize: options.batchSize ?? 100,
-      ...(options.batchDelayMs !== undefined ? { batchDelayMs: options.batchDelayMs } : {}),
-      ...(options.onHandlerError !== undefined ? { onHandlerError: options.onHandlerError } : {}),
-      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
+      batchDelayMs: options.batchDelayMs,
+      onHandlerError: options.onHandlerError,
+      reconnect: options.reconnect,
+      onError: options.onError,
       hooks: {
         loadCheckpoints: async () => {
           const checkpoint = await inTransaction(name, 'load', transactions, (tx) =>

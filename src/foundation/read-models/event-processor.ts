@@ -225,8 +225,8 @@ export class EventProcessor {
       state.source,
       (event, checkpoint) => this.#queue.run(() => this.#receive(state, event, checkpoint)),
       {
-        ...(state.checkpoint ? { after: state.checkpoint } : {}),
-        ...(this.#reconnect ? { reconnect: this.#reconnect } : {}),
+        after: state.checkpoint,
+        reconnect: this.#reconnect,
         onError: (error) => this.#onListenerError(error),
       },
     );

@@ -138,11 +138,11 @@ export abstract class ReadModelBase {
         router: this.#router,
         reset: () => this.reset(),
       }),
-      ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
-      ...(options.checkpointIdleMs !== undefined ? { checkpointIdleMs: options.checkpointIdleMs } : {}),
-      ...(options.onHandlerError !== undefined ? { onHandlerError: options.onHandlerError } : {}),
-      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
+      checkpointEvery: options.checkpointEvery,
+      checkpointIdleMs: options.checkpointIdleMs,
+      onHandlerError: options.onHandlerError,
+      reconnect: options.reconnect,
+      onError: options.onError,
     });
     this.errors$ = this.#processor.errors$;
   }

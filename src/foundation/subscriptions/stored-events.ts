@@ -2,9 +2,10 @@ import { Observable } from 'rxjs';
 import { UnknownEventTypeError } from '../../core/event-type-registry';
 import type { ReactiveDomainError } from '../../core/reactive-domain.error';
 import type { StreamStore } from '../../persistence/stream-store';
-import { allCheckpoint, streamCheckpoint, type Checkpoint } from './checkpoint';
+import type { Checkpoint } from './checkpoint';
 import { describeSource, type ListenerSource } from './listener-source';
 import { reportUnobserved } from '../../messaging/report-unobserved';
+import { endOf } from '../read-models/store-positions';
 import type { RecordedEventDeserializer } from './recorded-event-deserializer';
 import { StreamListener, type ReconnectOptions } from './stream-listener';
 
@@ -87,13 +88,5 @@ async function resolveAfter(
   after: Checkpoint | 'start' | 'end',
 ): Promise<Checkpoint | undefined> {
   if (after === 'start') return undefined;
-  if (after !== 'end') return after;
-  if (source.kind === 'stream') {
-    const last = await store.readStream(source.streamName, { direction: 'backwards', maxCount: 1 });
-    return last.status === 'ok' ? streamCheckpoint(last.lastRevision) : undefined;
-  }
-  // The end of $all is a valid exclusive checkpoint for every $all-based source, filtered or not.
-  const last = await store.readAll({ direction: 'backwards', maxCount: 1 });
-  const event = last.events[0];
-  return event ? allCheckpoint(event.position) : undefined;
+  return after === 'end' ? endOf(store, source) : after;
 }

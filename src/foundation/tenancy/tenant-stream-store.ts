@@ -1,5 +1,6 @@
 import type { ExpectedVersion } from '../../persistence/expected-version';
 import type {
+  AllFilter,
   AllSlice,
   AppendResult,
   EventData,
@@ -13,7 +14,6 @@ import type {
   SubscribeToStreamOptions,
   SubscriptionHandlers,
 } from '../../persistence/stream-store';
-import type { AllFilter } from '../../persistence/stream-store';
 import { CrossTenantAccessError } from './tenancy.errors';
 import { TENANT_HEADER, TenantScope } from './tenant-scope';
 
@@ -140,7 +140,7 @@ export class TenantStreamStore implements StreamStore {
     const tenant = this.boundTenant ?? TenantScope.require(`${operation} (tenant-isolated store)`);
     if (scoped !== undefined && scoped !== tenant)
       throw new CrossTenantAccessError(scoped, tenant, operation);
-    if (streamName !== undefined && typeof streamName === 'string' && !inNamespace(streamName, tenant))
+    if (typeof streamName === 'string' && !inNamespace(streamName, tenant))
       throw new CrossTenantAccessError(tenant, TenantScope.tenantOfStream(streamName), operation);
     return tenant;
   }
