@@ -52,7 +52,7 @@ type ClientFilter = NonNullable<EventStoreDBSubscribeToAllOptions['filter']> &
  * What the two client adapters share: both packages' clients take the same options for reads, subscriptions, delete
  * and tombstone (the calls below are type-checked against both clients' declarations at once) and need the same
  * disposal. Each subclass makes the one call that differs, the append (its expected-state option is named
- * differently), loads its own package, and never loads the other: see {@link EventStoreDBClientAdapter} for why both
+ * differently), loads its own package, and never loads the other: see `EventStoreDBClientAdapter` for why both
  * must not be loaded in one process. This class loads no client package itself.
  */
 export abstract class ClientPackageAdapter<
@@ -74,7 +74,7 @@ export abstract class ClientPackageAdapter<
     options?: EsdbCallOptions,
   ): Promise<EsdbAppendResult>;
 
-  /** The loaded package's filter factories (loading the package on first use). */
+  /** The loaded package's filter factories (loading the package on first use). @internal */
   protected abstract filterFactories(): ClientFilterFactories;
 
   async *readStream(streamName: string, options: EsdbReadStreamOptions): AsyncIterable<EsdbRecordedEvent> {

@@ -35,12 +35,13 @@ function loadEventStoreDBClientModule(): EventStoreDBModule {
 
 /**
  * {@link EsdbClientPort} over `@eventstore/db-client` 6.x (the design baseline); the calls both packages share are
- * in {@link ClientPackageAdapter}.
+ * in `ClientPackageAdapter`.
  *
  * - Appends pass the expected state as `expectedRevision` (this package's option name).
  * - Reads return a Node `Readable`; they are consumed with `for await` only.
  */
 export class EventStoreDBClientAdapter extends ClientPackageAdapter<EventStoreDBClient> {
+  /** The wrapped client package (for messages). */
   readonly clientName = '@eventstore/db-client';
 
   /** Creates a client from an `esdb://` connection string; the adapter owns (and disposes) it.
@@ -55,6 +56,7 @@ export class EventStoreDBClientAdapter extends ClientPackageAdapter<EventStoreDB
     return new EventStoreDBClientAdapter(client, true);
   }
 
+  /** Appends `events` atomically, passing the expected state as `expectedRevision`; rejects with the client's error. */
   async append(
     streamName: string,
     expected: EsdbExpectedState,
@@ -71,6 +73,7 @@ export class EventStoreDBClientAdapter extends ClientPackageAdapter<EventStoreDB
     return { nextRevision: result.nextExpectedRevision, position: result.position?.commit };
   }
 
+  /** @internal */
   protected filterFactories(): ClientFilterFactories {
     return loadEventStoreDBClientModule();
   }

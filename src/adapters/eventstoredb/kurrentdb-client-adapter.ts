@@ -33,7 +33,7 @@ export function loadKurrentClientModule(): KurrentModule {
 
 /**
  * {@link EsdbClientPort} over `@kurrent/kurrentdb-client` 1.x, the renamed successor of `@eventstore/db-client`; the
- * calls both packages share are in {@link ClientPackageAdapter}.
+ * calls both packages share are in `ClientPackageAdapter`.
  *
  * Differences handled here, each checked against the package's code:
  * - appends take the expected state as `streamState` (the old `expectedRevision` is silently ignored by this
@@ -44,6 +44,7 @@ export function loadKurrentClientModule(): KurrentModule {
  * - its `WrongExpectedVersionError` carries `expectedState`/`actualState` (mapped in `esdb-mapping.ts`).
  */
 export class KurrentDBClientAdapter extends ClientPackageAdapter<KurrentDBClient> {
+  /** The wrapped client package (for messages). */
   readonly clientName = PACKAGE;
 
   /** Creates a client from a `kurrentdb://` or `esdb://` connection string; the adapter owns (and disposes) it.
@@ -56,6 +57,7 @@ export class KurrentDBClientAdapter extends ClientPackageAdapter<KurrentDBClient
     return new KurrentDBClientAdapter(client, true);
   }
 
+  /** Appends `events` atomically, passing the expected state as `streamState`; rejects with the client's error. */
   async append(
     streamName: string,
     expected: EsdbExpectedState,
@@ -72,6 +74,7 @@ export class KurrentDBClientAdapter extends ClientPackageAdapter<KurrentDBClient
     return { nextRevision: result.nextExpectedRevision, position: result.position?.commit };
   }
 
+  /** @internal */
   protected filterFactories(): ClientFilterFactories {
     return loadKurrentClientModule();
   }
