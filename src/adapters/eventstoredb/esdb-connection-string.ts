@@ -1,4 +1,5 @@
 import { InvalidConnectionStringError } from './eventstoredb.errors';
+import { MAX_DEADLINE_MS } from './operation-deadlines';
 
 /** Which client package a connection string is opened with. */
 export type EsdbClientPackage = '@eventstore/db-client' | '@kurrent/kurrentdb-client';
@@ -56,8 +57,6 @@ const NODE_PREFERENCES = new Set(['leader', 'follower', 'readonlyreplica', 'rand
 /** Characters the clients' host pattern refuses (plus whitespace and `/`, which would start a path). */
 const BAD_HOST_CHARACTER = /[$+!?*'(),;[\]{}|"%~#<>=&\s/@]/;
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
-/** The largest delay `setTimeout` honours (a larger one fires at once). */
-const MAX_DEADLINE_MS = 2_147_483_647;
 
 function flat(key: string): string {
   return key.trim().toLowerCase().replace(/[_-]/g, '');

@@ -45,11 +45,14 @@ import { UnexpectedServerResponseError } from './eventstoredb.errors';
 import { EventStoreDBSubscription, type CatchUpSource } from './eventstoredb-subscription';
 import { KurrentDBClientAdapter } from './kurrentdb-client-adapter';
 import { checkConnectionString, type EsdbClientPackage } from './esdb-connection-string';
-import { DEFAULT_DEADLINE_MS, OperationDeadlines, settlesWithin } from './operation-deadlines';
+import {
+  DEFAULT_DEADLINE_MS,
+  MAX_DEADLINE_MS,
+  OperationDeadlines,
+  settlesWithin,
+} from './operation-deadlines';
 
 const DEFAULT_PAGE_SIZE = 500;
-/** The largest delay `setTimeout` honours. */
-const MAX_DEADLINE_MS = 2_147_483_647;
 /** A delete/tombstone with `StreamExists` is emulated (read revision, then delete at it); retried on a race. */
 const STREAM_EXISTS_ATTEMPTS = 3;
 /** Server-side filter that excludes system events (type starting with `$`) when the caller set no filter. */

@@ -3,6 +3,9 @@ import { EsdbOperationTimeoutError } from './eventstoredb.errors';
 /** Default of `deadlineMs`: how long one store operation may take before it fails with `STORE_UNAVAILABLE`. */
 export const DEFAULT_DEADLINE_MS = 10_000;
 
+/** The largest delay `setTimeout` honours (a larger one fires at once): the most `deadlineMs` may be. */
+export const MAX_DEADLINE_MS = 2_147_483_647;
+
 /**
  * Puts every EventStoreDB operation under a deadline and lets `close()` cancel whatever is still in flight.
  *

@@ -18,6 +18,7 @@ import {
   deadLetterCopy,
   deadLetterGroupOf,
   deadLetterTopic,
+  delay,
   fromWireHeaders,
   publishDeadline,
   publishFailure,
@@ -435,10 +436,7 @@ class NatsSubscription implements TransportSubscription {
       this.closedFlag = true;
       this.messages.stop();
       await this.loop;
-      await Promise.race([
-        Promise.allSettled(this.running.keys()),
-        new Promise((r) => setTimeout(r, 10_000).unref()),
-      ]);
+      await Promise.race([Promise.allSettled(this.running.keys()), delay(10_000)]);
       for (const msg of this.running.values()) msg.nak();
       if (this.options.ephemeral) await this.transport.deleteGroup(this.group);
       this.forget();

@@ -361,10 +361,8 @@ class RabbitSubscription implements TransportSubscription {
   private closedFlag = false;
   private closing: Promise<void> | undefined;
   private current: { channel: Channel; generation: number; tag: string } | undefined;
-  private readonly running = new Map<
-    Promise<void>,
-    { channel: Channel; msg: ConsumeMessage; settled: () => boolean }
-  >();
+  /** Deliveries whose handler is running (close waits for them). */
+  private readonly running = new Set<Promise<void>>();
   readonly group: string;
 
   constructor(
@@ -399,15 +397,13 @@ class RabbitSubscription implements TransportSubscription {
 
   private start(channel: Channel, generation: number, msg: ConsumeMessage): void {
     const raw = msg.properties.headers ?? {};
-    const text = (value: unknown): string | undefined =>
-      value === undefined || value === null
-        ? undefined
-        : Buffer.isBuffer(value)
-          ? value.toString('utf8')
-          : String(value);
     let message: TransportMessage;
     try {
-      message = fromWireHeaders((name) => text(raw[name]), Object.keys(raw), msg.content.toString('utf8'));
+      message = fromWireHeaders(
+        (name) => headerText(raw[name]),
+        Object.keys(raw),
+        msg.content.toString('utf8'),
+      );
     } catch (error) {
       this.onError(error);
       channel.nack(msg, false, false); // unreadable: to the dead-letter exchange, never redelivered forever
@@ -431,7 +427,7 @@ class RabbitSubscription implements TransportSubscription {
       },
     });
     const run = runDelivery(delivery, this.handler, this.onError).finally(() => this.running.delete(run));
-    this.running.set(run, { channel, msg, settled: () => delivery.settled });
+    this.running.add(run);
   }
 
   /** The connection closed: the broker requeues everything unacked. */
@@ -447,15 +443,18 @@ class RabbitSubscription implements TransportSubscription {
       if (current && this.transport.isCurrent(current.generation)) {
         await current.channel.cancel(current.tag).catch(() => undefined);
       }
-      await Promise.race([
-        Promise.allSettled(this.running.keys()),
-        new Promise((r) => setTimeout(r, 10_000).unref()),
-      ]);
+      await Promise.race([Promise.allSettled(this.running), delay(10_000)]);
       if (current) await current.channel.close().catch(() => undefined); // unacked go back to the queue
       this.forget();
     })();
     return this.closing;
   }
+}
+
+/** A header value as text (a byte-array header, as another publisher may send, arrives as a `Buffer`). */
+function headerText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
 }
 
 /**

@@ -4,11 +4,9 @@
  * 2^53, a live subscription that repeats the last caught-up event, and every way a subscription can drop.
  */
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
-import type { RecordedEvent, SubscriptionHandlers } from '../../../src/persistence/stream-store';
 import {
   StoreUnavailableError,
   StreamDeletedError,
-  type SubscriptionDroppedError,
   WrongExpectedVersionError,
 } from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
@@ -17,18 +15,13 @@ import {
   RevisionOutOfRangeError,
   UnexpectedServerResponseError,
 } from '../../../src/adapters/eventstoredb/eventstoredb.errors';
-import { eventually } from '../../../src/testing/contracts';
+import { SubscriptionRecorder, eventually } from '../../../src/testing/contracts';
 import { FakeEsdbClient, recorded } from './fake-esdb-client';
 
+/** Records `stream:revision` per event and `live`, and the drops. */
 function recorder() {
-  const log: string[] = [];
-  const drops: SubscriptionDroppedError[] = [];
-  const handlers: SubscriptionHandlers = {
-    onEvent: (event: RecordedEvent) => void log.push(`${event.streamName}:${event.revision}`),
-    onLive: () => void log.push('live'),
-    onDropped: (error) => void drops.push(error),
-  };
-  return { log, drops, handlers };
+  const recording = new SubscriptionRecorder((event) => `${event.streamName}:${event.revision}`);
+  return { log: recording.log, drops: recording.drops, handlers: recording.handlers() };
 }
 
 let client: FakeEsdbClient;

@@ -12,13 +12,14 @@ import { EventSerializer } from '../../../src/persistence/event-serializer';
 import { newId } from '../../../src/core/id';
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
 import { InMemoryStreamStore } from '../../../src/persistence/in-memory-stream-store';
-import type { EventData, SubscriptionHandlers } from '../../../src/persistence/stream-store';
+import type { EventData } from '../../../src/persistence/stream-store';
 import {
   StoreUnavailableError,
   SubscriptionDroppedError,
 } from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
 import { EsdbOperationTimeoutError } from '../../../src/adapters/eventstoredb/eventstoredb.errors';
+import { SubscriptionRecorder, eventually as waitUntil } from '../../../src/testing/contracts';
 import {
   startBlackHoleServer,
   startEsdbTestServer,
@@ -34,24 +35,12 @@ const WIRE_DEADLINE_MS = 1_000;
 
 const event = (): EventData => ({ eventId: newId(), type: 'Evt', data: '{"n":1}', metadata: '' });
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits generously: the machine may be loaded (Jest's timeout is 30 s). */
+const eventually = (check: () => boolean, what: string): Promise<void> => waitUntil(check, what, 20_000);
 
-function dropRecorder() {
-  const drops: SubscriptionDroppedError[] = [];
-  const log: string[] = [];
-  const handlers: SubscriptionHandlers = {
-    onEvent: (e) => void log.push(`${e.streamName}:${e.revision}`),
-    onLive: () => void log.push('live'),
-    onDropped: (error) => void drops.push(error),
-  };
-  return { drops, log, handlers };
-}
+/** Records `stream:revision` per event and `live`, and the drops. */
+const dropRecorder = (): SubscriptionRecorder =>
+  new SubscriptionRecorder((e) => `${e.streamName}:${e.revision}`);
 
 function expectTimeout(
   error: unknown,
@@ -135,9 +124,9 @@ describe('against a server that accepts TCP and never answers', () => {
     const onStream = dropRecorder();
     const onAll = dropRecorder();
     const onEnd = dropRecorder();
-    store.subscribeToStream('order-1', { after: 'start' }, onStream.handlers);
-    store.subscribeToAll({ after: 'start' }, onAll.handlers);
-    store.subscribeToStream('order-2', { after: 'end' }, onEnd.handlers);
+    store.subscribeToStream('order-1', { after: 'start' }, onStream.handlers());
+    store.subscribeToAll({ after: 'start' }, onAll.handlers());
+    store.subscribeToStream('order-2', { after: 'end' }, onEnd.handlers());
     await eventually(
       () => onStream.drops.length > 0 && onAll.drops.length > 0 && onEnd.drops.length > 0,
       'three drops',
@@ -162,7 +151,7 @@ describe('against a server that accepts TCP and never answers', () => {
     const append = rejection(patient.appendToStream('order-1', ExpectedVersion.Any, [event()]));
     const read = rejection(patient.readStream('order-1'));
     const recorder = dropRecorder();
-    const subscription = patient.subscribeToAll({ after: 'start' }, recorder.handlers);
+    const subscription = patient.subscribeToAll({ after: 'start' }, recorder.handlers());
     await eventually(() => hole.accepted > 0, 'the client connected');
     await patient.close();
     for (const [error, operation] of [
@@ -300,14 +289,10 @@ describe('against the wire test server with calls stalled', () => {
     store.subscribeToStream(
       's-1',
       { after: 'start' },
-      {
-        ...recorder.handlers,
-        // The first page (2 events) arrives; then the server hangs on the next read.
-        onEvent: (e) => {
-          recorder.log.push(`${e.streamName}:${e.revision}`);
-          if (e.revision === 1) server.stall('read');
-        },
-      },
+      // The first page (2 events) arrives; then the server hangs on the next read.
+      recorder.handlers((e) => {
+        if (e.revision === 1) server.stall('read');
+      }),
     );
     await eventually(() => recorder.drops.length > 0, 'the drop');
     expect(recorder.log).toEqual(['s-1:0', 's-1:1']);
@@ -319,7 +304,7 @@ describe('against the wire test server with calls stalled', () => {
     await backing.appendToStream('s-1', ExpectedVersion.NoStream, [event()]);
     server.stall('subscribe');
     const recorder = dropRecorder();
-    store.subscribeToStream('s-1', { after: 'start' }, recorder.handlers);
+    store.subscribeToStream('s-1', { after: 'start' }, recorder.handlers());
     await eventually(() => recorder.drops.length > 0, 'the drop');
     expect(recorder.log).toEqual(['s-1:0', 'live']);
     expect(recorder.drops[0]).toMatchObject({ reason: 'connection_lost' });
@@ -328,7 +313,7 @@ describe('against the wire test server with calls stalled', () => {
 
   it('a confirmed live subscription that is merely quiet is not dropped', async () => {
     const recorder = dropRecorder();
-    store.subscribeToStream('s-1', { after: 'start' }, recorder.handlers);
+    store.subscribeToStream('s-1', { after: 'start' }, recorder.handlers());
     await eventually(() => server.openReadCalls === 1 && recorder.log.includes('live'), 'live');
     // Several deadlines pass without an event; then one arrives and is delivered.
     await new Promise((resolve) => setTimeout(resolve, WIRE_DEADLINE_MS * 2.5));

@@ -6,9 +6,9 @@
  */
 import { newId } from '../../../src/core/id';
 import { ExpectedVersion } from '../../../src/persistence/expected-version';
-import type { SubscriptionDroppedError } from '../../../src/persistence/stream-store.errors';
 import { EventStoreDBStreamStore } from '../../../src/adapters/eventstoredb/eventstoredb-stream-store';
 import { EsdbOperationTimeoutError } from '../../../src/adapters/eventstoredb/eventstoredb.errors';
+import { SubscriptionRecorder, eventually } from '../../../src/testing/contracts';
 import { startBlackHoleServer, type BlackHoleServer } from '../../support/esdb-test-server';
 
 jest.setTimeout(30_000);
@@ -53,16 +53,12 @@ it('append, reads and deletes reject with EsdbOperationTimeoutError (STORE_UNAVA
 });
 
 it('a subscription over it reports a drop, and close() returns with a read in flight', async () => {
-  const drops: SubscriptionDroppedError[] = [];
-  store.subscribeToAll(
-    { after: 'start' },
-    { onEvent: () => undefined, onDropped: (e) => void drops.push(e) },
-  );
-  const until = Date.now() + 20_000;
-  while (drops.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(drops).toHaveLength(1);
-  expect(drops[0]).toMatchObject({ reason: 'connection_lost' });
-  expect(drops[0]!.cause).toBeInstanceOf(EsdbOperationTimeoutError);
+  const recorder = new SubscriptionRecorder();
+  store.subscribeToAll({ after: 'start' }, recorder.handlers());
+  await eventually(() => recorder.drops.length > 0, 'the drop', 20_000);
+  expect(recorder.drops).toHaveLength(1);
+  expect(recorder.drops[0]).toMatchObject({ reason: 'connection_lost' });
+  expect(recorder.drops[0]!.cause).toBeInstanceOf(EsdbOperationTimeoutError);
   const patient = EventStoreDBStreamStore.fromConnectionString(
     `kurrentdb://127.0.0.1:${hole.port}?tls=false`,
     {
