@@ -1,12 +1,16 @@
 import type { ClientBase } from 'pg';
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { InvalidArgumentError } from '../../core/reactive-domain.error';
 import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import {
   fromStoredCheckpoint,
   toStoredCheckpoint,
   type Checkpoint,
 } from '../../foundation/subscriptions/checkpoint';
-import type { CheckpointStore } from '../../foundation/subscriptions/checkpoint-store';
+import {
+  assertCheckpointModel,
+  assertCheckpointSave,
+  type CheckpointStore,
+} from '../../foundation/subscriptions/checkpoint-store';
 import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
@@ -30,7 +34,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async load(model: string): Promise<ReadonlyMap<string, Checkpoint>> {
-    assertName(model, 'model');
+    assertCheckpointModel(model, 'load');
     await this.ensureReady();
     const rows = await this.db.query<{ source_key: string; checkpoint: string }>(
       { what: `load checkpoints of ${JSON.stringify(model)}`, write: false },
@@ -44,9 +48,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async save(model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
+    assertCheckpointSave(model, sourceKey, checkpoint);
     await this.ensureReady();
     await this.db.withClient({ what: `save checkpoint of ${JSON.stringify(model)}`, write: true }, (client) =>
-      this.saveInTransaction(client, model, sourceKey, checkpoint),
+      this.write(client, model, sourceKey, checkpoint),
     );
   }
 
@@ -57,20 +62,12 @@ export class PostgresCheckpointStore implements CheckpointStore {
     sourceKey: string,
     checkpoint: Checkpoint,
   ): Promise<void> {
-    assertName(model, 'model');
-    assertName(sourceKey, 'sourceKey');
-    const text = JSON.stringify(toStoredCheckpoint(checkpoint));
-    await this.db.run(
-      client,
-      { what: `save checkpoint of ${JSON.stringify(model)}`, write: true },
-      `INSERT INTO ${this.db.name('checkpoints')} (model, source_key, checkpoint) VALUES ($1, $2, $3) ` +
-        'ON CONFLICT (model, source_key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()',
-      [model, sourceKey, text],
-    );
+    assertCheckpointSave(model, sourceKey, checkpoint);
+    await this.write(client, model, sourceKey, checkpoint);
   }
 
   async delete(model: string): Promise<void> {
-    assertName(model, 'model');
+    assertCheckpointModel(model, 'delete');
     await this.ensureReady();
     await this.db.query(
       { what: `delete checkpoints of ${JSON.stringify(model)}`, write: true },
@@ -85,6 +82,23 @@ export class PostgresCheckpointStore implements CheckpointStore {
     await this.db.end();
   }
 
+  /** Upserts a checked checkpoint on `client`. */
+  private async write(
+    client: ClientBase,
+    model: string,
+    sourceKey: string,
+    checkpoint: Checkpoint,
+  ): Promise<void> {
+    const text = JSON.stringify(toStoredCheckpoint(checkpoint));
+    await this.db.run(
+      client,
+      { what: `save checkpoint of ${JSON.stringify(model)}`, write: true },
+      `INSERT INTO ${this.db.name('checkpoints')} (model, source_key, checkpoint) VALUES ($1, $2, $3) ` +
+        'ON CONFLICT (model, source_key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()',
+      [model, sourceKey, text],
+    );
+  }
+
   private ensureReady(): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresCheckpointStore is closed'));
     this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
@@ -93,13 +107,6 @@ export class PostgresCheckpointStore implements CheckpointStore {
     });
     return this.ready;
   }
-}
-
-function assertName(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(
-      `Checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`,
-    );
 }
 
 function parseCheckpoint(model: string, sourceKey: string, text: string): Checkpoint {

@@ -1,7 +1,6 @@
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import type { SnapshotStore, StoredSnapshot } from '../../foundation/snapshots/snapshot-store';
-import { encodeSnapshot } from '../../foundation/snapshots/snapshot-codec';
+import { assertSnapshotStreamName, encodeSnapshot } from '../../foundation/snapshots/snapshot-codec';
 import { CorruptSnapshotError } from '../../foundation/snapshots/snapshot.errors';
 import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
@@ -33,7 +32,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
   }
 
   async load(streamName: string): Promise<StoredSnapshot | undefined> {
-    assertStream(streamName);
+    assertSnapshotStreamName(streamName, 'load');
     await this.ensureReady();
     const [row] = await this.db.query<SnapshotRow>(
       { what: `load the snapshot of ${JSON.stringify(streamName)}`, write: false },
@@ -97,11 +96,4 @@ export class PostgresSnapshotStore implements SnapshotStore {
     });
     return this.ready;
   }
-}
-
-function assertStream(streamName: unknown): asserts streamName is string {
-  if (typeof streamName !== 'string' || streamName.length === 0)
-    throw new InvalidArgumentError(
-      `Snapshot stream name must be a non-empty string, got ${describeValue(streamName)}`,
-    );
 }
