@@ -1,6 +1,5 @@
 import type { ClientBase } from 'pg';
 import { InvalidArgumentError } from '../../core/reactive-domain.error';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import {
   fromStoredCheckpoint,
   toStoredCheckpoint,
@@ -11,7 +10,7 @@ import {
   assertCheckpointSave,
   type CheckpointStore,
 } from '../../foundation/subscriptions/checkpoint-store';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
 /**
@@ -25,17 +24,17 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /** The schema this store uses. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresConnectionOptions) {
     this.db = new PostgresConnection(options, 'PostgresCheckpointStore');
+    this.readiness = new StoreReadiness('PostgresCheckpointStore', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
   }
 
   async load(model: string): Promise<ReadonlyMap<string, Checkpoint>> {
     assertCheckpointModel(model, 'load');
-    await this.ensureReady();
+    await this.readiness.ensure();
     const rows = await this.db.query<{ source_key: string; checkpoint: string }>(
       { what: `load checkpoints of ${JSON.stringify(model)}`, write: false },
       `SELECT source_key, checkpoint FROM ${this.db.name('checkpoints')} WHERE model = $1`,
@@ -49,7 +48,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async save(model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
     assertCheckpointSave(model, sourceKey, checkpoint);
-    await this.ensureReady();
+    await this.readiness.ensure();
     await this.db.withClient({ what: `save checkpoint of ${JSON.stringify(model)}`, write: true }, (client) =>
       this.write(client, model, sourceKey, checkpoint),
     );
@@ -68,7 +67,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async delete(model: string): Promise<void> {
     assertCheckpointModel(model, 'delete');
-    await this.ensureReady();
+    await this.readiness.ensure();
     await this.db.query(
       { what: `delete checkpoints of ${JSON.stringify(model)}`, write: true },
       `DELETE FROM ${this.db.name('checkpoints')} WHERE model = $1`,
@@ -78,7 +77,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   /** Ends the pool if the store created it. Later calls fail with `StoreUnavailableError`. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.db.end();
   }
 
@@ -97,15 +96,6 @@ export class PostgresCheckpointStore implements CheckpointStore {
         'ON CONFLICT (model, source_key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()',
       [model, sourceKey, text],
     );
-  }
-
-  private ensureReady(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresCheckpointStore is closed'));
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
   }
 }
 
