@@ -393,18 +393,15 @@ export class PostgresStreamStore extends StreamStoreBase {
   protected async readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
     await this.ready.ensure();
     const { direction, fromRevision, maxCount } = request;
+    // 'start' backwards is -1: the statement then stops at the first readable revision.
     const from =
-      direction === 'forwards'
-        ? fromRevision === 'start'
-          ? 0
-          : fromRevision === 'end'
-            ? NO_REVISION_LIMIT
-            : fromRevision
-        : fromRevision === 'end'
-          ? NO_REVISION_LIMIT
-          : fromRevision === 'start'
-            ? -1
-            : fromRevision;
+      fromRevision === 'end'
+        ? NO_REVISION_LIMIT
+        : fromRevision === 'start'
+          ? direction === 'forwards'
+            ? 0
+            : -1
+          : fromRevision;
     const text = direction === 'forwards' ? this.sql.streamForwards : this.sql.streamBackwards;
     const rows = await this.db.query<StreamRow>(
       { what: `read stream ${JSON.stringify(streamName)}`, write: false },
