@@ -1,13 +1,16 @@
 import type { ClientBase } from 'pg';
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
+import { InvalidArgumentError } from '../../core/reactive-domain.error';
 import {
   fromStoredCheckpoint,
   toStoredCheckpoint,
   type Checkpoint,
 } from '../../foundation/subscriptions/checkpoint';
-import type { CheckpointStore } from '../../foundation/subscriptions/checkpoint-store';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import {
+  assertCheckpointModel,
+  assertCheckpointSave,
+  type CheckpointStore,
+} from '../../foundation/subscriptions/checkpoint-store';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
 /**
@@ -21,17 +24,17 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /** The schema this store uses. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresConnectionOptions) {
     this.db = new PostgresConnection(options, 'PostgresCheckpointStore');
+    this.readiness = new StoreReadiness('PostgresCheckpointStore', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
   }
 
   async load(model: string): Promise<ReadonlyMap<string, Checkpoint>> {
-    assertName(model, 'model');
-    await this.ensureReady();
+    assertCheckpointModel(model, 'load');
+    await this.readiness.ensure();
     const rows = await this.db.query<{ source_key: string; checkpoint: string }>(
       { what: `load checkpoints of ${JSON.stringify(model)}`, write: false },
       `SELECT source_key, checkpoint FROM ${this.db.name('checkpoints')} WHERE model = $1`,
@@ -44,9 +47,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async save(model: string, sourceKey: string, checkpoint: Checkpoint): Promise<void> {
-    await this.ensureReady();
+    assertCheckpointSave(model, sourceKey, checkpoint);
+    await this.readiness.ensure();
     await this.db.withClient({ what: `save checkpoint of ${JSON.stringify(model)}`, write: true }, (client) =>
-      this.saveInTransaction(client, model, sourceKey, checkpoint),
+      this.write(client, model, sourceKey, checkpoint),
     );
   }
 
@@ -57,21 +61,13 @@ export class PostgresCheckpointStore implements CheckpointStore {
     sourceKey: string,
     checkpoint: Checkpoint,
   ): Promise<void> {
-    assertName(model, 'model');
-    assertName(sourceKey, 'sourceKey');
-    const text = JSON.stringify(toStoredCheckpoint(checkpoint));
-    await this.db.run(
-      client,
-      { what: `save checkpoint of ${JSON.stringify(model)}`, write: true },
-      `INSERT INTO ${this.db.name('checkpoints')} (model, source_key, checkpoint) VALUES ($1, $2, $3) ` +
-        'ON CONFLICT (model, source_key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()',
-      [model, sourceKey, text],
-    );
+    assertCheckpointSave(model, sourceKey, checkpoint);
+    await this.write(client, model, sourceKey, checkpoint);
   }
 
   async delete(model: string): Promise<void> {
-    assertName(model, 'model');
-    await this.ensureReady();
+    assertCheckpointModel(model, 'delete');
+    await this.readiness.ensure();
     await this.db.query(
       { what: `delete checkpoints of ${JSON.stringify(model)}`, write: true },
       `DELETE FROM ${this.db.name('checkpoints')} WHERE model = $1`,
@@ -81,25 +77,26 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   /** Ends the pool if the store created it. Later calls fail with `StoreUnavailableError`. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.db.end();
   }
 
-  private ensureReady(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresCheckpointStore is closed'));
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
-}
-
-function assertName(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(
-      `Checkpoint ${what} must be a non-empty string, got ${describeValue(value)}`,
+  /** Upserts a checked checkpoint on `client`. */
+  private async write(
+    client: ClientBase,
+    model: string,
+    sourceKey: string,
+    checkpoint: Checkpoint,
+  ): Promise<void> {
+    const text = JSON.stringify(toStoredCheckpoint(checkpoint));
+    await this.db.run(
+      client,
+      { what: `save checkpoint of ${JSON.stringify(model)}`, write: true },
+      `INSERT INTO ${this.db.name('checkpoints')} (model, source_key, checkpoint) VALUES ($1, $2, $3) ` +
+        'ON CONFLICT (model, source_key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()',
+      [model, sourceKey, text],
     );
+  }
 }
 
 function parseCheckpoint(model: string, sourceKey: string, text: string): Checkpoint {

@@ -1,6 +1,7 @@
 import type * as PgPackage from 'pg';
 import type { ClientConfig, Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import { InvalidArgumentError, ReactiveDomainError, describeValue } from '../../core/reactive-domain.error';
+import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import {
   PgPackageMissingError,
   PostgresAccessDeniedError,
@@ -335,6 +336,42 @@ export class PostgresConnection {
     )
       return unavailable('connection_lost', `the connection broke (${message})`, unknownOutcome);
     return new PostgresQueryError(`${context.what} failed: ${message}`, undefined, { cause: error });
+  }
+}
+
+/**
+ * What every PostgreSQL store does before a request: refuse it once the store is closed
+ * ({@link StoreUnavailableError}), and run a one-time `check` (the schema version, the key store's tables) before its
+ * first request, again after a failure (e.g. once `migrate()` has run). Internal to the adapter.
+ * @internal
+ */
+export class StoreReadiness {
+  private ready: Promise<void> | undefined;
+  private isClosed = false;
+
+  constructor(
+    private readonly owner: string,
+    private readonly check: () => Promise<void>,
+  ) {}
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Later {@link ensure} calls reject with {@link StoreUnavailableError}. */
+  close(): void {
+    this.isClosed = true;
+  }
+
+  /** Resolves once the check passed (run once; again after a failure). */
+  ensure(): Promise<void> {
+    if (this.isClosed) return Promise.reject(new StoreUnavailableError(`${this.owner} is closed`));
+    this.ready ??= this.check().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
   }
 }
 

@@ -1,9 +1,8 @@
 import type { PoolClient } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import { validPositiveInteger } from '../../transport/deadline';
 import type { InboxOutcome, InboxStore } from '../../transport/inbox-store';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
 /** Options of {@link PostgresInboxStore}: where the database is, and the retention bounds. */
@@ -57,11 +56,11 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
   private retention: Promise<void> | undefined;
   private firstRetentionDone = false;
   private duplicateCount = 0;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresInboxStoreOptions) {
     this.db = new PostgresConnection(options, 'PostgresInboxStore');
+    this.readiness = new StoreReadiness('PostgresInboxStore', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
     this.retentionMs = validPositiveInteger(options.retentionMs ?? 7 * 86_400_000, 'retentionMs');
     this.maxEntries = validPositiveInteger(
@@ -89,7 +88,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
     assertKey(messageId, 'messageId');
     if (typeof effect !== 'function')
       throw new InvalidArgumentError(`handleOnce: effect must be a function, got ${describeValue(effect)}`);
-    await this.ensureReady();
+    await this.readiness.ensure();
     const context = {
       what: `handle message ${JSON.stringify(messageId)} for consumer ${JSON.stringify(consumer)}`,
       write: true,
@@ -113,7 +112,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
   async prune(before: Date): Promise<number> {
     if (!(before instanceof Date) || Number.isNaN(before.getTime()))
       throw new InvalidArgumentError(`prune(before): expected a valid Date, got ${describeValue(before)}`);
-    await this.ensureReady();
+    await this.readiness.ensure();
     const [row] = await this.db.query<{ n: number }>(
       { what: `prune the inbox before ${before.toISOString()}`, write: true },
       `WITH d AS (DELETE FROM ${this.db.name('inbox')} WHERE received_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`,
@@ -147,7 +146,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
 
   /** Waits for a background retention run, then ends the pool if the store created it. Later calls fail. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.retention;
     await this.db.end();
   }
@@ -163,7 +162,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
   /** Counts a recorded id; every `retentionEvery` of them, starts a background retention run (one at a time). */
   private recorded(consumer: string): void {
     this.touched.add(consumer);
-    if (++this.handledSinceRetention < this.retentionEvery || this.retention || this.closed) return;
+    if (++this.handledSinceRetention < this.retentionEvery || this.retention || this.readiness.closed) return;
     this.handledSinceRetention = 0;
     this.retention = this.enforceRetention()
       .then(
@@ -171,15 +170,6 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
         (error: unknown) => this.onError(error),
       )
       .finally(() => (this.retention = undefined));
-  }
-
-  private ensureReady(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresInboxStore is closed'));
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
   }
 }
 

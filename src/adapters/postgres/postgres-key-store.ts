@@ -1,5 +1,4 @@
 import type { PoolClient } from 'pg';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import { KeyStoreError, SubjectForgottenError } from '../../persistence/personal-data.errors';
 import {
   checkKeyVersion,
@@ -8,7 +7,7 @@ import {
   type KeyStore,
   type SubjectKey,
 } from '../../persistence/key-store';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 
 interface KeyRow {
   version: number;
@@ -27,18 +26,18 @@ export class PostgresKeyStore implements KeyStore {
   /** The schema holding the tables. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresConnectionOptions) {
     this.db = new PostgresConnection(options, 'PostgresKeyStore');
     this.schema = this.db.schema;
+    this.readiness = new StoreReadiness('PostgresKeyStore', () => this.createTables());
   }
 
   /** The newest key of `subject`, creating version 1 if it has none; `SubjectForgottenError` when forgotten. */
   async currentKey(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'PostgresKeyStore.currentKey');
-    await this.ensureReady();
+    await this.readiness.ensure();
     return this.db.transaction({ what: 'get or create a data key', write: true }, async (client) => {
       await this.lockSubject(client, subject);
       const [row] = await this.db.run<KeyRow>(
@@ -56,7 +55,7 @@ export class PostgresKeyStore implements KeyStore {
   async key(subject: string, version: number): Promise<SubjectKey | undefined> {
     checkSubject(subject, 'PostgresKeyStore.key');
     checkKeyVersion(version, 'PostgresKeyStore.key');
-    await this.ensureReady();
+    await this.readiness.ensure();
     const [row] = await this.db.query<KeyRow>(
       { what: 'read a data key', write: false },
       `SELECT version, key FROM ${this.db.name('subject_keys')} WHERE subject = $1 AND version = $2`,
@@ -68,7 +67,7 @@ export class PostgresKeyStore implements KeyStore {
   /** True when the subject was forgotten. */
   async isForgotten(subject: string): Promise<boolean> {
     checkSubject(subject, 'PostgresKeyStore.isForgotten');
-    await this.ensureReady();
+    await this.readiness.ensure();
     const rows = await this.db.query(
       { what: 'check whether a subject was forgotten', write: false },
       `SELECT 1 FROM ${this.db.name('subjects')} WHERE subject = $1 AND forgotten_at IS NOT NULL`,
@@ -80,7 +79,7 @@ export class PostgresKeyStore implements KeyStore {
   /** Adds a key version for `subject`; `SubjectForgottenError` when forgotten. */
   async rotate(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'PostgresKeyStore.rotate');
-    await this.ensureReady();
+    await this.readiness.ensure();
     return this.db.transaction({ what: 'rotate a data key', write: true }, async (client) => {
       await this.lockSubject(client, subject);
       const [row] = await this.db.run<{ version: number | null }>(
@@ -96,7 +95,7 @@ export class PostgresKeyStore implements KeyStore {
   /** Deletes every key version of `subject` for good and marks it forgotten. Idempotent. */
   async forget(subject: string): Promise<void> {
     checkSubject(subject, 'PostgresKeyStore.forget');
-    await this.ensureReady();
+    await this.readiness.ensure();
     await this.db.transaction({ what: 'forget a subject', write: true }, async (client) => {
       await this.db.run(
         client,
@@ -116,7 +115,7 @@ export class PostgresKeyStore implements KeyStore {
 
   /** Ends the pool it created (a pool passed in is left open). */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.db.end();
   }
 
@@ -148,24 +147,15 @@ export class PostgresKeyStore implements KeyStore {
     return Object.freeze({ subject, version, key });
   }
 
-  private ensureReady(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresKeyStore is closed'));
-    this.ready ??= this.db
-      .query(
-        { what: 'create the key store tables', write: true },
-        `CREATE SCHEMA IF NOT EXISTS "${this.schema}"; ` +
-          `CREATE TABLE IF NOT EXISTS ${this.db.name('subjects')} (subject text PRIMARY KEY, forgotten_at timestamptz); ` +
-          `CREATE TABLE IF NOT EXISTS ${this.db.name('subject_keys')} (subject text NOT NULL REFERENCES ${this.db.name('subjects')} (subject), ` +
-          'version integer NOT NULL CHECK (version >= 1), key bytea NOT NULL CHECK (length(key) = 32), PRIMARY KEY (subject, version))',
-      )
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.ready = undefined;
-          throw error;
-        },
-      );
-    return this.ready;
+  /** Creates the schema and the tables if missing (once, before the first request). */
+  private async createTables(): Promise<void> {
+    await this.db.query(
+      { what: 'create the key store tables', write: true },
+      `CREATE SCHEMA IF NOT EXISTS "${this.schema}"; ` +
+        `CREATE TABLE IF NOT EXISTS ${this.db.name('subjects')} (subject text PRIMARY KEY, forgotten_at timestamptz); ` +
+        `CREATE TABLE IF NOT EXISTS ${this.db.name('subject_keys')} (subject text NOT NULL REFERENCES ${this.db.name('subjects')} (subject), ` +
+        'version integer NOT NULL CHECK (version >= 1), key bytea NOT NULL CHECK (length(key) = 32), PRIMARY KEY (subject, version))',
+    );
   }
 }
 

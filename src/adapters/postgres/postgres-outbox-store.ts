@@ -1,11 +1,10 @@
 import type { ClientBase } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import { validPositiveInteger } from '../../transport/deadline';
 import type { OutboxEntry, OutboxStore, StoredOutboxEntry } from '../../transport/outbox-store';
 import { outboxEntryOf, outboxEnvelopeOf, type OutboxRow } from '../../transport/outbox-row';
 import { assertTopic, assertTransportMessage } from '../../transport/transport-message';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
 /**
@@ -25,11 +24,11 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
   /** The schema holding the outbox. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresConnectionOptions) {
     this.db = new PostgresConnection(options, 'PostgresOutboxStore');
+    this.readiness = new StoreReadiness('PostgresOutboxStore', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
   }
 
@@ -50,7 +49,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
       assertTransportMessage(entry.message);
     }
     if (entries.length === 0) return;
-    await this.ensureReady();
+    await this.readiness.ensure();
     await this.db.run(
       client,
       { what: `enqueue ${entries.length} outbox message(s)`, write: true },
@@ -69,7 +68,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
 
   async pending(limit: number): Promise<readonly StoredOutboxEntry[]> {
     validPositiveInteger(limit, 'pending(limit)');
-    await this.ensureReady();
+    await this.readiness.ensure();
     const rows = await this.db.query<OutboxRow>(
       { what: 'read the pending outbox messages', write: false },
       'SELECT sequence::text AS sequence, topic, message_id, type, body, envelope ' +
@@ -85,7 +84,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
         `markSent: expected an array of bigint sequences, got ${describeValue(sequences)}`,
       );
     if (sequences.length === 0) return;
-    await this.ensureReady();
+    await this.readiness.ensure();
     await this.db.query(
       { what: `mark ${sequences.length} outbox message(s) sent`, write: true },
       `DELETE FROM ${this.db.name('outbox')} WHERE sequence = ANY($1::bigint[])`,
@@ -95,16 +94,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
 
   /** Ends the pool if the store created it. Later calls fail with `StoreUnavailableError`. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.db.end();
-  }
-
-  private ensureReady(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresOutboxStore is closed'));
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
   }
 }

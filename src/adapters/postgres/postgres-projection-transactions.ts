@@ -1,13 +1,12 @@
 import type { PoolClient } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import {
   fromStoredCheckpoint,
   toStoredCheckpoint,
   type Checkpoint,
 } from '../../foundation/subscriptions/checkpoint';
 import type { ProjectionTransactions } from '../../foundation/read-models/projection-transactions';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
 /** The `source_key` under which a durable read model's checkpoint is kept in the `checkpoints` table. */
@@ -28,11 +27,11 @@ export class PostgresProjectionTransactions implements ProjectionTransactions<Po
   /** The schema holding the checkpoints. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresConnectionOptions) {
     this.db = new PostgresConnection(options, 'PostgresProjectionTransactions');
+    this.readiness = new StoreReadiness('PostgresProjectionTransactions', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
   }
 
@@ -42,7 +41,7 @@ export class PostgresProjectionTransactions implements ProjectionTransactions<Po
       throw new InvalidArgumentError(
         `transaction(work): work must be a function, got ${describeValue(work)}`,
       );
-    await this.ensureReady();
+    await this.readiness.ensure();
     return this.db.transaction({ what: 'read-model transaction', write: true }, work);
   }
 
@@ -95,18 +94,8 @@ export class PostgresProjectionTransactions implements ProjectionTransactions<Po
 
   /** Ends the pool if this object created it. Later transactions fail with `StoreUnavailableError`. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.db.end();
-  }
-
-  private ensureReady(): Promise<void> {
-    if (this.closed)
-      return Promise.reject(new StoreUnavailableError('PostgresProjectionTransactions is closed'));
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
   }
 }
 

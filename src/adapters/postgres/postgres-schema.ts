@@ -36,6 +36,19 @@ export function notificationChannel(schema: string): string {
   return `${schema}_appended`;
 }
 
+/**
+ * The expected-version check of `append_to_stream` and `remove_stream` (PL/pgSQL over `p_stream`, `p_expected`,
+ * `v_last`, `v_trunc`): one text, so the two functions cannot drift apart. Raises RD001 with the actual revision or
+ * `no_stream` as DETAIL.
+ */
+const CHECK_EXPECTED_VERSION = `  IF NOT (p_expected = -2
+          OR (p_expected = -1 AND v_last < v_trunc)
+          OR (p_expected = -3 AND v_last >= v_trunc)
+          OR (p_expected >= 0 AND p_expected = v_last)) THEN
+    RAISE EXCEPTION USING ERRCODE = 'RD001', MESSAGE = format('wrong expected version on stream %s', p_stream),
+      DETAIL = CASE WHEN v_last >= v_trunc THEN v_last::text ELSE 'no_stream' END;
+  END IF;`;
+
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -121,13 +134,7 @@ BEGIN
   IF v_tomb THEN
     RAISE EXCEPTION USING ERRCODE = 'RD002', MESSAGE = format('stream %s is tombstoned', p_stream);
   END IF;
-  IF NOT (p_expected = -2
-          OR (p_expected = -1 AND v_last < v_trunc)
-          OR (p_expected = -3 AND v_last >= v_trunc)
-          OR (p_expected >= 0 AND p_expected = v_last)) THEN
-    RAISE EXCEPTION USING ERRCODE = 'RD001', MESSAGE = format('wrong expected version on stream %s', p_stream),
-      DETAIL = CASE WHEN v_last >= v_trunc THEN v_last::text ELSE 'no_stream' END;
-  END IF;
+${CHECK_EXPECTED_VERSION}
   IF v_count = 0 THEN
     RETURN QUERY SELECT v_last, coalesce((SELECT max(e.position) FROM ${s}.events e), 0);
     RETURN;
@@ -188,13 +195,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RD001', MESSAGE = format('stream %s does not exist', p_stream),
       DETAIL = 'no_stream';
   END IF;
-  IF NOT (p_expected = -2
-          OR (p_expected = -1 AND v_last < v_trunc)
-          OR (p_expected = -3 AND v_last >= v_trunc)
-          OR (p_expected >= 0 AND p_expected = v_last)) THEN
-    RAISE EXCEPTION USING ERRCODE = 'RD001', MESSAGE = format('wrong expected version on stream %s', p_stream),
-      DETAIL = CASE WHEN v_last >= v_trunc THEN v_last::text ELSE 'no_stream' END;
-  END IF;
+${CHECK_EXPECTED_VERSION}
   IF p_tombstone THEN
     INSERT INTO ${s}.streams (stream_name, tombstoned) VALUES (p_stream, true)
       ON CONFLICT (stream_name) DO UPDATE SET tombstoned = true;

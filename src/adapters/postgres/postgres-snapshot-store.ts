@@ -1,9 +1,7 @@
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { StoreUnavailableError } from '../../persistence/stream-store.errors';
 import type { SnapshotStore, StoredSnapshot } from '../../foundation/snapshots/snapshot-store';
-import { encodeSnapshot } from '../../foundation/snapshots/snapshot-codec';
+import { assertSnapshotStreamName, encodeSnapshot } from '../../foundation/snapshots/snapshot-codec';
 import { CorruptSnapshotError } from '../../foundation/snapshots/snapshot.errors';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection';
+import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
 interface SnapshotRow {
@@ -24,17 +22,17 @@ export class PostgresSnapshotStore implements SnapshotStore {
   /** The schema this store uses. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private ready: Promise<void> | undefined;
-  private closed = false;
+  private readonly readiness: StoreReadiness;
 
   constructor(options: PostgresConnectionOptions) {
     this.db = new PostgresConnection(options, 'PostgresSnapshotStore');
+    this.readiness = new StoreReadiness('PostgresSnapshotStore', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
   }
 
   async load(streamName: string): Promise<StoredSnapshot | undefined> {
-    assertStream(streamName);
-    await this.ensureReady();
+    assertSnapshotStreamName(streamName, 'load');
+    await this.readiness.ensure();
     const [row] = await this.db.query<SnapshotRow>(
       { what: `load the snapshot of ${JSON.stringify(streamName)}`, write: false },
       'SELECT aggregate_type, aggregate_id, version::float8 AS version, schema_version, state, ' +
@@ -64,7 +62,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
     // The shared checks (same typed errors as every snapshot store); the state column takes the state alone.
     encodeSnapshot(streamName, snapshot);
     const state = JSON.stringify(snapshot.state);
-    await this.ensureReady();
+    await this.readiness.ensure();
     await this.db.query(
       { what: `save the snapshot of ${JSON.stringify(streamName)}`, write: true },
       `INSERT INTO ${this.db.name('snapshots')} AS s (stream_name, aggregate_type, aggregate_id, version, ` +
@@ -85,23 +83,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
 
   /** Ends the pool if the store created it. Later calls fail with `StoreUnavailableError`. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.readiness.close();
     await this.db.end();
   }
-
-  private ensureReady(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('PostgresSnapshotStore is closed'));
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
-}
-
-function assertStream(streamName: unknown): asserts streamName is string {
-  if (typeof streamName !== 'string' || streamName.length === 0)
-    throw new InvalidArgumentError(
-      `Snapshot stream name must be a non-empty string, got ${describeValue(streamName)}`,
-    );
 }

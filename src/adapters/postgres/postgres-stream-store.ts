@@ -20,7 +20,12 @@ import type {
   SubscriptionHandlers,
 } from '../../persistence/stream-store';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../persistence/stream-store.errors';
-import { PostgresConnection, loadPg, type PostgresConnectionOptions } from './postgres-connection';
+import {
+  PostgresConnection,
+  StoreReadiness,
+  loadPg,
+  type PostgresConnectionOptions,
+} from './postgres-connection';
 import {
   assertPositionsBehindTransactionIds,
   assertSchemaReady,
@@ -286,8 +291,10 @@ export class PostgresStreamStore extends StreamStoreBase {
   private readonly horizonWaitMs: number;
   private readonly retryCeilingMs: number;
   private readonly onWarning: (warning: PostgresStoreWarning) => void;
-  private ready: Promise<void> | undefined;
-  private writable: Promise<void> | undefined;
+  /** The schema version, checked before the first request. */
+  private readonly ready: StoreReadiness;
+  /** Before the first write: the schema, and stored positions not ahead of the cluster's transaction ids. */
+  private readonly writable: StoreReadiness;
   private storageClosed = false;
   private notifying: Promise<void> | undefined;
   private notifyAgain = false;
@@ -309,6 +316,12 @@ export class PostgresStreamStore extends StreamStoreBase {
     this.db = new PostgresConnection(options, 'PostgresStreamStore');
     this.schema = this.db.schema;
     this.sql = new Statements(this.schema);
+    // Never closed: the base refuses requests after close().
+    this.ready = new StoreReadiness('PostgresStreamStore', () => assertSchemaReady(this.db));
+    this.writable = new StoreReadiness('PostgresStreamStore', async () => {
+      await this.ready.ensure();
+      await assertPositionsBehindTransactionIds(this.db);
+    });
     this.notifications = options.notifications ?? true;
     this.stallWarningMs = positiveOption(options.stallWarningMs, 'stallWarningMs', 10_000);
     this.horizonWaitMs = positiveOption(options.horizonWaitMs, 'horizonWaitMs', 500);
@@ -344,7 +357,7 @@ export class PostgresStreamStore extends StreamStoreBase {
       throw new InvalidArgumentError(
         `appendInTransaction: client must be a pg client, got ${describeValue(client)}`,
       );
-    await this.ensureWritable();
+    await this.writable.ensure();
     try {
       return await this.runAppend(client, streamName, expectedVersion, events, this.notifications);
     } catch (error) {
@@ -360,7 +373,7 @@ export class PostgresStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    await this.ensureWritable();
+    await this.writable.ensure();
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.db.withClient({ what: appendWhat(streamName), write: true }, (client) =>
@@ -378,20 +391,17 @@ export class PostgresStreamStore extends StreamStoreBase {
   }
 
   protected async readStreamPage(streamName: string, request: StreamPageRequest): Promise<ReadStreamResult> {
-    await this.ensureReady();
+    await this.ready.ensure();
     const { direction, fromRevision, maxCount } = request;
+    // 'start' backwards is -1: the statement then stops at the first readable revision.
     const from =
-      direction === 'forwards'
-        ? fromRevision === 'start'
-          ? 0
-          : fromRevision === 'end'
-            ? NO_REVISION_LIMIT
-            : fromRevision
-        : fromRevision === 'end'
-          ? NO_REVISION_LIMIT
-          : fromRevision === 'start'
-            ? -1
-            : fromRevision;
+      fromRevision === 'end'
+        ? NO_REVISION_LIMIT
+        : fromRevision === 'start'
+          ? direction === 'forwards'
+            ? 0
+            : -1
+          : fromRevision;
     const text = direction === 'forwards' ? this.sql.streamForwards : this.sql.streamBackwards;
     const rows = await this.db.query<StreamRow>(
       { what: `read stream ${JSON.stringify(streamName)}`, write: false },
@@ -414,7 +424,7 @@ export class PostgresStreamStore extends StreamStoreBase {
   }
 
   protected async readAllPage(request: AllPageRequest): Promise<AllSlice> {
-    await this.ensureReady();
+    await this.ready.ensure();
     const { direction, after, maxCount, filter } = request;
     if (direction === 'forwards' ? after === 'end' : after === 'start') return { events: [], isEnd: true };
     const text = this.sql.all[direction][filter?.on ?? 'none'];
@@ -453,7 +463,7 @@ export class PostgresStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     mode: 'soft' | 'tombstone',
   ): Promise<void> {
-    await this.ensureWritable();
+    await this.writable.ensure();
     const what = `${mode === 'soft' ? 'delete' : 'tombstone'} stream ${JSON.stringify(streamName)}`;
     try {
       await this.db.query(
@@ -599,26 +609,6 @@ export class PostgresStreamStore extends StreamStoreBase {
       } while (this.notifyAgain && !this.storageClosed);
       this.notifying = undefined;
     })();
-  }
-
-  /** Checks the schema version once (again after a failure, e.g. once `migrate()` has run). */
-  private ensureReady(): Promise<void> {
-    this.ready ??= assertSchemaReady(this.db).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
-
-  /** Before the first write: the schema, and stored positions not ahead of the cluster's transaction ids. */
-  private ensureWritable(): Promise<void> {
-    this.writable ??= this.ensureReady()
-      .then(() => assertPositionsBehindTransactionIds(this.db))
-      .catch((error: unknown) => {
-        this.writable = undefined;
-        throw error;
-      });
-    return this.writable;
   }
 
   // ---- horizon stalls --------------------------------------------------------------------------------------------

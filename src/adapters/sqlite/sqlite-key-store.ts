@@ -61,7 +61,7 @@ export class SqliteKeyStore implements KeyStore {
   /** The newest key of `subject`, creating version 1 if it has none; `SubjectForgottenError` when forgotten. */
   async currentKey(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'SqliteKeyStore.currentKey');
-    await this.database.whenWritable();
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     return this.database.writeTransaction('get or create a data key', () => {
       this.assertNotForgotten(subject);
       const row = this.statements.newest.get(subject);
@@ -89,7 +89,7 @@ export class SqliteKeyStore implements KeyStore {
   /** Adds a key version for `subject`; `SubjectForgottenError` when forgotten. */
   async rotate(subject: string): Promise<SubjectKey> {
     checkSubject(subject, 'SqliteKeyStore.rotate');
-    await this.database.whenWritable();
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     return this.database.writeTransaction('rotate a data key', () => {
       this.assertNotForgotten(subject);
       return this.insert(subject, (this.statements.newest.get(subject)?.version ?? 0) + 1);
@@ -99,7 +99,7 @@ export class SqliteKeyStore implements KeyStore {
   /** Deletes every key version of `subject` for good and marks it forgotten. Idempotent. */
   async forget(subject: string): Promise<void> {
     checkSubject(subject, 'SqliteKeyStore.forget');
-    await this.database.whenWritable();
+    while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     this.database.writeTransaction('forget a subject', () => {
       this.statements.markForgotten.run(subject, Date.now());
       this.statements.deleteKeys.run(subject);

@@ -96,8 +96,11 @@ describeWithServer('postgres', 'PostgresInboxStore', () => {
       return rows[0].n > 0;
     }, 'the second delivery to wait on the first one’s inbox key');
 
-  it('concurrent redelivery of one id from two consumers: one effect (the second waits, then sees the commit)', async () => {
-    const id = newId();
+  /**
+   * Delivers `id` twice at once through two stores: the first delivery's effect writes, then holds its transaction
+   * open until the second delivery waits on its inbox key, then ends with `finish` (returns or throws).
+   */
+  const concurrentDeliveries = async (id: string, finish: () => string) => {
     const other = new PostgresInboxStore({ pool, schema });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -106,12 +109,18 @@ describeWithServer('postgres', 'PostgresInboxStore', () => {
       firstStarted = true;
       await effect(id)(tx);
       await gate;
-      return 'first';
+      return finish();
     });
     await until(() => firstStarted, 'the first delivery’s effect to start');
     const second = other.handleOnce('orders', id, effect(id));
     await insertWaiting();
     release();
+    return { first, second, other };
+  };
+
+  it('concurrent redelivery of one id from two consumers: one effect (the second waits, then sees the commit)', async () => {
+    const id = newId();
+    const { first, second, other } = await concurrentDeliveries(id, () => 'first');
     const outcomes = await Promise.all([first, second]);
     expect(outcomes).toEqual([{ status: 'handled', result: 'first' }, { status: 'duplicate' }]);
     expect(await effectsOf(id)).toBe(1);
@@ -120,20 +129,9 @@ describeWithServer('postgres', 'PostgresInboxStore', () => {
 
   it('concurrent redelivery where the first handler fails: the waiting one runs the effect, once', async () => {
     const id = newId();
-    const other = new PostgresInboxStore({ pool, schema });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let firstStarted = false;
-    const first = inbox.handleOnce('orders', id, async (tx) => {
-      firstStarted = true;
-      await effect(id)(tx);
-      await gate;
+    const { first, second, other } = await concurrentDeliveries(id, () => {
       throw new Error('first delivery failed');
     });
-    await until(() => firstStarted, 'the first delivery’s effect to start');
-    const second = other.handleOnce('orders', id, effect(id));
-    await insertWaiting();
-    release();
     await expect(first).rejects.toThrow('first delivery failed');
     expect(await second).toEqual({ status: 'handled', result: 'done' });
     expect(await effectsOf(id)).toBe(1);

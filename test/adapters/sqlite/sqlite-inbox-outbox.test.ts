@@ -102,8 +102,11 @@ describe('SqliteInboxStore', () => {
     expect(effectsOf(id)).toBe(1);
   });
 
-  it('concurrent redelivery of one id from two consumers: one effect, the other a duplicate', async () => {
-    const id = newId();
+  /**
+   * Delivers `id` twice at once through two stores: the first delivery's effect writes, then holds its transaction
+   * open while the second delivery starts, then ends with `finish` (returns or throws).
+   */
+  const concurrentDeliveries = async (id: string, finish: () => string) => {
     const other = new SqliteInboxStore(database);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -112,11 +115,17 @@ describe('SqliteInboxStore', () => {
       firstStarted = true;
       effect(id)(tx);
       await gate;
-      return 'first';
+      return finish();
     });
     await until(() => firstStarted, 'the first delivery’s effect to start');
     const second = other.handleOnce('orders', id, effect(id));
     release();
+    return { first, second };
+  };
+
+  it('concurrent redelivery of one id from two consumers: one effect, the other a duplicate', async () => {
+    const id = newId();
+    const { first, second } = await concurrentDeliveries(id, () => 'first');
     expect(await Promise.all([first, second])).toEqual([
       { status: 'handled', result: 'first' },
       { status: 'duplicate' },
@@ -126,19 +135,9 @@ describe('SqliteInboxStore', () => {
 
   it('concurrent redelivery where the first handler fails: the waiting one runs the effect, once', async () => {
     const id = newId();
-    const other = new SqliteInboxStore(database);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let firstStarted = false;
-    const first = inbox.handleOnce('orders', id, async (tx) => {
-      firstStarted = true;
-      effect(id)(tx);
-      await gate;
+    const { first, second } = await concurrentDeliveries(id, () => {
       throw new Error('first delivery failed');
     });
-    await until(() => firstStarted, 'the first delivery’s effect to start');
-    const second = other.handleOnce('orders', id, effect(id));
-    release();
     await expect(first).rejects.toThrow('first delivery failed');
     expect(await second).toEqual({ status: 'handled', result: 'done' });
     expect(effectsOf(id)).toBe(1);

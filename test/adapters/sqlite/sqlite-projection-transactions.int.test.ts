@@ -24,6 +24,40 @@ const deposit = (amount: number) => ({
   metadata: '{}',
 });
 
+/**
+ * Runs the fixture `script` on `file` again and again, each time SIGKILLing it at a random moment after a random
+ * number (`minTarget` + up to `spread`) of `progress` lines, until a run prints `done` and exits cleanly. Resolves
+ * with the number of kills.
+ */
+async function killUntilDone(
+  script: string,
+  file: string,
+  {
+    progress,
+    done,
+    minTarget,
+    spread,
+  }: { progress: string; done: string; minTarget: number; spread: number },
+): Promise<number> {
+  let kills = 0;
+  for (;;) {
+    const projector = new FixtureProcess(script, [file]);
+    const target = minTarget + Math.floor(Math.random() * spread);
+    await projector.waitFor(
+      (lines) => lines.includes(done) || lines.filter((l) => l === progress).length >= target,
+      `${target} ${progress} lines or ${done}`,
+    );
+    if (projector.lines.includes(done)) {
+      expect((await projector.exited).code).toBe(0);
+      return kills;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+    projector.kill();
+    await projector.exited;
+    kills++;
+  }
+}
+
 describe('SqliteProjectionTransactions', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'rd-sqlite-projection-'))));
@@ -39,23 +73,12 @@ describe('SqliteProjectionTransactions', () => {
     }
     await store.close();
 
-    let kills = 0;
-    for (;;) {
-      const projector = new FixtureProcess('projector.ts', [file]);
-      const target = 5 + Math.floor(Math.random() * 25);
-      await projector.waitFor(
-        (lines) => lines.includes('caught-up') || lines.filter((l) => l === 'applied').length >= target,
-        `${target} applied events or the end`,
-      );
-      if (projector.lines.includes('caught-up')) {
-        expect((await projector.exited).code).toBe(0);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
-      projector.kill();
-      await projector.exited;
-      kills++;
-    }
+    const kills = await killUntilDone('projector.ts', file, {
+      progress: 'applied',
+      done: 'caught-up',
+      minTarget: 5,
+      spread: 25,
+    });
     expect(kills).toBeGreaterThanOrEqual(2);
 
     const database = SqliteDatabase.open(file);
@@ -83,23 +106,12 @@ describe('SqliteProjectionTransactions', () => {
     }
     await store.close();
 
-    let kills = 0;
-    for (;;) {
-      const projector = new FixtureProcess('durable-projector.ts', [file]);
-      const target = 4 + Math.floor(Math.random() * 30);
-      await projector.waitFor(
-        (lines) => lines.includes('live') || lines.filter((l) => l === 'handled').length >= target,
-        `${target} handled events or live`,
-      );
-      if (projector.lines.includes('live')) {
-        expect((await projector.exited).code).toBe(0);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
-      projector.kill();
-      await projector.exited;
-      kills++;
-    }
+    const kills = await killUntilDone('durable-projector.ts', file, {
+      progress: 'handled',
+      done: 'live',
+      minTarget: 4,
+      spread: 30,
+    });
     expect(kills).toBeGreaterThanOrEqual(2);
 
     const database = SqliteDatabase.open(file);
