@@ -1,3 +1,5 @@
+import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
+import { validPositiveInteger } from './deadline';
 import type { TransportDelivery, DeliveryHandler } from './message-transport';
 
 /** What {@link InboxStore.handleOnce} did. */
@@ -150,4 +152,83 @@ export function withInbox<TContext>(
       await delivery.ack();
     }
   };
+}
+
+/**
+ * Refuses an inbox key (`consumer` or `messageId`) that is not a non-empty string.
+ * @internal shared by the SQL inbox stores
+ */
+export function assertInboxKey(value: unknown, what: 'consumer' | 'messageId'): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidArgumentError(`Inbox ${what} must be a non-empty string, got ${describeValue(value)}`);
+}
+
+/**
+ * The retention bookkeeping of a SQL inbox store: the bounds from its options, the consumers that recorded ids since
+ * the last run (all consumers on the first run), and the run of the store's `enforceRetention` started every
+ * `retentionEvery` recorded ids (one at a time; its failures go to `onError`).
+ * @internal shared by the SQL inbox stores
+ */
+export class InboxRetentionSchedule {
+  /** Ids older than this are forgotten. */
+  readonly retentionMs: number;
+  /** At most this many ids per consumer. */
+  readonly maxEntries: number;
+  private readonly every: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly touched = new Set<string>();
+  private recordedSinceRun = 0;
+  private firstRunDone = false;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    store: string,
+    options: {
+      readonly retentionMs?: number;
+      readonly maxEntriesPerConsumer?: number;
+      readonly retentionEvery?: number;
+      readonly onError?: (error: unknown) => void;
+    },
+    private readonly run: () => Promise<unknown>,
+    private readonly stopped: () => boolean = () => false,
+  ) {
+    this.retentionMs = validPositiveInteger(options.retentionMs ?? 7 * 86_400_000, 'retentionMs');
+    this.maxEntries = validPositiveInteger(
+      options.maxEntriesPerConsumer ?? 1_000_000,
+      'maxEntriesPerConsumer',
+    );
+    this.every = validPositiveInteger(options.retentionEvery ?? 1_000, 'retentionEvery');
+    this.onError =
+      options.onError ??
+      ((error: unknown) => process.emitWarning(`${store} retention: ${String(error)}`, { code: 'RD_INBOX' }));
+  }
+
+  /** The run started by {@link recorded}, while it runs. */
+  get current(): Promise<void> | undefined {
+    return this.running;
+  }
+
+  /** Counts a recorded id; every `retentionEvery` of them, starts a run (one at a time, none once stopped). */
+  recorded(consumer: string): void {
+    this.touched.add(consumer);
+    if (++this.recordedSinceRun < this.every || this.running || this.stopped()) return;
+    this.recordedSinceRun = 0;
+    this.running = this.run()
+      .then(
+        () => undefined,
+        (error: unknown) => this.onError(error),
+      )
+      .finally(() => (this.running = undefined));
+  }
+
+  /** The consumers to apply the count bound to: those that recorded ids since the last run; `undefined` (all) at first. */
+  consumersToTrim(): string[] | undefined {
+    return this.firstRunDone ? [...this.touched] : undefined;
+  }
+
+  /** Starts a new round: the next {@link consumersToTrim} are the consumers that record ids from now on. */
+  trimmed(): void {
+    this.touched.clear();
+    this.firstRunDone = true;
+  }
 }

@@ -1,7 +1,11 @@
 import type { PoolClient } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { validPositiveInteger } from '../../transport/deadline';
-import type { InboxOutcome, InboxStore } from '../../transport/inbox-store';
+import {
+  InboxRetentionSchedule,
+  assertInboxKey,
+  type InboxOutcome,
+  type InboxStore,
+} from '../../transport/inbox-store';
 import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
@@ -47,14 +51,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
   /** The schema holding the inbox. */
   readonly schema: string;
   private readonly db: PostgresConnection;
-  private readonly retentionMs: number;
-  private readonly maxEntries: number;
-  private readonly retentionEvery: number;
-  private readonly onError: (error: unknown) => void;
-  private readonly touched = new Set<string>();
-  private handledSinceRetention = 0;
-  private retention: Promise<void> | undefined;
-  private firstRetentionDone = false;
+  private readonly retention: InboxRetentionSchedule;
   private duplicateCount = 0;
   private readonly readiness: StoreReadiness;
 
@@ -62,16 +59,12 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
     this.db = new PostgresConnection(options, 'PostgresInboxStore');
     this.readiness = new StoreReadiness('PostgresInboxStore', () => assertSchemaReady(this.db));
     this.schema = this.db.schema;
-    this.retentionMs = validPositiveInteger(options.retentionMs ?? 7 * 86_400_000, 'retentionMs');
-    this.maxEntries = validPositiveInteger(
-      options.maxEntriesPerConsumer ?? 1_000_000,
-      'maxEntriesPerConsumer',
+    this.retention = new InboxRetentionSchedule(
+      'PostgresInboxStore',
+      options,
+      () => this.enforceRetention(),
+      () => this.readiness.closed,
     );
-    this.retentionEvery = validPositiveInteger(options.retentionEvery ?? 1_000, 'retentionEvery');
-    this.onError =
-      options.onError ??
-      ((error: unknown) =>
-        process.emitWarning(`PostgresInboxStore retention: ${String(error)}`, { code: 'RD_INBOX' }));
   }
 
   /** How many duplicates this store instance absorbed so far (all consumers). */
@@ -84,8 +77,8 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
     messageId: string,
     effect: (context: PoolClient) => R | Promise<R>,
   ): Promise<InboxOutcome<R>> {
-    assertKey(consumer, 'consumer');
-    assertKey(messageId, 'messageId');
+    assertInboxKey(consumer, 'consumer');
+    assertInboxKey(messageId, 'messageId');
     if (typeof effect !== 'function')
       throw new InvalidArgumentError(`handleOnce: effect must be a function, got ${describeValue(effect)}`);
     await this.readiness.ensure();
@@ -105,7 +98,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
       return { status: 'handled', result: await effect(tx) };
     });
     if (outcome.status === 'duplicate') this.duplicateCount++;
-    else this.recorded(consumer);
+    else this.retention.recorded(consumer);
     return outcome;
   }
 
@@ -127,17 +120,16 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
    * ids were forgotten.
    */
   async enforceRetention(): Promise<number> {
-    let removed = await this.prune(new Date(Date.now() - this.retentionMs));
-    const consumers = this.firstRetentionDone ? [...this.touched] : await this.allConsumers();
-    this.touched.clear();
-    this.firstRetentionDone = true;
+    let removed = await this.prune(new Date(Date.now() - this.retention.retentionMs));
+    const consumers = this.retention.consumersToTrim() ?? (await this.allConsumers());
+    this.retention.trimmed();
     for (const consumer of consumers) {
       const [row] = await this.db.query<{ n: number }>(
         { what: `trim the inbox of consumer ${JSON.stringify(consumer)}`, write: true },
         `WITH d AS (DELETE FROM ${this.db.name('inbox')} WHERE consumer = $1 AND seq <= ` +
           `(SELECT seq FROM ${this.db.name('inbox')} WHERE consumer = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1) ` +
           'RETURNING 1) SELECT count(*)::int AS n FROM d',
-        [consumer, this.maxEntries],
+        [consumer, this.retention.maxEntries],
       );
       removed += row?.n ?? 0;
     }
@@ -147,7 +139,7 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
   /** Waits for a background retention run, then ends the pool if the store created it. Later calls fail. */
   async close(): Promise<void> {
     this.readiness.close();
-    await this.retention;
+    await this.retention.current;
     await this.db.end();
   }
 
@@ -158,22 +150,4 @@ export class PostgresInboxStore implements InboxStore<PoolClient> {
     );
     return rows.map((row) => row.consumer);
   }
-
-  /** Counts a recorded id; every `retentionEvery` of them, starts a background retention run (one at a time). */
-  private recorded(consumer: string): void {
-    this.touched.add(consumer);
-    if (++this.handledSinceRetention < this.retentionEvery || this.retention || this.readiness.closed) return;
-    this.handledSinceRetention = 0;
-    this.retention = this.enforceRetention()
-      .then(
-        () => undefined,
-        (error: unknown) => this.onError(error),
-      )
-      .finally(() => (this.retention = undefined));
-  }
-}
-
-function assertKey(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(`Inbox ${what} must be a non-empty string, got ${describeValue(value)}`);
 }

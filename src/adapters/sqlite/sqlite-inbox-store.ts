@@ -1,7 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { validPositiveInteger } from '../../transport/deadline';
-import type { InboxOutcome, InboxStore } from '../../transport/inbox-store';
+import {
+  InboxRetentionSchedule,
+  assertInboxKey,
+  type InboxOutcome,
+  type InboxStore,
+} from '../../transport/inbox-store';
 import type { SqliteDatabase } from './sqlite-database';
 
 /** Options of {@link SqliteInboxStore}: the retention bounds. */
@@ -35,15 +39,8 @@ const DUPLICATE = { status: 'duplicate' } as const;
  * every `retentionEvery` handled messages. A duplicate arriving after its id was forgotten is handled again.
  */
 export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
-  private readonly retentionMs: number;
-  private readonly maxEntries: number;
-  private readonly retentionEvery: number;
-  private readonly onError: (error: unknown) => void;
-  private readonly touched = new Set<string>();
-  private handledSinceRetention = 0;
-  private firstRetentionDone = false;
+  private readonly retention: InboxRetentionSchedule;
   private duplicateCount = 0;
-  private retention: Promise<void> | undefined;
   private readonly statements: {
     readonly insert: BetterSqlite3.Statement<[string, string, number]>;
     readonly pruneBefore: BetterSqlite3.Statement<[number]>;
@@ -56,16 +53,7 @@ export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
     readonly database: SqliteDatabase,
     options: SqliteInboxStoreOptions = {},
   ) {
-    this.retentionMs = validPositiveInteger(options.retentionMs ?? 7 * 86_400_000, 'retentionMs');
-    this.maxEntries = validPositiveInteger(
-      options.maxEntriesPerConsumer ?? 1_000_000,
-      'maxEntriesPerConsumer',
-    );
-    this.retentionEvery = validPositiveInteger(options.retentionEvery ?? 1_000, 'retentionEvery');
-    this.onError =
-      options.onError ??
-      ((error: unknown) =>
-        process.emitWarning(`SqliteInboxStore retention: ${String(error)}`, { code: 'RD_INBOX' }));
+    this.retention = new InboxRetentionSchedule('SqliteInboxStore', options, () => this.enforceRetention());
     this.statements = database.read('prepare inbox statements', (db) => ({
       insert: db.prepare(
         'INSERT INTO rd_inbox (consumer, message_id, received) VALUES (?, ?, ?) ' +
@@ -90,8 +78,8 @@ export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
     messageId: string,
     effect: (context: BetterSqlite3.Database) => R | Promise<R>,
   ): Promise<InboxOutcome<R>> {
-    assertKey(consumer, 'consumer');
-    assertKey(messageId, 'messageId');
+    assertInboxKey(consumer, 'consumer');
+    assertInboxKey(messageId, 'messageId');
     if (typeof effect !== 'function')
       throw new InvalidArgumentError(`handleOnce: effect must be a function, got ${describeValue(effect)}`);
     const outcome = await this.database.asyncWriteTransaction<InboxOutcome<R>>(
@@ -102,7 +90,7 @@ export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
       },
     );
     if (outcome.status === 'duplicate') this.duplicateCount++;
-    else this.recorded(consumer);
+    else this.retention.recorded(consumer);
     return outcome;
   }
 
@@ -117,8 +105,8 @@ export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
     messageId: string,
     effect: (context: BetterSqlite3.Database) => R,
   ): Promise<InboxOutcome<R>> {
-    assertKey(consumer, 'consumer');
-    assertKey(messageId, 'messageId');
+    assertInboxKey(consumer, 'consumer');
+    assertInboxKey(messageId, 'messageId');
     if (typeof effect !== 'function')
       throw new InvalidArgumentError(
         `handleOnceSync: effect must be a function, got ${describeValue(effect)}`,
@@ -138,7 +126,7 @@ export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
       },
     );
     if (outcome.status === 'duplicate') this.duplicateCount++;
-    else this.recorded(consumer);
+    else this.retention.recorded(consumer);
     return outcome;
   }
 
@@ -158,35 +146,16 @@ export class SqliteInboxStore implements InboxStore<BetterSqlite3.Database> {
    * ids were forgotten.
    */
   async enforceRetention(): Promise<number> {
-    let removed = await this.prune(new Date(Date.now() - this.retentionMs));
+    let removed = await this.prune(new Date(Date.now() - this.retention.retentionMs));
     while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     removed += this.database.writeTransaction('trim the inbox', () => {
-      const consumers = this.firstRetentionDone ? [...this.touched] : this.statements.consumers.all();
+      const consumers = this.retention.consumersToTrim() ?? this.statements.consumers.all();
       let trimmed = 0;
       for (const consumer of consumers)
-        trimmed += this.statements.trim.run(consumer, consumer, this.maxEntries).changes;
+        trimmed += this.statements.trim.run(consumer, consumer, this.retention.maxEntries).changes;
       return trimmed;
     });
-    this.touched.clear();
-    this.firstRetentionDone = true;
+    this.retention.trimmed();
     return removed;
   }
-
-  /** Counts a recorded id; every `retentionEvery` of them, starts a retention run (one at a time). */
-  private recorded(consumer: string): void {
-    this.touched.add(consumer);
-    if (++this.handledSinceRetention < this.retentionEvery || this.retention) return;
-    this.handledSinceRetention = 0;
-    this.retention = this.enforceRetention()
-      .then(
-        () => undefined,
-        (error: unknown) => this.onError(error),
-      )
-      .finally(() => (this.retention = undefined));
-  }
-}
-
-function assertKey(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new InvalidArgumentError(`Inbox ${what} must be a non-empty string, got ${describeValue(value)}`);
 }
