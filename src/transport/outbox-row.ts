@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../core/reactive-domain.error';
-import type { StoredOutboxEntry } from './outbox-store';
-import type { TransportMessage } from './transport-message';
+import { InvalidArgumentError, describeValue } from '../core/reactive-domain.error';
+import type { OutboxEntry, StoredOutboxEntry } from './outbox-store';
+import { assertTopic, assertTransportMessage, type TransportMessage } from './transport-message';
 
 /** The optional fields of a message, which SQL outbox stores keep as one JSON text (`envelope`). */
 export type OutboxEnvelope = Omit<TransportMessage, 'messageId' | 'type' | 'body'>;
@@ -43,4 +43,31 @@ export function outboxEntryOf(row: OutboxRow): StoredOutboxEntry {
     topic: row.topic,
     message: { ...envelope, messageId: row.message_id, type: row.type, body: row.body },
   };
+}
+
+/**
+ * Checks the entries handed to a SQL outbox's `enqueue`: an array of objects with a valid topic and message
+ * (`InvalidTopicError` naming the field), all of them before anything is written.
+ * @internal shared by the SQL outbox stores
+ */
+export function assertOutboxEntries(entries: readonly OutboxEntry[]): void {
+  if (!Array.isArray(entries))
+    throw new InvalidArgumentError(`enqueue: entries must be an array, got ${describeValue(entries)}`);
+  for (const entry of entries) {
+    if (typeof entry !== 'object' || entry === null)
+      throw new InvalidArgumentError(`enqueue: an entry must be an object, got ${describeValue(entry)}`);
+    assertTopic(entry.topic);
+    assertTransportMessage(entry.message);
+  }
+}
+
+/**
+ * Checks the sequences handed to a SQL outbox's `markSent`: an array of bigints.
+ * @internal shared by the SQL outbox stores
+ */
+export function assertOutboxSequences(sequences: readonly bigint[]): void {
+  if (!Array.isArray(sequences) || sequences.some((s) => typeof s !== 'bigint'))
+    throw new InvalidArgumentError(
+      `markSent: expected an array of bigint sequences, got ${describeValue(sequences)}`,
+    );
 }

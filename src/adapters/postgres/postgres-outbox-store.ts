@@ -2,8 +2,13 @@ import type { ClientBase } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
 import { validPositiveInteger } from '../../transport/deadline';
 import type { OutboxEntry, OutboxStore, StoredOutboxEntry } from '../../transport/outbox-store';
-import { outboxEntryOf, outboxEnvelopeOf, type OutboxRow } from '../../transport/outbox-row';
-import { assertTopic, assertTransportMessage } from '../../transport/transport-message';
+import {
+  assertOutboxEntries,
+  assertOutboxSequences,
+  outboxEntryOf,
+  outboxEnvelopeOf,
+  type OutboxRow,
+} from '../../transport/outbox-row';
 import { PostgresConnection, StoreReadiness, type PostgresConnectionOptions } from './postgres-connection';
 import { assertSchemaReady } from './postgres-schema';
 
@@ -40,14 +45,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
   async enqueue(client: ClientBase, entries: readonly OutboxEntry[]): Promise<void> {
     if (typeof client?.query !== 'function')
       throw new InvalidArgumentError(`enqueue: client must be a pg client, got ${describeValue(client)}`);
-    if (!Array.isArray(entries))
-      throw new InvalidArgumentError(`enqueue: entries must be an array, got ${describeValue(entries)}`);
-    for (const entry of entries) {
-      if (typeof entry !== 'object' || entry === null)
-        throw new InvalidArgumentError(`enqueue: an entry must be an object, got ${describeValue(entry)}`);
-      assertTopic(entry.topic);
-      assertTransportMessage(entry.message);
-    }
+    assertOutboxEntries(entries);
     if (entries.length === 0) return;
     await this.readiness.ensure();
     await this.db.run(
@@ -79,10 +77,7 @@ export class PostgresOutboxStore implements OutboxStore<ClientBase> {
   }
 
   async markSent(sequences: readonly bigint[]): Promise<void> {
-    if (!Array.isArray(sequences) || sequences.some((s) => typeof s !== 'bigint'))
-      throw new InvalidArgumentError(
-        `markSent: expected an array of bigint sequences, got ${describeValue(sequences)}`,
-      );
+    assertOutboxSequences(sequences);
     if (sequences.length === 0) return;
     await this.readiness.ensure();
     await this.db.query(

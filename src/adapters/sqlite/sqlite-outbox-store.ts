@@ -1,9 +1,14 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
+import { InvalidArgumentError } from '../../core/reactive-domain.error';
 import { validPositiveInteger } from '../../transport/deadline';
 import type { OutboxEntry, OutboxStore, StoredOutboxEntry } from '../../transport/outbox-store';
-import { outboxEntryOf, outboxEnvelopeOf, type OutboxRow } from '../../transport/outbox-row';
-import { assertTopic, assertTransportMessage } from '../../transport/transport-message';
+import {
+  assertOutboxEntries,
+  assertOutboxSequences,
+  outboxEntryOf,
+  outboxEnvelopeOf,
+  type OutboxRow,
+} from '../../transport/outbox-row';
 import type { SqliteDatabase } from './sqlite-database';
 
 /**
@@ -55,14 +60,7 @@ export class SqliteOutboxStore implements OutboxStore<BetterSqlite3.Database> {
       throw new InvalidArgumentError(
         'enqueue: tx must be the connection handed to a write transaction of this database, used inside it',
       );
-    if (!Array.isArray(entries))
-      throw new InvalidArgumentError(`enqueue: entries must be an array, got ${describeValue(entries)}`);
-    for (const entry of entries) {
-      if (typeof entry !== 'object' || entry === null)
-        throw new InvalidArgumentError(`enqueue: an entry must be an object, got ${describeValue(entry)}`);
-      assertTopic(entry.topic);
-      assertTransportMessage(entry.message);
-    }
+    assertOutboxEntries(entries);
     const now = Date.now();
     this.database.read(`enqueue ${entries.length} outbox message(s)`, () => {
       for (const { topic, message } of entries)
@@ -92,10 +90,7 @@ export class SqliteOutboxStore implements OutboxStore<BetterSqlite3.Database> {
   }
 
   async markSent(sequences: readonly bigint[]): Promise<void> {
-    if (!Array.isArray(sequences) || sequences.some((s) => typeof s !== 'bigint'))
-      throw new InvalidArgumentError(
-        `markSent: expected an array of bigint sequences, got ${describeValue(sequences)}`,
-      );
+    assertOutboxSequences(sequences);
     if (sequences.length === 0) return;
     while (this.database.hasOpenAsyncTransaction) await this.database.whenWritable();
     this.database.writeTransaction(`mark ${sequences.length} outbox message(s) sent`, () => {
