@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { assertExpectedVersion, type ExpectedVersion } from '../../persistence/expected-version';
+import type { ExpectedVersion } from '../../persistence/expected-version';
 import type {
   AllFilter,
   AllSlice,
@@ -14,11 +14,7 @@ import {
   type StreamPageRequest,
 } from '../../persistence/stream-store-base';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../persistence/stream-store.errors';
-import {
-  assertEventList,
-  assertWritableStream,
-  checkExpectedVersion,
-} from '../../persistence/stream-store-arguments';
+import { checkExpectedVersion } from '../../persistence/stream-store-arguments';
 import { InvalidArgumentError } from '../../core/reactive-domain.error';
 import { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database';
 import { mapSqliteError } from './sqlite.errors';
@@ -160,10 +156,7 @@ export class SqliteStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): AppendResult {
-    this.assertOpen();
-    assertWritableStream(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
+    this.checkAppend(streamName, expectedVersion, events);
     if (tx !== this.database.connection || !tx.inTransaction || this.database.hasOpenAsyncTransaction)
       throw new InvalidArgumentError(
         `appendInTransaction to ${JSON.stringify(streamName)}: tx must be the connection handed to ` +
