@@ -159,10 +159,7 @@ export abstract class StreamStoreBase implements StreamStore {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    this.assertOpen();
-    assertWritableStream(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
+    this.checkAppend(streamName, expectedVersion, events);
     const result = await this.appendEvents(streamName, expectedVersion, events);
     if (events.length > 0) this.changes.notify();
     return result;
@@ -370,6 +367,21 @@ export abstract class StreamStoreBase implements StreamStore {
   private assertReadable(streamName: string): void {
     assertStreamName(streamName);
     if (!this.servesProjectionStreams) assertReadableStream(streamName, this.storeName);
+  }
+
+  /**
+   * The checks of every append, {@link appendToStream} and an adapter's own append inside the caller's transaction
+   * alike: the store is open, the stream writable, the expected version and the events well-formed.
+   */
+  protected checkAppend(
+    streamName: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly EventData[],
+  ): void {
+    this.assertOpen();
+    assertWritableStream(streamName);
+    assertExpectedVersion(expectedVersion, streamName);
+    assertEventList(events, streamName);
   }
 
   /** Throws when the store was closed. */

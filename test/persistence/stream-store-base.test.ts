@@ -129,22 +129,36 @@ describe('the shared catch-up subscription', () => {
 });
 
 describe('ChangeSignal', () => {
+  /** Whether `promise` has settled once the pending callbacks have run (no timer involved). */
+  async function state(promise: Promise<unknown>): Promise<'settled' | 'pending'> {
+    return Promise.race([
+      promise.then(() => 'settled' as const),
+      new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending'))),
+    ]);
+  }
+
   it('does not lose a notification made between the read and the wait', async () => {
     const signal = new ChangeSignal();
     const seen = signal.version;
     signal.notify(); // e.g. an append committed while the subscription was reading
-    await signal.wait(seen, undefined); // resolves at once instead of waiting for the next append
+    expect(signal.version).toBe(seen + 1);
+    // Resolves at once instead of waiting for the next append.
+    expect(await state(signal.wait(seen, undefined))).toBe('settled');
   });
 
   it('wakes waiters on notify, on timeout and on abort', async () => {
     const signal = new ChangeSignal();
     const woken = signal.wait(signal.version, undefined);
+    expect(await state(woken)).toBe('pending');
     signal.notify();
-    await woken;
-    await signal.wait(signal.version, 5);
+    expect(await state(woken)).toBe('settled');
+    const timedOut = signal.wait(signal.version, 5);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await state(timedOut)).toBe('settled');
     const abort = new AbortController();
     const aborted = signal.wait(signal.version, undefined, abort.signal);
+    expect(await state(aborted)).toBe('pending');
     abort.abort();
-    await aborted;
+    expect(await state(aborted)).toBe('settled');
   });
 });

@@ -2,14 +2,13 @@ import { logSafely } from '../../core/logger';
 import { createHash } from 'node:crypto';
 import type { Client, ClientBase } from 'pg';
 import { InvalidArgumentError, describeValue } from '../../core/reactive-domain.error';
-import { ExpectedVersion, assertExpectedVersion } from '../../persistence/expected-version';
+import { ExpectedVersion } from '../../persistence/expected-version';
 import {
   StreamStoreBase,
   type AllPageRequest,
   type StreamPageRequest,
   type SubscriptionTarget,
 } from '../../persistence/stream-store-base';
-import { assertEventList, assertWritableStream } from '../../persistence/stream-store-arguments';
 import type {
   AllSlice,
   AppendResult,
@@ -349,10 +348,7 @@ export class PostgresStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): Promise<AppendResult> {
-    this.assertOpen();
-    assertWritableStream(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
+    this.checkAppend(streamName, expectedVersion, events);
     if (typeof client?.query !== 'function')
       throw new InvalidArgumentError(
         `appendInTransaction: client must be a pg client, got ${describeValue(client)}`,

@@ -59,6 +59,12 @@ export interface SqliteDatabaseOptions {
   readonly readonly?: boolean;
 }
 
+interface TransactionStatements {
+  readonly begin: BetterSqlite3.Statement;
+  readonly commit: BetterSqlite3.Statement;
+  readonly rollback: BetterSqlite3.Statement;
+}
+
 /**
  * One connection to a reactive-domain SQLite database, shared by the stream, checkpoint and snapshot stores and by
  * durable read models (so a read model's state and its checkpoint commit in one transaction).
@@ -77,6 +83,8 @@ export class SqliteDatabase {
   readonly #schemaVersion: number;
   /** Settles when the open asynchronous write transaction ends; undefined when none is open. */
   #asyncTransaction: Promise<void> | undefined;
+  /** BEGIN IMMEDIATE/COMMIT/ROLLBACK of {@link asyncWriteTransaction}, prepared on first use (one connection). */
+  #transactionStatements: TransactionStatements | undefined;
 
   private constructor(
     /** The database file, as given (`:memory:` for an in-memory database). */
@@ -207,8 +215,14 @@ export class SqliteDatabase {
     this.#asyncTransaction = new Promise<void>((resolve) => (release = resolve));
     try {
       const connection = this.connection;
+      let statements: TransactionStatements;
       try {
-        connection.prepare('BEGIN IMMEDIATE').run();
+        statements = this.#transactionStatements ??= {
+          begin: connection.prepare('BEGIN IMMEDIATE'),
+          commit: connection.prepare('COMMIT'),
+          rollback: connection.prepare('ROLLBACK'),
+        };
+        statements.begin.run();
       } catch (error) {
         throw mapSqliteError(error, this.path, operation);
       }
@@ -216,13 +230,13 @@ export class SqliteDatabase {
       try {
         result = await work(connection);
       } catch (error) {
-        if (this.#connection?.inTransaction) this.#connection.prepare('ROLLBACK').run();
+        if (this.#connection?.inTransaction) statements.rollback.run();
         throw mapSqliteError(error, this.path, operation);
       }
       try {
-        connection.prepare('COMMIT').run();
+        statements.commit.run();
       } catch (error) {
-        if (this.#connection?.inTransaction) this.#connection.prepare('ROLLBACK').run();
+        if (this.#connection?.inTransaction) statements.rollback.run();
         throw mapSqliteError(error, this.path, operation);
       }
       return result;

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { ExpectedVersion } from '../../persistence/expected-version';
+import type { ExpectedVersion } from '../../persistence/expected-version';
 import type {
   AllFilter,
   AllSlice,
@@ -14,8 +14,7 @@ import {
   type StreamPageRequest,
 } from '../../persistence/stream-store-base';
 import { StreamDeletedError, WrongExpectedVersionError } from '../../persistence/stream-store.errors';
-import { assertExpectedVersion } from '../../persistence/expected-version';
-import { assertEventList, assertWritableStream } from '../../persistence/stream-store-arguments';
+import { checkExpectedVersion } from '../../persistence/stream-store-arguments';
 import { InvalidArgumentError } from '../../core/reactive-domain.error';
 import { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database';
 import { mapSqliteError } from './sqlite.errors';
@@ -157,10 +156,7 @@ export class SqliteStreamStore extends StreamStoreBase {
     expectedVersion: ExpectedVersion,
     events: readonly EventData[],
   ): AppendResult {
-    this.assertOpen();
-    assertWritableStream(streamName);
-    assertExpectedVersion(expectedVersion, streamName);
-    assertEventList(events, streamName);
+    this.checkAppend(streamName, expectedVersion, events);
     if (tx !== this.database.connection || !tx.inTransaction || this.database.hasOpenAsyncTransaction)
       throw new InvalidArgumentError(
         `appendInTransaction to ${JSON.stringify(streamName)}: tx must be the connection handed to ` +
@@ -277,8 +273,8 @@ export class SqliteStreamStore extends StreamStoreBase {
     const { statements } = this;
     const stream = this.streamState(streamName);
     if (stream?.tombstoned) throw new StreamDeletedError(streamName);
-    checkExpectedVersion(streamName, stream, expectedVersion);
     const last = stream ? stream.last_revision : -1;
+    checkExpectedVersion(streamName, expectedVersion, last, streamExists(stream));
     if (events.length === 0) {
       const end = statements.lastPosition.get()?.position ?? 0;
       return { nextExpectedVersion: last, position: BigInt(end) };
@@ -308,11 +304,16 @@ export class SqliteStreamStore extends StreamStoreBase {
     if (mode === 'soft') {
       // EventStoreDB refuses to soft-delete a stream that was never written, whatever the expected version.
       if (!stream) throw new WrongExpectedVersionError(streamName, expectedVersion, 'no_stream');
-      checkExpectedVersion(streamName, stream, expectedVersion);
+      checkExpectedVersion(streamName, expectedVersion, stream.last_revision, streamExists(stream));
       statements.truncate.run(streamName, stream.last_revision + 1);
       return;
     }
-    checkExpectedVersion(streamName, stream, expectedVersion);
+    checkExpectedVersion(
+      streamName,
+      expectedVersion,
+      stream ? stream.last_revision : -1,
+      streamExists(stream),
+    );
     statements.tombstone.run(streamName);
   }
 
@@ -432,26 +433,11 @@ class SqliteRecordedEvent implements RecordedEvent {
   }
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return new SqliteRecordedEvent(row);
+/** The stream has visible events: written, and not soft-deleted since its last append. */
+function streamExists(stream: StreamRow | undefined): boolean {
+  return stream !== undefined && stream.last_revision >= stream.truncate_before;
 }
 
-/** Throws unless `expected` matches the stream's state (the stream is not tombstoned). */
-function checkExpectedVersion(
-  streamName: string,
-  stream: StreamRow | undefined,
-  expected: ExpectedVersion,
-): void {
-  if (expected === ExpectedVersion.Any) return;
-  const exists = stream !== undefined && stream.last_revision >= stream.truncate_before;
-  const last = stream ? stream.last_revision : -1;
-  if (expected === ExpectedVersion.NoStream) {
-    if (!exists) return;
-  } else if (expected === ExpectedVersion.StreamExists) {
-    if (exists) return;
-  } else if (expected === last) {
-    // Also true right after a soft delete: EventStoreDB accepts the last revision before the delete.
-    return;
-  }
-  throw new WrongExpectedVersionError(streamName, expected, exists ? last : 'no_stream');
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return new SqliteRecordedEvent(row);
 }
