@@ -25,6 +25,18 @@ const openedStore = (pass: PassThroughSerializer): Promise<InMemoryStreamStore> 
 
 type Layer = () => Promise<(i: number) => Promise<unknown>>;
 
+/** The handler body without the dispatcher: load, raise, save (with the aggregate cache on or off). */
+async function loadAndSave(cache: boolean): Promise<(i: number) => Promise<unknown>> {
+  const pass = new PassThroughSerializer({ registry: Account.eventTypes });
+  const repository = newCorrelatedRepository(await openedStore(pass), { serializer: pass, cache });
+  return async (i) => {
+    const command = new Deposit(ids[i % AGGREGATES]!, 1);
+    const account = await repository.getById(Account, command.accountId, command);
+    account.deposit(1);
+    await repository.save(account);
+  };
+}
+
 const layers: Record<string, Layer> = {
   'empty send': async () => {
     const dispatcher = new CommandDispatcher();
@@ -36,26 +48,8 @@ const layers: Record<string, Layer> = {
     const repository = newCorrelatedRepository(await openedStore(pass), { serializer: pass });
     return (i) => repository.getById(Account, ids[i % AGGREGATES]!, new Deposit(ids[i % AGGREGATES]!, 1));
   },
-  'load + save': async () => {
-    const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-    const repository = newCorrelatedRepository(await openedStore(pass), { serializer: pass });
-    return async (i) => {
-      const command = new Deposit(ids[i % AGGREGATES]!, 1);
-      const account = await repository.getById(Account, command.accountId, command);
-      account.deposit(1);
-      await repository.save(account);
-    };
-  },
-  'load + save, cache': async () => {
-    const pass = new PassThroughSerializer({ registry: Account.eventTypes });
-    const repository = newCorrelatedRepository(await openedStore(pass), { serializer: pass, cache: true });
-    return async (i) => {
-      const command = new Deposit(ids[i % AGGREGATES]!, 1);
-      const account = await repository.getById(Account, command.accountId, command);
-      account.deposit(1);
-      await repository.save(account);
-    };
-  },
+  'load + save': () => loadAndSave(false),
+  'load + save, cache': () => loadAndSave(true),
   'full send': async () => {
     const pass = new PassThroughSerializer({ registry: Account.eventTypes });
     const repository = newCorrelatedRepository(await openedStore(pass), { serializer: pass });
